@@ -1,0 +1,308 @@
+//! The one error type of the crate, with the stable codes of SPEC section 6.
+
+use alloc::string::String;
+use core::fmt;
+
+/// Everything that can go wrong while checking or parsing a webhook.
+///
+/// Each variant has a stable snake_case [`code`](Error::code), the same
+/// string in every Payvost SDK, and a one-sentence [`Display`] message that
+/// says what to do. Messages never contain a secret and never echo more than
+/// the first 100 bytes of a payload or header.
+///
+/// ```
+/// use payvost_webhooks::{Error, Webhook};
+///
+/// let err = Webhook::new("sk_live_123").unwrap_err();
+/// assert_eq!(err.code(), "secret_invalid");
+/// assert!(err.to_string().contains("whsec_"));
+/// assert!(Error::ALL.contains(&err.code()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A signing secret breaks a rule of SPEC section 1.
+    SecretInvalid(SecretProblem),
+    /// The tolerance is not a whole number of seconds from 1 to 30 days.
+    ToleranceInvalid(ToleranceProblem),
+    /// The `Payvost-Signature` header is absent or empty.
+    HeaderMissing,
+    /// The header breaks the grammar of SPEC section 2.
+    HeaderMalformed(HeaderProblem),
+    /// The header is well formed but carries no `v1` signature.
+    NoSignatures,
+    /// No `v1` signature matches any secret.
+    SignatureMismatch,
+    /// The signature is valid but older than the tolerance allows.
+    TimestampTooOld {
+        /// How many seconds before `now` the header's `t` lies.
+        age: u64,
+        /// The tolerance in force, in seconds.
+        tolerance: u64,
+    },
+    /// The signature is valid but its timestamp lies too far in the future.
+    TimestampTooNew {
+        /// How many seconds after `now` the header's `t` lies.
+        ahead: u64,
+        /// The tolerance in force, in seconds.
+        tolerance: u64,
+    },
+    /// The authenticated payload is not a UTF-8 JSON object.
+    PayloadInvalidJson(String),
+    /// The authenticated payload is JSON but not an event (SPEC section 5).
+    PayloadInvalidEvent(String),
+    /// A binding was handed a payload that is neither bytes nor a string.
+    ///
+    /// The core never produces it; bindings use it so that every language
+    /// shares one code and one message for the most common mistake.
+    PayloadWrongType(String),
+}
+
+/// Which secret rule was broken (SPEC section 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SecretProblem {
+    /// No secret at all was given.
+    NoSecrets,
+    /// The secret is the empty string.
+    Empty {
+        /// Position of the secret in the list given.
+        index: usize,
+    },
+    /// The secret is only whitespace.
+    OnlyWhitespace {
+        /// Position of the secret in the list given.
+        index: usize,
+    },
+    /// The secret starts or ends with whitespace.
+    SurroundingWhitespace {
+        /// Position of the secret in the list given.
+        index: usize,
+    },
+    /// The secret starts with an API key prefix.
+    LooksLikeApiKey {
+        /// Position of the secret in the list given.
+        index: usize,
+        /// The prefix found: `sk_`, `pk_` or `rk_`.
+        prefix: &'static str,
+    },
+}
+
+/// Why a tolerance was refused (SPEC section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ToleranceProblem {
+    /// Zero or negative.
+    NotPositive,
+    /// Not a whole number of seconds (a fraction, NaN or infinity).
+    NotWhole,
+    /// More than 30 days.
+    TooLarge,
+}
+
+/// Which rule of the header grammar was broken (SPEC section 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// The value is longer than [`crate::MAX_HEADER_LEN`] bytes after trimming.
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// An element has no `=`; holds the start of the element.
+    ElementWithoutEquals(String),
+    /// No `t` element.
+    NoTimestamp,
+    /// More than one `t` element.
+    DuplicateTimestamp,
+    /// The `t` value is not 1 to 19 digits fitting an `i64`; holds the start of it.
+    BadTimestamp(String),
+}
+
+impl Error {
+    /// Every code, in SPEC order. Bindings test that they expose each one.
+    pub const ALL: &'static [&'static str] = &[
+        "secret_invalid",
+        "tolerance_invalid",
+        "header_missing",
+        "header_malformed",
+        "no_signatures",
+        "signature_mismatch",
+        "timestamp_too_old",
+        "timestamp_too_new",
+        "payload_invalid_json",
+        "payload_invalid_event",
+        "payload_wrong_type",
+    ];
+
+    /// The stable snake_case code of SPEC section 6.
+    ///
+    /// ```
+    /// assert_eq!(payvost_webhooks::Error::HeaderMissing.code(), "header_missing");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::SecretInvalid(_) => "secret_invalid",
+            Error::ToleranceInvalid(_) => "tolerance_invalid",
+            Error::HeaderMissing => "header_missing",
+            Error::HeaderMalformed(_) => "header_malformed",
+            Error::NoSignatures => "no_signatures",
+            Error::SignatureMismatch => "signature_mismatch",
+            Error::TimestampTooOld { .. } => "timestamp_too_old",
+            Error::TimestampTooNew { .. } => "timestamp_too_new",
+            Error::PayloadInvalidJson(_) => "payload_invalid_json",
+            Error::PayloadInvalidEvent(_) => "payload_invalid_event",
+            Error::PayloadWrongType(_) => "payload_wrong_type",
+        }
+    }
+
+    /// True for the codes that say the request is not authentic or not
+    /// fresh (header, signature and timestamp codes); a receiver answers
+    /// these with 400 and never processes the body.
+    pub fn is_signature_error(&self) -> bool {
+        matches!(
+            self,
+            Error::HeaderMissing
+                | Error::HeaderMalformed(_)
+                | Error::NoSignatures
+                | Error::SignatureMismatch
+                | Error::TimestampTooOld { .. }
+                | Error::TimestampTooNew { .. }
+        )
+    }
+
+    /// True for `secret_invalid` and `tolerance_invalid`: the receiver is
+    /// misconfigured, whatever the request.
+    pub fn is_configuration_error(&self) -> bool {
+        matches!(self, Error::SecretInvalid(_) | Error::ToleranceInvalid(_))
+    }
+}
+
+/// The part of every `signature_mismatch` message that is the same in every
+/// language; bindings append the usual culprit of theirs (a JSON body parser).
+pub const SIGNATURE_MISMATCH_MESSAGE: &str = "No signature in the Payvost-Signature header matches the \
+     expected signature for this payload and secret. Are you passing the raw request body, \
+     byte for byte as received? A JSON body parser that re-serialises the body changes its bytes";
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::SecretInvalid(p) => write!(f, "{p}"),
+            Error::ToleranceInvalid(p) => write!(f, "{p}"),
+            Error::HeaderMissing => f.write_str(
+                "The Payvost-Signature header is missing or empty; \
+                 pass the value of the request's Payvost-Signature header",
+            ),
+            Error::HeaderMalformed(p) => write!(f, "The Payvost-Signature header is malformed: {p}"),
+            Error::NoSignatures => f.write_str(
+                "The Payvost-Signature header has no v1 signature; \
+                 only v1 signatures are accepted",
+            ),
+            Error::SignatureMismatch => write!(f, "{SIGNATURE_MISMATCH_MESSAGE}."),
+            Error::TimestampTooOld { age, tolerance } => write!(
+                f,
+                "The signature's timestamp is {age} seconds old, beyond the tolerance of \
+                 {tolerance} seconds; if the event was queued, pass the time it was \
+                 received as `now`, otherwise check this server's clock"
+            ),
+            Error::TimestampTooNew { ahead, tolerance } => write!(
+                f,
+                "The signature's timestamp is {ahead} seconds in the future, beyond the \
+                 tolerance of {tolerance} seconds; check this server's clock"
+            ),
+            Error::PayloadInvalidJson(why) => {
+                write!(f, "The payload is authentic but not a JSON object: {why}")
+            }
+            Error::PayloadInvalidEvent(why) => {
+                write!(f, "The payload is authentic JSON but not a Payvost event: {why}")
+            }
+            Error::PayloadWrongType(why) => f.write_str(why),
+        }
+    }
+}
+
+impl fmt::Display for SecretProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SecretProblem::NoSecrets => f.write_str("No webhook signing secret was given"),
+            SecretProblem::Empty { index } => {
+                write!(f, "The webhook signing secret{} is empty", Nth(index))
+            }
+            SecretProblem::OnlyWhitespace { index } => {
+                write!(f, "The webhook signing secret{} is only whitespace", Nth(index))
+            }
+            SecretProblem::SurroundingWhitespace { index } => write!(
+                f,
+                "The webhook signing secret{} starts or ends with whitespace, often a newline \
+                 copied from a .env file; remove it, the secret is used exactly as given",
+                Nth(index)
+            ),
+            SecretProblem::LooksLikeApiKey { index, prefix } => write!(
+                f,
+                "The webhook signing secret{} starts with {prefix} and looks like an API key; \
+                 the webhook signing secret starts with whsec_",
+                Nth(index)
+            ),
+        }
+    }
+}
+
+/// Renders " #N" for the N-th secret of a list, counting from 0, or
+/// nothing for the first, which is usually the only one.
+struct Nth(usize);
+
+impl fmt::Display for Nth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, " at index {n}"),
+        }
+    }
+}
+
+impl fmt::Display for ToleranceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)")?;
+        match self {
+            ToleranceProblem::NotPositive => f.write_str("; it was zero or negative"),
+            ToleranceProblem::NotWhole => f.write_str("; it was not a whole number"),
+            ToleranceProblem::TooLarge => f.write_str("; it was more than 30 days"),
+        }
+    }
+}
+
+impl fmt::Display for HeaderProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HeaderProblem::TooLong { len } => write!(
+                f,
+                "it is {len} bytes long, more than the {} allowed",
+                crate::MAX_HEADER_LEN
+            ),
+            HeaderProblem::ElementWithoutEquals(start) => {
+                write!(f, "the element {start:?} has no '='")
+            }
+            HeaderProblem::NoTimestamp => f.write_str("it has no t= timestamp"),
+            HeaderProblem::DuplicateTimestamp => f.write_str("it has more than one t= timestamp"),
+            HeaderProblem::BadTimestamp(start) => write!(
+                f,
+                "the timestamp t={start:?} is not 1 to 19 digits of unix seconds"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// The first `max` bytes of `s`, cut back to a character boundary, so that
+/// messages never echo much of a hostile input.
+pub(crate) fn truncated(s: &str, max: usize) -> String {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    s.get(..end).map(String::from).unwrap_or_default()
+}
+
+/// How many bytes of a header or payload a message may echo (SPEC section 6).
+pub(crate) const ECHO_LIMIT: usize = 100;

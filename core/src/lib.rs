@@ -1,0 +1,68 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+mod event;
+mod header;
+mod secret;
+mod sign;
+mod tolerance;
+mod verify;
+
+pub use error::{
+    Error, HeaderProblem, SIGNATURE_MISMATCH_MESSAGE, SecretProblem, ToleranceProblem,
+};
+pub use event::{
+    Customer, Dispute, Event, EventObject, EventType, Object, ObjectKind, Payment, Refund,
+    Subscription,
+};
+pub use header::{MAX_HEADER_LEN, SignatureHeader};
+pub use sign::sign;
+pub use tolerance::Tolerance;
+pub use verify::{Verified, Webhook};
+
+/// The name of the HTTP header that carries the signature.
+pub const SIGNATURE_HEADER: &str = "Payvost-Signature";
+
+/// Re-exported so users can name the payload tree without a second
+/// `serde_json` dependency of a different version.
+pub use serde_json;
+
+/// Verifies `header` over `payload` with `secret`, the default tolerance and
+/// the system clock, and parses the event: the one-line case.
+///
+/// ```
+/// let now = std::time::SystemTime::now()
+///     .duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+/// let payload = br#"{"id":"evt_1","type":"customer.created","data":{"object":{"id":"cust_1"}}}"#;
+/// let header = payvost_webhooks::sign(payload, "whsec_test", now);
+///
+/// let event = payvost_webhooks::construct_event(payload, &header, "whsec_test")?;
+/// assert_eq!(event.id(), "evt_1");
+/// # Ok::<(), payvost_webhooks::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// Any code of SPEC section 6 but `tolerance_invalid` and
+/// `payload_wrong_type`, in the order of section 4.
+#[cfg(feature = "std")]
+pub fn construct_event(payload: &[u8], header: &str, secret: &str) -> Result<Event, Error> {
+    Webhook::new(secret)?.construct_event_now(payload, header)
+}
+
+/// The system clock in unix seconds; a clock before 1970 reads as negative.
+#[cfg(feature = "std")]
+fn now() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let secs = |d: core::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(after) => secs(after),
+        Err(before) => secs(before.duration()).saturating_neg(),
+    }
+}

@@ -1,0 +1,95 @@
+//! How far a signature's timestamp may lie from `now` (SPEC section 4).
+
+use crate::error::{Error, ToleranceProblem};
+
+/// A tolerance in whole seconds, from 1 to 30 days. There is no way to
+/// switch the timestamp check off; a caller who processes a queued
+/// delivery later passes the time it was received as `now`.
+///
+/// ```
+/// use payvost_webhooks::Tolerance;
+///
+/// assert_eq!(Tolerance::default().secs(), 300);
+/// assert_eq!(Tolerance::new(600).unwrap().secs(), 600);
+/// assert_eq!(Tolerance::new(0).unwrap_err().code(), "tolerance_invalid");
+/// assert_eq!(Tolerance::from_f64(1.5).unwrap_err().code(), "tolerance_invalid");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Tolerance(u64);
+
+impl Tolerance {
+    /// The default, 300 seconds.
+    pub const DEFAULT: Tolerance = Tolerance(300);
+    /// The largest tolerance accepted, 30 days.
+    pub const MAX_SECS: u64 = 30 * 24 * 60 * 60;
+
+    /// A tolerance of `secs` seconds.
+    ///
+    /// # Errors
+    ///
+    /// `tolerance_invalid` for zero, a negative number, or more than 30 days.
+    pub fn new(secs: i64) -> Result<Self, Error> {
+        match u64::try_from(secs) {
+            Ok(0) | Err(_) => Err(invalid(ToleranceProblem::NotPositive)),
+            Ok(secs) if secs > Self::MAX_SECS => Err(invalid(ToleranceProblem::TooLarge)),
+            Ok(secs) => Ok(Tolerance(secs)),
+        }
+    }
+
+    /// A tolerance from a floating-point number of seconds, as JavaScript
+    /// and Python callers hold numbers; it must be whole.
+    ///
+    /// # Errors
+    ///
+    /// `tolerance_invalid` for a fraction, NaN, an infinity, or what
+    /// [`Tolerance::new`] refuses.
+    pub fn from_f64(secs: f64) -> Result<Self, Error> {
+        if !secs.is_finite() {
+            Err(invalid(ToleranceProblem::NotWhole))
+        } else if secs <= 0.0 {
+            Err(invalid(ToleranceProblem::NotPositive))
+        } else if secs > Self::MAX_SECS as f64 {
+            Err(invalid(ToleranceProblem::TooLarge))
+        } else if (secs as u64) as f64 != secs {
+            // Within 1..=MAX_SECS the cast truncates exactly, so this
+            // catches fractions (core has no `f64::fract` without std).
+            Err(invalid(ToleranceProblem::NotWhole))
+        } else {
+            Ok(Tolerance(secs as u64))
+        }
+    }
+
+    /// The tolerance in seconds.
+    pub fn secs(self) -> u64 {
+        self.0
+    }
+
+    /// Step 5 of SPEC section 4: `|now - timestamp| == tolerance` passes.
+    /// Exact for every pair of `i64`.
+    pub fn check(self, timestamp: i64, now: i64) -> Result<(), Error> {
+        let distance = timestamp.abs_diff(now);
+        if distance <= self.0 {
+            Ok(())
+        } else if timestamp < now {
+            Err(Error::TimestampTooOld {
+                age: distance,
+                tolerance: self.0,
+            })
+        } else {
+            Err(Error::TimestampTooNew {
+                ahead: distance,
+                tolerance: self.0,
+            })
+        }
+    }
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+fn invalid(problem: ToleranceProblem) -> Error {
+    Error::ToleranceInvalid(problem)
+}

@@ -1,0 +1,191 @@
+//! The verifier: HMAC-SHA256 over the signed content, constant-time
+//! comparison of tag bytes, then the timestamp check (SPEC sections 3 and 4).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::error::{Error, SecretProblem};
+use crate::event::Event;
+use crate::header::SignatureHeader;
+use crate::secret::SigningKey;
+use crate::sign::header_value;
+use crate::tolerance::Tolerance;
+
+/// A reusable verifier: built once from one or more secrets, it checks every
+/// delivery with no key setup per call.
+///
+/// ```
+/// use payvost_webhooks::{sign, Webhook};
+///
+/// let now = 1_764_000_000;
+/// let payload = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}"#;
+/// let header = sign(payload, "whsec_test", now);
+///
+/// let webhook = Webhook::new("whsec_test")?.tolerance(600)?;
+/// let event = webhook.construct_event(payload, &header, now + 30)?;
+/// assert_eq!(event.id(), "evt_1");
+/// assert_eq!(event.event_type().as_str(), "payment.succeeded");
+///
+/// let tampered = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":1}}}"#;
+/// let err = webhook.construct_event(tampered, &header, now).unwrap_err();
+/// assert_eq!(err.code(), "signature_mismatch");
+/// # Ok::<(), payvost_webhooks::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Webhook {
+    keys: Vec<SigningKey>,
+    tolerance: Tolerance,
+}
+
+/// What a successful verification proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// The header's `t`, in unix seconds.
+    pub timestamp: i64,
+    /// The position, in the list given to the verifier, of the secret that
+    /// matched (the first one, when several would).
+    pub secret_index: usize,
+}
+
+impl Webhook {
+    /// A verifier for one secret, with the default tolerance of 300 seconds.
+    ///
+    /// # Errors
+    ///
+    /// `secret_invalid` when the secret breaks a rule of SPEC section 1.
+    pub fn new(secret: &str) -> Result<Self, Error> {
+        Self::with_secrets(&[secret])
+    }
+
+    /// A verifier that accepts a signature made with any of `secrets`, for
+    /// rotating secrets on the receiving side.
+    ///
+    /// ```
+    /// use payvost_webhooks::{sign, Webhook};
+    ///
+    /// let webhook = Webhook::with_secrets(&["whsec_new", "whsec_old"])?;
+    /// let header = sign(b"{}", "whsec_old", 10);
+    /// assert_eq!(webhook.verify(b"{}", &header, 10)?.secret_index, 1);
+    /// # Ok::<(), payvost_webhooks::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `secret_invalid` for an empty list or any secret that breaks a rule;
+    /// the message gives the secret's index, never its text.
+    pub fn with_secrets<S: AsRef<str>>(secrets: &[S]) -> Result<Self, Error> {
+        if secrets.is_empty() {
+            return Err(Error::SecretInvalid(SecretProblem::NoSecrets));
+        }
+        let keys = secrets
+            .iter()
+            .enumerate()
+            .map(|(index, secret)| SigningKey::new(secret.as_ref(), index))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Webhook {
+            keys,
+            tolerance: Tolerance::DEFAULT,
+        })
+    }
+
+    /// The same verifier with a tolerance of `secs` seconds.
+    ///
+    /// # Errors
+    ///
+    /// `tolerance_invalid` unless `secs` is from 1 to 30 days.
+    pub fn tolerance(self, secs: i64) -> Result<Self, Error> {
+        Ok(self.with_tolerance(Tolerance::new(secs)?))
+    }
+
+    /// The same verifier with an already checked tolerance.
+    pub fn with_tolerance(self, tolerance: Tolerance) -> Self {
+        Webhook { tolerance, ..self }
+    }
+
+    /// The tolerance in force.
+    pub fn current_tolerance(&self) -> Tolerance {
+        self.tolerance
+    }
+
+    /// Checks that `header` signs `payload` with one of the secrets and that
+    /// its timestamp lies within the tolerance of `now` (unix seconds).
+    /// The payload is not looked at beyond its bytes.
+    ///
+    /// # Errors
+    ///
+    /// In this order: `header_missing`, `header_malformed`, `no_signatures`,
+    /// `signature_mismatch`, `timestamp_too_old` / `timestamp_too_new`.
+    pub fn verify(&self, payload: &[u8], header: &str, now: i64) -> Result<Verified, Error> {
+        let header = SignatureHeader::parse(header)?;
+        if !header.has_signatures() {
+            return Err(Error::NoSignatures);
+        }
+        let timestamp = header.timestamp();
+        let secret_index = self
+            .keys
+            .iter()
+            .position(|key| matches_any(&key.tag(timestamp, payload), &header))
+            .ok_or(Error::SignatureMismatch)?;
+        self.tolerance.check(timestamp, now)?;
+        Ok(Verified {
+            timestamp,
+            secret_index,
+        })
+    }
+
+    /// [`Webhook::verify`], then parses the payload into an [`Event`].
+    ///
+    /// # Errors
+    ///
+    /// Those of `verify`, then `payload_invalid_json` and
+    /// `payload_invalid_event`.
+    pub fn construct_event(&self, payload: &[u8], header: &str, now: i64) -> Result<Event, Error> {
+        self.verify(payload, header, now)?;
+        Event::from_slice(payload)
+    }
+
+    /// A header value signing `payload` at `timestamp` with the first
+    /// secret, as Payvost would send it; for tests.
+    pub fn sign(&self, payload: &[u8], timestamp: i64) -> String {
+        match self.keys.first() {
+            Some(key) => header_value(key, payload, timestamp),
+            None => String::new(), // with_secrets refuses an empty list
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Webhook {
+    /// [`Webhook::verify`] against the system clock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Webhook::verify`].
+    pub fn verify_now(&self, payload: &[u8], header: &str) -> Result<Verified, Error> {
+        self.verify(payload, header, crate::now())
+    }
+
+    /// [`Webhook::construct_event`] against the system clock.
+    ///
+    /// # Errors
+    ///
+    /// As [`Webhook::construct_event`].
+    pub fn construct_event_now(&self, payload: &[u8], header: &str) -> Result<Event, Error> {
+        self.construct_event(payload, header, crate::now())
+    }
+}
+
+/// Compares `expected` with every well-formed candidate, all of them, in
+/// constant time over the 32 tag bytes; which candidate matched, and how
+/// many leading bytes of the others did, is not revealed by timing.
+fn matches_any(expected: &[u8; 32], header: &SignatureHeader<'_>) -> bool {
+    let matched = header
+        .signatures()
+        .flatten()
+        .fold(Choice::from(0), |acc, candidate| {
+            acc | candidate.ct_eq(expected)
+        });
+    matched.into()
+}
