@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+"""Writes the conformance vectors in this folder (see README.md).
+
+Signatures are computed here with Python's own `hmac` module, never with
+the Rust core, and every expected outcome is written by hand below, so the
+vectors check the core instead of repeating it. Run it after editing:
+
+    python3 tests/vectors/generate.py
+"""
+import base64
+import hashlib
+import hmac
+import json
+import pathlib
+
+HERE = pathlib.Path(__file__).resolve().parent
+NOW = 1764000000
+SECRET = "whsec_1234567890"
+I64_MAX = 2**63 - 1
+I64_MIN = -(2**63)
+
+
+def sig(payload: bytes, secret: str = SECRET, t="%d" % NOW) -> str:
+    content = str(t).encode() + b"." + payload
+    return hmac.new(secret.encode(), content, hashlib.sha256).hexdigest()
+
+
+def header(payload: bytes, secret: str = SECRET, t: int = NOW) -> str:
+    return "t=%d,v1=%s" % (t, sig(payload, secret, t))
+
+
+def num(n):
+    """JSON numbers beyond 2**53 cannot be held exactly by JavaScript: write them as strings."""
+    return n if abs(n) <= 2**53 else str(n)
+
+
+def event(type_="payment.succeeded", obj=None, **extra) -> dict:
+    body = {
+        "id": "evt_1",
+        "type": type_,
+        "created": NOW,
+        "data": {"object": obj if obj is not None else {"id": "pay_1", "amount": 2000}},
+    }
+    body.update(extra)
+    return body
+
+
+def compact(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+PAYLOAD = compact(event())
+
+
+class Group:
+    def __init__(self, name, description, source="written for this project"):
+        self.name, self.description, self.source, self.cases = name, description, source, []
+
+    def case(self, id, comment, *, payload=PAYLOAD, header=None, secrets=(SECRET,), now=NOW,
+             tolerance=None, error=None, ok=None, sign=True, **more):
+        if header is None and sign:
+            header = globals()["header"](payload)
+        case = {
+            "id": "%s/%s" % (self.name, id),
+            "comment": comment,
+            "payload_b64": base64.b64encode(payload).decode(),
+            "header": header,
+            "secrets": list(secrets),
+            "now": num(now),
+        }
+        if tolerance is not None:
+            case["tolerance"] = tolerance
+        if error:
+            assert ok is None and not more
+            case["expected"] = {"error": error}
+        else:
+            expected = {"event_id": "evt_1", "event_type": "payment.succeeded",
+                        "secret_index": 0, "timestamp": num(NOW)}
+            expected.update(ok or {})
+            expected.update(more)
+            case["expected"] = expected
+        self.cases.append(case)
+
+    def write(self):
+        ids = [c["id"] for c in self.cases]
+        assert len(ids) == len(set(ids)), "duplicate case id in " + self.name
+        doc = {"group": self.name, "description": self.description, "source": self.source,
+               "schema": "verify/1", "cases": self.cases}
+        path = HERE / (self.name + ".json")
+        path.write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
+        return len(self.cases)
+
+
+def secret_group():
+    g = Group("secret", "SPEC section 1: the rules a signing secret must follow, checked first.")
+    g.case("valid", "the documented secret")
+    for id, s, why in [
+        ("empty", "", "an empty secret"),
+        ("only-space", "   ", "only whitespace"),
+        ("only-newline", "\n", "only a newline"),
+        ("leading-space", " whsec_1234567890", "leading whitespace is reported, never trimmed"),
+        ("trailing-newline", "whsec_1234567890\n", "the .env newline accident"),
+        ("trailing-crlf", "whsec_1234567890\r\n", "a Windows line end"),
+        ("trailing-tab", "whsec_1234567890\t", "a trailing tab"),
+        ("api-key-sk", "sk_live_1234567890", "a secret API key"),
+        ("api-key-pk", "pk_test_1234567890", "a publishable key"),
+        ("api-key-rk", "rk_live_1234567890", "a restricted key"),
+    ]:
+        g.case(id, why + " is secret_invalid", secrets=[s], error="secret_invalid")
+    g.case("no-secrets", "an empty list of secrets", secrets=[], error="secret_invalid")
+    g.case("second-of-two-invalid", "every secret of a list is checked, not only the one that matches",
+           secrets=[SECRET, "sk_live_1"], error="secret_invalid")
+    g.case("checked-before-header", "secrets are checked before the header (step 1 before step 2)",
+           secrets=[""], header=None, sign=False, error="secret_invalid")
+    g.case("not-whsec-is-fine", "a secret without the whsec_ prefix is used as given",
+           secrets=["my_own_secret"], header=header(PAYLOAD, "my_own_secret"))
+    g.case("inner-space-is-fine", "whitespace inside a secret is part of it",
+           secrets=["whsec_a b"], header=header(PAYLOAD, "whsec_a b"))
+    g.case("sk-inside-is-fine", "an API key prefix after the start is not an API key",
+           secrets=["whsec_sk_1"], header=header(PAYLOAD, "whsec_sk_1"))
+    g.case("unicode", "the key is the UTF-8 bytes of the whole string",
+           secrets=["whsec_\u00e9t\u00e9_\u2603"], header=header(PAYLOAD, "whsec_\u00e9t\u00e9_\u2603"))
+    g.case("prefix-is-key", "the whsec_ prefix is part of the HMAC key: a signature made without it fails",
+           header=header(PAYLOAD, "1234567890"), error="signature_mismatch")
+    g.case("not-base64-decoded", "the secret is never base64-decoded",
+           secrets=["whsec_MTIzNDU2Nzg5MA=="], header=header(PAYLOAD, "1234567890"),
+           error="signature_mismatch")
+    long_secret = "whsec_" + "k" * 200
+    g.case("longer-than-block", "a key longer than the SHA-256 block is hashed first, per HMAC",
+           secrets=[long_secret], header=header(PAYLOAD, long_secret))
+    return g
+
+
+def header_group():
+    g = Group("header", "SPEC section 2: the grammar of the Payvost-Signature header, one rule at least once.")
+    s = sig(PAYLOAD)
+    t = "t=%d" % NOW
+    ok = lambda id, comment, h: g.case(id, comment, header=h)
+    bad = lambda id, comment, h, code="header_malformed": g.case(id, comment, header=h, error=code)
+    ok("plain", "the canonical form", "%s,v1=%s" % (t, s))
+    g.case("absent", "no header at all", header=None, sign=False, error="header_missing")
+    bad("empty", "an empty header", "", "header_missing")
+    bad("only-blanks", "spaces and tabs only: empty after trimming", " \t  ", "header_missing")
+    ok("trimmed-spaces-tabs", "leading and trailing spaces and tabs are trimmed", " \t %s,v1=%s \t" % (t, s))
+    bad("newline-not-trimmed", "only spaces and tabs are trimmed: a trailing newline spoils the v1 value",
+        "%s,v1=%s\n" % (t, s), "signature_mismatch")
+    ok("empty-elements", "empty elements (,, and a trailing comma) are ignored", ",%s,,v1=%s," % (t, s))
+    ok("v1-first", "element order does not matter", "v1=%s,%s" % (s, t))
+    ok("unknown-keys-ignored", "elements with other keys are ignored", "%s,x=1,v1=%s,v2=abc" % (t, s))
+    ok("split-at-first-equals", "an element is split at its first '='", "%s,v1=%s,x=a=b" % (t, s))
+    bad("equals-in-v1-value", "v1 value with a trailing '=' is not 64 hex digits: never matches",
+        "%s,v1=%s=" % (t, s), "signature_mismatch")
+    bad("element-without-equals", "an element without '=' is malformed", "%s,v1=%s,garbage" % (t, s))
+    bad("only-garbage", "a value with no '=' at all", "garbage")
+    bad("malformed-before-no-signatures", "grammar errors come before the v1 check", "t=1,junk")
+    bad("key-case-t", "keys are case-sensitive: T is not t", "T=%d,v1=%s" % (NOW, s))
+    bad("key-case-v1", "keys are case-sensitive: V1 is not v1", "%s,V1=%s" % (t, s), "no_signatures")
+    bad("key-not-trimmed-t", "keys are not trimmed: ' t' is not t", "v1=%s, %s" % (s, t))
+    bad("key-not-trimmed-v1", "keys are not trimmed: ' v1' is not v1", "%s, v1=%s" % (t, s), "no_signatures")
+    bad("no-t", "a header without t", "v1=%s" % s)
+    bad("two-t-equal", "two t elements, even equal ones", "%s,%s,v1=%s" % (t, t, s))
+    bad("two-t-different", "two different t elements", "%s,t=1,v1=%s" % (t, s))
+    for id, value in [("empty", ""), ("negative", "-1764000000"), ("plus", "+1764000000"),
+                      ("fraction", "1764000000.5"), ("underscore", "1_764_000_000"),
+                      ("leading-space", " 1764000000"), ("trailing-space", "1764000000 "),
+                      ("hex", "0x6923f800"), ("letters", "now"), ("exponent", "1.764e9"),
+                      ("arabic-digits", "\u0661\u0667\u0666\u0664"),
+                      ("twenty-digits", "0" + "1764000000".zfill(19)),
+                      ("over-i64", str(I64_MAX + 1)), ("twenty-nines", "9" * 20)]:
+        bad("t-" + id, "t value %r is not 1 to 19 digits fitting i64" % value, "t=%s,v1=%s" % (value, s))
+    g.case("t-leading-zeros", "leading zeros are allowed; the signed content uses canonical decimal",
+           header="t=000%d,v1=%s" % (NOW, s))
+    g.case("t-leading-zeros-noncanonical-signature",
+           "a signature over the non-canonical text with leading zeros does not match",
+           header="t=000%d,v1=%s" % (NOW, sig(PAYLOAD, t="000%d" % NOW)), error="signature_mismatch")
+    g.case("t-nineteen-digits", "19 digits with leading zeros", header="t=%s,v1=%s" % (str(NOW).zfill(19), s))
+    g.case("t-i64-max", "t = i64::MAX, now = i64::MAX", now=I64_MAX,
+           header="t=%d,v1=%s" % (I64_MAX, sig(PAYLOAD, t=I64_MAX)), timestamp=num(I64_MAX))
+    g.case("t-zero", "t = 0, now = 0", now=0, header="t=0,v1=%s" % sig(PAYLOAD, t=0), timestamp=0)
+    bad("no-v1", "only t", t, "no_signatures")
+    bad("only-v0", "a v0 signature that would match is never used: no downgrade",
+        "%s,v0=%s" % (t, s), "no_signatures")
+    bad("only-v2", "a future v2 is ignored by a v1 verifier", "%s,v2=%s" % (t, s), "no_signatures")
+    bad("v1-empty", "an empty v1 value is a candidate that never matches", "%s,v1=" % t, "signature_mismatch")
+    bad("v1-uppercase", "uppercase hex never matches", "%s,v1=%s" % (t, s.upper()), "signature_mismatch")
+    bad("v1-63-digits", "63 hex digits never match", "%s,v1=%s" % (t, s[:63]), "signature_mismatch")
+    bad("v1-65-digits", "65 hex digits never match", "%s,v1=%s0" % (t, s), "signature_mismatch")
+    bad("v1-base64", "the tag in base64 never matches",
+        "%s,v1=%s" % (t, base64.b64encode(bytes.fromhex(s)).decode()), "signature_mismatch")
+    bad("v1-non-ascii", "non-ASCII in a v1 value never matches", "%s,v1=\u00e9%s" % (t, s[1:]),
+        "signature_mismatch")
+    ok("second-v1-matches", "several v1 signatures: one match is enough", "%s,v1=%s,v1=%s" % (t, "0" * 64, s))
+    ok("garbage-v1-then-valid", "an invalid candidate beside a valid one", "%s,v1=zz,v1=%s" % (t, s))
+    ok("v0-and-v1", "v0 beside v1 is ignored", "%s,v0=%s,v1=%s" % (t, "0" * 64, s))
+    padding = ",x=" + "a" * 100
+    base = "%s,v1=%s" % (t, s)
+    exact = base + padding * ((8192 - len(base)) // len(padding))
+    exact += ",x=" + "a" * (8192 - len(exact) - 3)
+    assert len(exact) == 8192
+    ok("length-8192", "a header of exactly 8192 bytes after trimming", "  " + exact + "  ")
+    bad("length-8193", "a header of 8193 bytes after trimming", exact + "a")
+    bad("length-huge", "a 64 KiB header", base + ",x=" + "a" * 65536)
+    return g
+
+
+def tolerance_group():
+    g = Group("tolerance", "SPEC section 4: the tolerance option and the timestamp window, both directions.")
+    def at(id, comment, t, now=NOW, tolerance=None, error=None):
+        h = "t=%d,v1=%s" % (t, sig(PAYLOAD, t=t))
+        if error:
+            g.case(id, comment, header=h, now=now, tolerance=tolerance, error=error)
+        else:
+            g.case(id, comment, header=h, now=now, tolerance=tolerance, timestamp=num(t))
+    at("default-exactly-old", "t = now - 300 passes with the default tolerance", NOW - 300)
+    at("default-one-too-old", "t = now - 301 fails", NOW - 301, error="timestamp_too_old")
+    at("default-exactly-new", "t = now + 300 passes", NOW + 300)
+    at("default-one-too-new", "t = now + 301 fails", NOW + 301, error="timestamp_too_new")
+    for tol in (1, 60, 600, 2592000):
+        at("tol-%d-exactly-old" % tol, "|now - t| == tolerance passes", NOW - tol, tolerance=tol)
+        at("tol-%d-beyond-old" % tol, "one second beyond", NOW - tol - 1, tolerance=tol, error="timestamp_too_old")
+        at("tol-%d-exactly-new" % tol, "|now - t| == tolerance passes", NOW + tol, tolerance=tol)
+        at("tol-%d-beyond-new" % tol, "one second beyond", NOW + tol + 1, tolerance=tol, error="timestamp_too_new")
+    at("same-second", "t == now", NOW, tolerance=1)
+    for id, tol in [("zero", 0), ("negative", -300), ("fraction", 1.5), ("over-30-days", 2592001),
+                    ("absurd", 10**12), ("tiny-fraction", 0.5), ("huge-float", 1e300)]:
+        g.case("invalid-" + id, "tolerance %r is tolerance_invalid" % (tol,), tolerance=tol,
+               error="tolerance_invalid")
+    g.case("whole-float", "a whole float tolerance (300.0) is a whole number of seconds", tolerance=300.0)
+    g.case("invalid-before-header", "tolerance is checked before the header (step 1 before 2)",
+           tolerance=0, header=None, sign=False, error="tolerance_invalid")
+    at("mismatch-before-timestamp", "a stale, badly signed header is a mismatch, not stale: step 4 before 5",
+       NOW - 10000, error="timestamp_too_old")
+    g.cases[-1]["header"] = "t=%d,v1=%s" % (NOW - 10000, "0" * 64)
+    g.cases[-1]["expected"] = {"error": "signature_mismatch"}
+    at("i64-t-zero-now-max", "t = 0, now = i64::MAX: too old, no overflow", 0, now=I64_MAX, error="timestamp_too_old")
+    at("i64-t-max-now-min", "t = i64::MAX, now = i64::MIN: too new, no overflow", I64_MAX, now=I64_MIN,
+       error="timestamp_too_new")
+    at("i64-t-zero-now-min", "t = 0, now = i64::MIN: too new", 0, now=I64_MIN, error="timestamp_too_new")
+    at("i64-t-max-now-zero", "t = i64::MAX, now = 0: too new", I64_MAX, now=0, error="timestamp_too_new")
+    at("i64-now-max-minus-tol", "t = i64::MAX - 300, now = i64::MAX: passes at the edge", I64_MAX - 300,
+       now=I64_MAX)
+    at("i64-t-max-window", "t = i64::MAX, now = i64::MAX - 2592000, tolerance 30 days: passes", I64_MAX,
+       now=I64_MAX - 2592000, tolerance=2592000)
+    at("negative-now", "a clock before 1970 (now < 0) with t = 0", 0, now=-1, tolerance=1)
+    return g
+
+
+def signature_group():
+    g = Group("signature", "SPEC section 3: signed content, several signatures, several secrets.")
+    s2, s3 = "whsec_second", "whsec_third"
+    g.case("secret-index-0", "the first of three secrets matches", secrets=[SECRET, s2, s3])
+    g.case("secret-index-1", "the second of three secrets matches", secrets=[s2, SECRET, s3], secret_index=1)
+    g.case("secret-index-2", "the third of three secrets matches", secrets=[s2, s3, SECRET], secret_index=2)
+    g.case("same-secret-twice", "the first matching secret is reported", secrets=[s2, SECRET, SECRET],
+           secret_index=1)
+    g.case("sender-rotation", "the sender signs with two secrets; the receiver knows only the new one",
+           secrets=[s2], header="t=%d,v1=%s,v1=%s" % (NOW, sig(PAYLOAD), sig(PAYLOAD, s2)))
+    g.case("wrong-secret", "signed with another secret", secrets=[s2], error="signature_mismatch")
+    g.case("none-of-several", "none of several secrets matches", secrets=[s2, s3], error="signature_mismatch")
+    flipped = bytearray(PAYLOAD); flipped[20] ^= 1
+    g.case("payload-bit-flip", "one bit of the body changed after signing", payload=bytes(flipped),
+           header=header(PAYLOAD), error="signature_mismatch")
+    g.case("timestamp-changed", "t changed after signing", header="t=%d,v1=%s" % (NOW + 1, sig(PAYLOAD)),
+           error="signature_mismatch")
+    s = sig(PAYLOAD)
+    g.case("signature-bit-flip", "the last hex digit changed",
+           header="t=%d,v1=%s" % (NOW, s[:-1] + ("0" if s[-1] != "0" else "1")), error="signature_mismatch")
+    g.case("signature-first-digit", "the first hex digit changed",
+           header="t=%d,v1=%s" % (NOW, ("0" if s[0] != "0" else "1") + s[1:]), error="signature_mismatch")
+    pretty = json.dumps(event(), indent=2).encode()
+    g.case("reserialised-body", "the body parsed and re-serialised (pretty) before verifying",
+           payload=pretty, header=header(PAYLOAD), error="signature_mismatch")
+    g.case("trailing-newline-added", "a newline appended to the body", payload=PAYLOAD + b"\n",
+           header=header(PAYLOAD), error="signature_mismatch")
+    g.case("trailing-newline-signed", "a body that ends in a newline, signed as is",
+           payload=PAYLOAD + b"\n")
+    crlf = json.dumps(event(), indent=1).replace("\n", "\r\n").encode()
+    g.case("crlf-body", "CRLF line ends are part of the signed bytes", payload=crlf)
+    g.case("crlf-normalised", "a CRLF body normalised to LF", payload=crlf.replace(b"\r\n", b"\n"),
+           header=header(crlf), error="signature_mismatch")
+    g.case("all-zero-signature", "a signature of 64 zeros", header="t=%d,v1=%s" % (NOW, "0" * 64),
+           error="signature_mismatch")
+    g.case("empty-body-signed", "an empty body, correctly signed: authentic but not JSON",
+           payload=b"", error="payload_invalid_json")
+    g.case("signed-with-empty-key", "a signature made with an empty key never matches a real secret",
+           header=header(PAYLOAD, ""), error="signature_mismatch")
+    return g
+
+
+def payload_group():
+    g = Group("payload", "SPEC section 5: the authenticated body must be a JSON object holding an event.")
+    def p(id, comment, body, error=None, **ok):
+        body = body if isinstance(body, bytes) else compact(body)
+        if error:
+            g.case(id, comment, payload=body, error=error)
+        else:
+            g.case(id, comment, payload=body, **ok)
+    J, E = "payload_invalid_json", "payload_invalid_event"
+    p("not-utf8", "a byte that is not UTF-8 (Latin-1 e-acute)",
+      b'{"id":"evt_1","type":"x","data":{"object":{"name":"Caf\xe9"}}}', J)
+    p("overlong-utf8", "an overlong UTF-8 encoding", b'{"id":"evt_1\xc0\xaf","type":"x","data":{"object":{}}}', J)
+    p("bom", "a UTF-8 byte order mark before the object", b"\xef\xbb\xbf" + PAYLOAD, J)
+    p("nan", "NaN is not JSON", b'{"id":"evt_1","type":"x","data":{"object":{"amount":NaN}}}', J)
+    p("infinity", "Infinity is not JSON", b'{"id":"evt_1","type":"x","data":{"object":{"amount":Infinity}}}', J)
+    p("top-array", "a top-level array", b'[{"id":"evt_1"}]', J)
+    p("top-string", "a top-level string", b'"evt_1"', J)
+    p("top-number", "a top-level number", b"42", J)
+    p("top-null", "a top-level null", b"null", J)
+    p("trailing-garbage", "text after the object", PAYLOAD + b"x", J)
+    p("two-objects", "two objects", PAYLOAD + PAYLOAD, J)
+    p("truncated", "the object cut short", PAYLOAD[:-1], J)
+    p("empty", "an empty body", b"", J)
+    p("whitespace-only", "only whitespace", b" \n", J)
+    p("single-quotes", "single-quoted strings are not JSON", b"{'id':'evt_1'}", J)
+    p("trailing-comma", "a trailing comma is not JSON", PAYLOAD[:-1] + b",}", J)
+    p("comment", "comments are not JSON", b"/*x*/" + PAYLOAD, J)
+    p("control-char", "a raw control character inside a string",
+      b'{"id":"evt_\x01","type":"x","data":{"object":{}}}', J)
+    p("lone-surrogate", "a lone surrogate escape is not Unicode text",
+      b'{"id":"evt_1","type":"x","data":{"object":{"name":"\\ud800"}}}', J)
+    p("deep-nesting", "nesting 200 levels deep",
+      b'{"id":"evt_1","type":"x","data":{"object":{"a":' + b"[" * 200 + b"]" * 200 + b"}}}", J)
+    p("surrounding-whitespace", "whitespace around the object is JSON", b" \n\t" + PAYLOAD + b"\r\n ")
+    p("surrogate-pair", "an escaped surrogate pair is fine",
+      b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"name":"\\ud83d\\ude00"}}}')
+    p("escaped-id", "escapes in the id are decoded", b'{"id":"evt_\\u0031","type":"payment.succeeded","data":{"object":{}}}',
+      event_id="evt_1")
+    p("missing-id", "no id", {"type": "x", "data": {"object": {}}}, E)
+    p("null-id", "a null id", {"id": None, "type": "x", "data": {"object": {}}}, E)
+    p("empty-id", "an empty id", {"id": "", "type": "x", "data": {"object": {}}}, E)
+    p("number-id", "a numeric id", {"id": 1, "type": "x", "data": {"object": {}}}, E)
+    p("missing-type", "no type", {"id": "evt_1", "data": {"object": {}}}, E)
+    p("empty-type", "an empty type", {"id": "evt_1", "type": "", "data": {"object": {}}}, E)
+    p("array-type", "a type that is an array", {"id": "evt_1", "type": ["x"], "data": {"object": {}}}, E)
+    p("missing-data", "no data", {"id": "evt_1", "type": "x"}, E)
+    p("data-array", "data is an array", {"id": "evt_1", "type": "x", "data": [{}]}, E)
+    p("data-null", "data is null", {"id": "evt_1", "type": "x", "data": None}, E)
+    p("missing-object", "data without object", {"id": "evt_1", "type": "x", "data": {}}, E)
+    p("object-null", "data.object is null", {"id": "evt_1", "type": "x", "data": {"object": None}}, E)
+    p("object-string", "data.object is a string", {"id": "evt_1", "type": "x", "data": {"object": "pay_1"}}, E)
+    p("object-array", "data.object is an array", {"id": "evt_1", "type": "x", "data": {"object": []}}, E)
+    p("created-string", "created as a string", event(created="1764000000"), E)
+    p("created-float", "created with a fraction", event(created=1764000000.5), E)
+    p("created-exponent", "created written with an exponent is not an integer",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":1.764e9'), E)
+    p("created-over-i64", "created beyond i64",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":9223372036854775808'), E)
+    p("created-bool", "created as a boolean", event(created=True), E)
+    p("created-null", "a null created reads as absent", event(created=None), created=None)
+    p("created-absent", "created is optional", {"id": "evt_1", "type": "payment.succeeded",
+                                                "data": {"object": {"id": "pay_1"}}}, created=None)
+    p("created-negative", "a negative created is an integer", event(created=-5), created=-5)
+    p("duplicate-id-last-wins", "a duplicated key: the last one wins, as in JSON.parse and json.loads",
+      b'{"id":"evt_0","id":"evt_1","type":"payment.succeeded","data":{"object":{}}}', event_id="evt_1")
+    big = b"123456789012345678901234567890"
+    p("big-integer-kept", "an integer too big for i64 and f64 is kept exactly",
+      b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":' + big +
+      b',"fee":0.1000000000000000055511151231257827}}}',
+      numbers={"data.object.amount": big.decode(), "data.object.fee": "0.1000000000000000055511151231257827"},
+      object={"kind": "payment", "typed": {"id": "pay_1", "amount": None, "currency": None,
+                                           "status": None, "customer": None}})
+    p("unknown-top-level-kept", "unknown top-level fields are kept",
+      event(api_version="2026-01-01", livemode=False),
+      fields={"api_version": "2026-01-01", "livemode": False})
+    p("data-extra-kept", "unknown fields of data are kept", event(), fields={"data.object.amount": 2000})
+    return g
+
+
+KNOWN = {
+    "payment": (["payment.created", "payment.succeeded", "payment.failed", "payment.canceled",
+                 "payment.processing"],
+                {"id": "pay_1", "amount": 2000, "currency": "eur", "status": "succeeded", "customer": "cust_1"}),
+    "subscription": (["subscription.created", "subscription.updated", "subscription.deleted",
+                      "subscription.trial_will_end"],
+                     {"id": "sub_1", "customer": "cust_1", "status": "active",
+                      "currentPeriodStart": 1764000000, "currentPeriodEnd": 1766592000}),
+    "refund": (["refund.created", "refund.updated", "refund.failed"],
+               {"id": "ref_1", "payment": "pay_1", "amount": 500, "status": "pending"}),
+    "customer": (["customer.created", "customer.updated"],
+                 {"id": "cust_1", "email": "jenny@example.com", "name": "Jenny Rosen"}),
+    "dispute": (["dispute.opened", "dispute.resolved"],
+                {"id": "dp_1", "payment": "pay_1", "amount": 2000, "reason": "fraudulent",
+                 "status": "needs_response"}),
+}
+
+
+def events_group():
+    g = Group("events", "SPEC section 5: every known event type with its typed object, and what is preserved.")
+    for kind, (types, fields) in KNOWN.items():
+        for type_ in types:
+            obj = dict(fields, metadata={"order": "6735"}, unknownField=[1, 2])
+            body = compact(event(type_, obj, livemode=True))
+            g.case(type_, "a %s event carries a %s" % (type_, kind), payload=body, event_type=type_,
+                   created=NOW, object={"kind": kind, "typed": fields},
+                   fields={"data.object.metadata": {"order": "6735"}, "data.object.unknownField": [1, 2],
+                           "livemode": True})
+    g.case("unknown-type", "an unknown type parses with an untyped object",
+           payload=compact(event("payout.paid", {"id": "po_1", "amount": 5})), event_type="payout.paid",
+           object={"kind": "other", "typed": {}}, fields={"data.object.id": "po_1"})
+    g.case("type-case-sensitive", "Payment.Succeeded is not a known type",
+           payload=compact(event("Payment.Succeeded")), event_type="Payment.Succeeded",
+           object={"kind": "other", "typed": {}})
+    g.case("payment-missing-fields", "a payment with only an id still parses; missing fields read as absent",
+           payload=compact(event("payment.failed", {"id": "pay_2"})), event_type="payment.failed",
+           object={"kind": "payment", "typed": {"id": "pay_2", "amount": None, "currency": None,
+                                                "status": None, "customer": None}})
+    g.case("payment-odd-types", "fields of another type read as absent in the typed view and are kept",
+           payload=compact(event("payment.succeeded", {"id": "pay_3", "amount": "2000", "currency": 978})),
+           object={"kind": "payment", "typed": {"id": "pay_3", "amount": None, "currency": None,
+                                                "status": None, "customer": None}},
+           fields={"data.object.amount": "2000", "data.object.currency": 978})
+    g.case("empty-object", "an empty data.object is an object", payload=compact(event("refund.failed", {})),
+           event_type="refund.failed",
+           object={"kind": "refund", "typed": {"id": None, "payment": None, "amount": None, "status": None}})
+    prev = {"status": "trialing", "currentPeriodEnd": 1765000000}
+    body = compact({"id": "evt_1", "type": "subscription.updated", "created": NOW,
+                    "data": {"object": KNOWN["subscription"][1], "previous_attributes": prev}})
+    g.case("previous-attributes", "data.previous_attributes is kept", payload=body,
+           event_type="subscription.updated", object={"kind": "subscription", "typed": KNOWN["subscription"][1]},
+           previous_attributes=prev)
+    g.case("no-previous-attributes", "previous_attributes is absent when the payload has none",
+           previous_attributes=None)
+    g.case("unicode-fields", "non-ASCII text survives",
+           payload=compact(event("customer.created", {"id": "cust_2", "name": "Zo\u00eb \u2603",
+                                                      "email": "z@example.com"})),
+           event_type="customer.created",
+           object={"kind": "customer", "typed": {"id": "cust_2", "name": "Zo\u00eb \u2603",
+                                                 "email": "z@example.com"}})
+    return g
+
+
+def large_group():
+    g = Group("large", "A 1 MiB payload, signed and tampered.")
+    items = []
+    size = len(compact(event("payment.succeeded", {"id": "pay_big", "items": []})))
+    i = 0
+    while size < 1024 * 1024 - 200:
+        item = {"sku": "sku_%06d" % i, "qty": i % 7 + 1, "price": 1999}
+        size += len(compact(item)) + 1
+        items.append(item)
+        i += 1
+    obj = {"id": "pay_big", "amount": 2000, "items": items}
+    body = compact(event("payment.succeeded", obj))
+    body = body[:-1] + b" " * (1024 * 1024 - len(body)) + b"}"
+    assert len(body) == 1024 * 1024, len(body)
+    g.case("one-mib", "a 1 MiB event verifies and parses", payload=body,
+           fields={"data.object.id": "pay_big"})
+    tampered = bytearray(body); tampered[len(body) // 2] = ord("7") if tampered[len(body) // 2] != ord("7") else ord("8")
+    g.case("one-mib-tampered", "one byte in the middle of 1 MiB changed", payload=bytes(tampered),
+           header=header(body), error="signature_mismatch")
+    return g
+
+
+def rfc4231_group():
+    """RFC 4231 section 4, test cases 1 to 7: HMAC-SHA256 itself, under the verifier."""
+    cases = [
+        (1, "0b" * 20, b"Hi There".hex(), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", None),
+        (2, b"Jefe".hex(), b"what do ya want for nothing?".hex(),
+         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", None),
+        (3, "aa" * 20, "dd" * 50, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe", None),
+        (4, "0102030405060708090a0b0c0d0e0f10111213141516171819", "cd" * 50,
+         "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b", None),
+        (5, "0c" * 20, b"Test With Truncation".hex(), "a3b6167473100ee06e0c796c2955552b", 16),
+        (6, "aa" * 131, b"Test Using Larger Than Block-Size Key - Hash Key First".hex(),
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", None),
+        (7, "aa" * 131, (b"This is a test using a larger than block-size key and a larger than "
+                          b"block-size data. The key needs to be hashed before being used by the "
+                          b"HMAC algorithm.").hex(),
+         "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2", None),
+    ]
+    out = []
+    for n, key, data, mac, trunc in cases:
+        full = hmac.new(bytes.fromhex(key), bytes.fromhex(data), hashlib.sha256).hexdigest()
+        assert full.startswith(mac), "RFC 4231 case %d disagrees with Python's hmac" % n
+        case = {"id": "rfc4231/%d" % n, "comment": "RFC 4231 test case %d" % n,
+                "key_hex": key, "data_hex": data, "mac_hex": mac}
+        if trunc:
+            case["truncated_to_bytes"] = trunc
+        out.append(case)
+    doc = {"group": "rfc4231", "description": "HMAC-SHA256 test cases 1 to 7, as published.",
+           "source": "RFC 4231, section 4 (https://www.rfc-editor.org/rfc/rfc4231#section-4)",
+           "schema": "mac/1", "cases": out}
+    (HERE / "rfc4231.json").write_text(json.dumps(doc, indent=1) + "\n")
+    return len(out)
+
+
+if __name__ == "__main__":
+    total = sum(g.write() for g in [secret_group(), header_group(), tolerance_group(), signature_group(),
+                                    payload_group(), events_group(), large_group()])
+    total += rfc4231_group()
+    print("wrote %d cases" % total)
