@@ -193,7 +193,9 @@ impl fmt::Display for Error {
                 "The Payvost-Signature header is missing or empty; \
                  pass the value of the request's Payvost-Signature header",
             ),
-            Error::HeaderMalformed(p) => write!(f, "The Payvost-Signature header is malformed: {p}"),
+            Error::HeaderMalformed(p) => {
+                write!(f, "The Payvost-Signature header is malformed: {p}")
+            }
             Error::NoSignatures => f.write_str(
                 "The Payvost-Signature header has no v1 signature; \
                  only v1 signatures are accepted",
@@ -214,7 +216,10 @@ impl fmt::Display for Error {
                 write!(f, "The payload is authentic but not a JSON object: {why}")
             }
             Error::PayloadInvalidEvent(why) => {
-                write!(f, "The payload is authentic JSON but not a Payvost event: {why}")
+                write!(
+                    f,
+                    "The payload is authentic JSON but not a Payvost event: {why}"
+                )
             }
             Error::PayloadWrongType(why) => f.write_str(why),
         }
@@ -229,7 +234,11 @@ impl fmt::Display for SecretProblem {
                 write!(f, "The webhook signing secret{} is empty", Nth(index))
             }
             SecretProblem::OnlyWhitespace { index } => {
-                write!(f, "The webhook signing secret{} is only whitespace", Nth(index))
+                write!(
+                    f,
+                    "The webhook signing secret{} is only whitespace",
+                    Nth(index)
+                )
             }
             SecretProblem::SurroundingWhitespace { index } => write!(
                 f,

@@ -77,7 +77,9 @@ impl Event {
     /// `payload_invalid_event`, as in [`Event::from_slice`].
     pub fn from_object(payload: Object) -> Result<Self, Error> {
         let id = non_empty_string(&payload, "id")?.to_string();
-        let event_type = non_empty_string(&payload, "type")?.parse().unwrap_or_else(|e| match e {});
+        let event_type = non_empty_string(&payload, "type")?
+            .parse()
+            .unwrap_or_else(|e| match e {});
         match payload.get("data") {
             Some(Value::Object(data)) => match data.get("object") {
                 Some(Value::Object(_)) => {}
@@ -88,7 +90,13 @@ impl Event {
         let created = match payload.get("created") {
             None | Some(Value::Null) => None,
             Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-            other => return Err(invalid_event("created", "an integer of unix seconds", other)),
+            other => {
+                return Err(invalid_event(
+                    "created",
+                    "an integer of unix seconds",
+                    other,
+                ));
+            }
         };
         Ok(Event {
             payload,

@@ -56,8 +56,7 @@ impl<'a> SignatureHeader<'a> {
         for element in elements.split(',').filter(|e| !e.is_empty()) {
             let Some((key, value)) = element.split_once('=') else {
                 return Err(malformed(HeaderProblem::ElementWithoutEquals(truncated(
-                    element,
-                    ECHO_LIMIT,
+                    element, ECHO_LIMIT,
                 ))));
             };
             match key {

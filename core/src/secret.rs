@@ -98,7 +98,8 @@ mod tests {
         let cases = doc["cases"].as_array().unwrap();
         assert_eq!(cases.len(), 7);
         for case in cases {
-            let hex = |field: &str| base16ct::lower::decode_vec(case[field].as_str().unwrap()).unwrap();
+            let hex =
+                |field: &str| base16ct::lower::decode_vec(case[field].as_str().unwrap()).unwrap();
             let mac = SigningKey::from_key_bytes(&hex("key_hex")).mac(&[&hex("data_hex")]);
             let expected = hex("mac_hex");
             assert_eq!(&mac[..expected.len()], &expected[..], "{}", case["id"]);

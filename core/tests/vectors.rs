@@ -1,6 +1,14 @@
 //! Runs every conformance vector in `tests/vectors/` (schema in its README)
 //! through the public API, and checks the exact outcome of each case.
 
+// Test code: a panic here is a failing test, not a crash of the library.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
 use std::path::PathBuf;
 
 use base64::Engine;
@@ -19,7 +27,10 @@ fn vector_files() -> Vec<(String, Value)> {
         .into_iter()
         .map(|path| {
             let doc = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            (path.file_name().unwrap().to_string_lossy().into_owned(), doc)
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                doc,
+            )
         })
         .collect()
 }
@@ -49,7 +60,8 @@ fn run(case: &Value) -> Result<(payvost_webhooks::Verified, Event), Error> {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect();
-    let webhook = Webhook::with_secrets(&secrets)?.with_tolerance(tolerance(case.get("tolerance"))?);
+    let webhook =
+        Webhook::with_secrets(&secrets)?.with_tolerance(tolerance(case.get("tolerance"))?);
     let payload = base64::engine::general_purpose::STANDARD
         .decode(case["payload_b64"].as_str().unwrap())
         .unwrap();
@@ -62,7 +74,10 @@ fn run(case: &Value) -> Result<(payvost_webhooks::Verified, Event), Error> {
     match (&verified, &event) {
         (Ok(_), Err(e)) => assert!(e.code().starts_with("payload_"), "{}: {e}", case["id"]),
         (Err(v), Err(e)) => assert_eq!(v, e, "{}", case["id"]),
-        (Err(v), Ok(_)) => panic!("{}: verify failed with {v} but construct_event passed", case["id"]),
+        (Err(v), Ok(_)) => panic!(
+            "{}: verify failed with {v} but construct_event passed",
+            case["id"]
+        ),
         (Ok(_), Ok(_)) => {}
     }
     Ok((verified?, event?))
@@ -104,7 +119,12 @@ fn typed_fields(object: &EventObject<'_>) -> (&'static str, serde_json::Map<Stri
         ),
         EventObject::Refund(p) => (
             "refund",
-            vec![("id", s(p.id)), ("payment", s(p.payment)), ("amount", i(p.amount)), ("status", s(p.status))],
+            vec![
+                ("id", s(p.id)),
+                ("payment", s(p.payment)),
+                ("amount", i(p.amount)),
+                ("status", s(p.status)),
+            ],
         ),
         EventObject::Customer(p) => (
             "customer",
@@ -123,33 +143,76 @@ fn typed_fields(object: &EventObject<'_>) -> (&'static str, serde_json::Map<Stri
         EventObject::Other(_) => ("other", vec![]),
         _ => panic!("a new typed view: teach this test its fields"),
     };
-    (kind, pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    (
+        kind,
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    )
 }
 
 fn check_success(id: &str, expected: &Value, verified: &payvost_webhooks::Verified, event: &Event) {
     assert_eq!(event.id(), expected["event_id"], "{id}: event id");
-    assert_eq!(event.event_type().as_str(), expected["event_type"], "{id}: event type");
-    assert_eq!(verified.secret_index as u64, expected["secret_index"].as_u64().unwrap(), "{id}: secret index");
-    assert_eq!(verified.timestamp, int(&expected["timestamp"]), "{id}: timestamp");
+    assert_eq!(
+        event.event_type().as_str(),
+        expected["event_type"],
+        "{id}: event type"
+    );
+    assert_eq!(
+        verified.secret_index as u64,
+        expected["secret_index"].as_u64().unwrap(),
+        "{id}: secret index"
+    );
+    assert_eq!(
+        verified.timestamp,
+        int(&expected["timestamp"]),
+        "{id}: timestamp"
+    );
     if let Some(created) = expected.get("created") {
         assert_eq!(event.created(), created.as_i64(), "{id}: created");
     }
     if let Some(object) = expected.get("object") {
         let (kind, typed) = typed_fields(&event.object());
         assert_eq!(kind, object["kind"], "{id}: object kind");
-        assert_eq!(event.event_type().object_kind().as_str(), kind, "{id}: object kind");
-        assert_eq!(&Value::Object(typed), &object["typed"], "{id}: typed fields");
+        assert_eq!(
+            event.event_type().object_kind().as_str(),
+            kind,
+            "{id}: object kind"
+        );
+        assert_eq!(
+            &Value::Object(typed),
+            &object["typed"],
+            "{id}: typed fields"
+        );
     }
-    for (path, value) in expected.get("fields").and_then(Value::as_object).into_iter().flatten() {
+    for (path, value) in expected
+        .get("fields")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         assert_eq!(at_path(event, path), Some(value), "{id}: field {path}");
     }
-    for (path, text) in expected.get("numbers").and_then(Value::as_object).into_iter().flatten() {
+    for (path, text) in expected
+        .get("numbers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let number = at_path(event, path).and_then(Value::as_number).unwrap();
-        assert_eq!(&Value::from(number.to_string()), text, "{id}: exact number at {path}");
+        assert_eq!(
+            &Value::from(number.to_string()),
+            text,
+            "{id}: exact number at {path}"
+        );
     }
     if let Some(previous) = expected.get("previous_attributes") {
-        let got = event.previous_attributes().map(|m| Value::Object(m.clone()));
-        assert_eq!(got.as_ref().unwrap_or(&Value::Null), previous, "{id}: previous_attributes");
+        let got = event
+            .previous_attributes()
+            .map(|m| Value::Object(m.clone()));
+        assert_eq!(
+            got.as_ref().unwrap_or(&Value::Null),
+            previous,
+            "{id}: previous_attributes"
+        );
     }
 }
 
@@ -171,7 +234,9 @@ fn every_vector_has_the_expected_outcome() {
                     assert!(Error::ALL.contains(&e.code()));
                     codes_seen.insert(e.code());
                 }
-                (Ok((_, event)), Some(code)) => panic!("{id}: expected {code}, got event {}", event.id()),
+                (Ok((_, event)), Some(code)) => {
+                    panic!("{id}: expected {code}, got event {}", event.id())
+                }
                 (Err(e), None) => panic!("{id}: expected success, got {}: {e}", e.code()),
             }
             count += 1;
@@ -179,7 +244,10 @@ fn every_vector_has_the_expected_outcome() {
     }
     assert!(count >= 150, "only {count} cases");
     // Every code the core can produce is covered by at least one vector.
-    let core_codes: Vec<_> = Error::ALL.iter().filter(|c| **c != "payload_wrong_type").collect();
+    let core_codes: Vec<_> = Error::ALL
+        .iter()
+        .filter(|c| **c != "payload_wrong_type")
+        .collect();
     for code in core_codes {
         assert!(codes_seen.contains(code), "no vector ends in {code}");
     }

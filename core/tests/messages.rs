@@ -1,0 +1,134 @@
+//! What users read: every message is one helpful sentence, never holds a
+//! secret, and never echoes more than 100 bytes of input.
+
+// Test code: a panic here is a failing test, not a crash of the library.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use payvost_webhooks::{Error, Webhook, sign};
+
+const SECRET: &str = "whsec_do_not_leak_me_42";
+
+fn err(result: Result<impl std::fmt::Debug, Error>) -> Error {
+    result.unwrap_err()
+}
+
+#[test]
+fn secret_messages_say_which_rule_was_broken() {
+    let cases = [
+        ("", "is empty"),
+        ("  ", "only whitespace"),
+        ("whsec_x\n", "newline"),
+        (" whsec_x", "starts or ends with whitespace"),
+        ("sk_live_x", "starts with sk_ and looks like an API key"),
+        ("pk_live_x", "the webhook signing secret starts with whsec_"),
+    ];
+    for (secret, words) in cases {
+        let e = err(Webhook::new(secret));
+        assert_eq!(e.code(), "secret_invalid");
+        assert!(e.to_string().contains(words), "{secret:?}: {e}");
+    }
+    let e = err(Webhook::with_secrets(&["whsec_a", "rk_b"]));
+    assert!(e.to_string().contains("at index 1"), "{e}");
+    let e = err(Webhook::with_secrets::<&str>(&[]));
+    assert!(e.to_string().contains("No webhook signing secret"), "{e}");
+}
+
+#[test]
+fn secrets_never_appear_in_messages_or_debug() {
+    let webhook = Webhook::with_secrets(&[SECRET, "whsec_other_secret_x"]).unwrap();
+    let shown = format!("{webhook:?} {webhook:#?}");
+    assert!(
+        !shown.contains("do_not_leak") && !shown.contains("other_secret"),
+        "{shown}"
+    );
+    let header = sign(b"{}", SECRET, 10);
+    for (payload, header, now) in [
+        (&b"{}"[..], "t=1,v1=00", 1),
+        (b"{}", "", 1),
+        (b"{}", &header, 10_000),
+        (b"{}", &header, -10_000),
+        (b"[]", &sign(b"[]", SECRET, 1), 1),
+        (b"{}", &header, 10),
+    ] {
+        let e = err(webhook.construct_event(payload, header, now));
+        let text = format!("{e} {e:?}");
+        assert!(!text.contains("do_not_leak"), "{text}");
+    }
+    for bad in [
+        " whsec_do_not_leak_me_42",
+        "sk_do_not_leak_me_42",
+        "whsec_do_not_leak_me_42\n",
+    ] {
+        let e = err(Webhook::new(bad));
+        assert!(!format!("{e} {e:?}").contains("do_not_leak"), "{e}");
+    }
+}
+
+#[test]
+fn messages_echo_at_most_100_bytes_of_input() {
+    let webhook = Webhook::new(SECRET).unwrap();
+    let long = "q".repeat(5000);
+    for header in [
+        format!("t=1,{long}"),
+        format!("t={long},v1=00"),
+        format!("t=1,v1=00,{}é{long}", "z".repeat(97)),
+    ] {
+        let e = err(webhook.verify(b"{}", &header, 1));
+        assert_eq!(e.code(), "header_malformed");
+        let echoed = e.to_string().matches(['q', 'z']).count();
+        assert!(echoed <= 100, "{echoed} bytes echoed: {e}");
+    }
+}
+
+#[test]
+fn timestamp_messages_give_age_and_tolerance() {
+    let webhook = Webhook::new(SECRET).unwrap();
+    let header = sign(b"{}", SECRET, 1000);
+    let old = err(webhook.verify(b"{}", &header, 1400));
+    assert_eq!(
+        old,
+        Error::TimestampTooOld {
+            age: 400,
+            tolerance: 300
+        }
+    );
+    assert!(old.to_string().contains("400 seconds old"), "{old}");
+    assert!(
+        old.to_string().contains("tolerance of 300 seconds"),
+        "{old}"
+    );
+    let new = err(webhook.verify(b"{}", &header, 600));
+    assert!(
+        new.to_string().contains("400 seconds in the future"),
+        "{new}"
+    );
+}
+
+#[test]
+fn mismatch_message_asks_for_the_raw_body() {
+    let e = err(Webhook::new(SECRET).unwrap().verify(b"{}", "t=1,v1=00", 1));
+    assert!(e.to_string().contains("raw request body"), "{e}");
+    assert!(e.to_string().contains("JSON body parser"), "{e}");
+}
+
+#[test]
+fn codes_are_unique_snake_case_and_classified() {
+    let mut codes = Error::ALL.to_vec();
+    codes.sort_unstable();
+    codes.dedup();
+    assert_eq!(codes.len(), Error::ALL.len());
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
+    );
+    assert!(Error::SignatureMismatch.is_signature_error());
+    assert!(!Error::SignatureMismatch.is_configuration_error());
+    assert!(err(Webhook::new("")).is_configuration_error());
+    assert!(!Error::PayloadInvalidJson(String::new()).is_signature_error());
+}

@@ -1,0 +1,162 @@
+//! Property tests: round trips, tamper detection and panic freedom over
+//! arbitrary inputs.
+
+// Test code: a panic here is a failing test, not a crash of the library.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use payvost_webhooks::{Error, Event, SignatureHeader, Tolerance, Webhook, sign};
+use proptest::prelude::*;
+
+/// Secrets that pass SPEC section 1: no surrounding whitespace, no API key prefix.
+fn secret() -> impl Strategy<Value = String> {
+    "whsec_[A-Za-z0-9+/=]{0,48}|[a-z][ -~]{0,30}[a-z]".prop_filter("no API key prefix", |s| {
+        !["sk_", "pk_", "rk_"].iter().any(|p| s.starts_with(p))
+    })
+}
+
+fn timestamp() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        0..=i64::MAX,
+        Just(0),
+        Just(i64::MAX),
+        1_600_000_000i64..1_900_000_000
+    ]
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, Error>) -> &'static str {
+    result.unwrap_err().code()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn sign_then_verify_round_trips(payload in proptest::collection::vec(any::<u8>(), 0..2048),
+                                    secret in secret(), t in timestamp(),
+                                    skew in -300i64..=300) {
+        let webhook = Webhook::new(&secret).unwrap();
+        let header = sign(&payload, &secret, t);
+        let now = t.saturating_add(skew);
+        let verified = webhook.verify(&payload, &header, now).unwrap();
+        prop_assert_eq!(verified.timestamp, t);
+        prop_assert_eq!(verified.secret_index, 0);
+        prop_assert_eq!(webhook.sign(&payload, t), header);
+    }
+
+    #[test]
+    fn the_matching_secret_is_reported(secrets in proptest::collection::vec(secret(), 1..5),
+                                       pick in any::<prop::sample::Index>()) {
+        let index = pick.index(secrets.len());
+        let header = sign(b"{}", &secrets[index], 100);
+        let verified = Webhook::with_secrets(&secrets).unwrap().verify(b"{}", &header, 100).unwrap();
+        // The first secret equal to the one used, which may be an earlier duplicate.
+        let first = secrets.iter().position(|s| *s == secrets[index]).unwrap();
+        prop_assert_eq!(verified.secret_index, first);
+    }
+
+    #[test]
+    fn any_changed_payload_byte_is_a_mismatch(payload in proptest::collection::vec(any::<u8>(), 1..1024),
+                                              at in any::<prop::sample::Index>(), flip in 1u8..=255) {
+        let header = sign(&payload, "whsec_x", 50);
+        let mut tampered = payload.clone();
+        tampered[at.index(payload.len())] ^= flip;
+        let webhook = Webhook::new("whsec_x").unwrap();
+        prop_assert_eq!(code(webhook.verify(&tampered, &header, 50)), "signature_mismatch");
+    }
+
+    #[test]
+    fn any_other_timestamp_is_a_mismatch(t in timestamp(), other in timestamp()) {
+        prop_assume!(t != other);
+        let header = sign(b"{}", "whsec_x", t);
+        let signature = header.split_once(",v1=").unwrap().1;
+        let forged = format!("t={other},v1={signature}");
+        let webhook = Webhook::new("whsec_x").unwrap();
+        prop_assert_eq!(code(webhook.verify(b"{}", &forged, other)), "signature_mismatch");
+    }
+
+    #[test]
+    fn any_changed_signature_digit_is_a_mismatch(at in 0usize..64, digit in 0u32..16) {
+        let header = sign(b"{}", "whsec_x", 7);
+        let (prefix, signature) = header.split_once(",v1=").unwrap();
+        let mut chars: Vec<char> = signature.chars().collect();
+        let replacement = char::from_digit(digit, 16).unwrap();
+        prop_assume!(chars[at] != replacement);
+        chars[at] = replacement;
+        let forged = format!("{prefix},v1={}", chars.into_iter().collect::<String>());
+        let webhook = Webhook::new("whsec_x").unwrap();
+        prop_assert_eq!(code(webhook.verify(b"{}", &forged, 7)), "signature_mismatch");
+    }
+
+    #[test]
+    fn header_parser_never_panics(value in any::<String>()) {
+        let _ = SignatureHeader::parse(&value);
+    }
+
+    #[test]
+    fn header_parser_never_panics_on_near_misses(
+        parts in proptest::collection::vec(
+            "t=-?[0-9]{0,21}|v1=[0-9a-fA-F]{0,66}|v0=[0-9a-f]{64}|[ \t]*|,|=|[a-z]{1,3}=[^,]{0,5}", 0..12)
+    ) {
+        let value = parts.concat();
+        if let Ok(header) = SignatureHeader::parse(&value) {
+            prop_assert!(header.timestamp() >= 0);
+            let _ = header.signatures().count();
+        }
+        let webhook = Webhook::new("whsec_x").unwrap();
+        let _ = webhook.construct_event(b"{}", &value, 0);
+    }
+
+    #[test]
+    fn verify_never_panics(payload in proptest::collection::vec(any::<u8>(), 0..256),
+                           header in any::<String>(), now in any::<i64>(), tolerance in any::<i64>()) {
+        if let Ok(webhook) = Webhook::new("whsec_x").and_then(|w| w.tolerance(tolerance)) {
+            let _ = webhook.construct_event(&payload, &header, now);
+        }
+    }
+
+    #[test]
+    fn event_parser_never_panics(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
+        if let Err(e) = Event::from_slice(&payload) {
+            prop_assert!(e.code().starts_with("payload_invalid_"));
+        }
+    }
+
+    #[test]
+    fn event_parser_never_panics_on_json_like_text(
+        payload in r#"\{("(id|type|data|object|created)":(\{|\[|"[a-z_]{0,4}"|-?[0-9]{1,25}|null|true|,|\}|\])+)*\}?"#
+    ) {
+        let _ = Event::from_slice(payload.as_bytes());
+    }
+
+    #[test]
+    fn tolerance_agrees_with_wide_arithmetic(t in any::<i64>(), now in any::<i64>(), secs in 1i64..=2_592_000) {
+        let tolerance = Tolerance::new(secs).unwrap();
+        let diff = i128::from(now) - i128::from(t);
+        let result = tolerance.check(t, now);
+        match result {
+            Ok(()) => prop_assert!(diff.abs() <= i128::from(secs)),
+            Err(Error::TimestampTooOld { age, .. }) => {
+                prop_assert!(diff > i128::from(secs));
+                prop_assert_eq!(i128::from(age), diff);
+            }
+            Err(Error::TimestampTooNew { ahead, .. }) => {
+                prop_assert!(-diff > i128::from(secs));
+                prop_assert_eq!(i128::from(ahead), -diff);
+            }
+            Err(other) => prop_assert!(false, "unexpected {other}"),
+        }
+    }
+
+    #[test]
+    fn tolerance_from_f64_is_total(secs in any::<f64>()) {
+        match Tolerance::from_f64(secs) {
+            Ok(t) => prop_assert_eq!(t.secs() as f64, secs),
+            Err(e) => prop_assert_eq!(e.code(), "tolerance_invalid"),
+        }
+    }
+}
