@@ -114,6 +114,7 @@ fn parse_timestamp(value: &str) -> Result<i64, Error> {
 
 fn decode_tag(hex: &str) -> Option<[u8; 32]> {
     let mut tag = [0u8; 32];
+    // base16ct's lower decoder refuses uppercase, as SPEC 2 asks.
     match base16ct::lower::decode(hex, &mut tag) {
         Ok(decoded) if decoded.len() == 32 => Some(tag),
         _ => None,
