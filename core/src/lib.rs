@@ -66,3 +66,8 @@ fn now() -> i64 {
         Err(before) => secs(before.duration()).saturating_neg(),
     }
 }
+
+/// The repository README's examples run as doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct RepositoryReadme;
