@@ -8,7 +8,7 @@ CARGO ?= cargo
 demo: tools
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 
-test: tools fmt-check clippy test-rust no-std
+test: tools fmt-check clippy no-std test-rust
 
 tools:
 	@scripts/ensure-tools.sh core
