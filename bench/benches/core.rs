@@ -19,6 +19,13 @@ fn bench(c: &mut Criterion) {
         group.bench_function("verify", |b| {
             b.iter(|| webhook.verify(black_box(&payload), black_box(&header), NOW))
         });
+        group.bench_function("construct_raw_event", |b| {
+            b.iter(|| {
+                webhook
+                    .construct_raw_event(black_box(&payload), black_box(&header), NOW)
+                    .is_ok()
+            })
+        });
         group.bench_function("construct_event", |b| {
             b.iter(|| webhook.construct_event(black_box(&payload), black_box(&header), NOW))
         });

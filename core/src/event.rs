@@ -7,13 +7,19 @@
 //! that lacks a field, or carries one of another type, still parses, and
 //! the field reads as `None`.
 
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use core::fmt;
 use core::str::FromStr;
 
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::error::{ECHO_LIMIT, Error, truncated};
+use crate::error::Error;
+use crate::json;
 
 /// A JSON object, as `serde_json` holds it.
 pub type Object = Map<String, Value>;
@@ -48,61 +54,17 @@ impl Event {
     ///
     /// # Errors
     ///
-    /// `payload_invalid_json` unless the payload is UTF-8 JSON (RFC 8259)
-    /// whose top level is an object; `payload_invalid_event` unless it holds
-    /// a non-empty string `id` and `type`, a `data` object with an `object`
-    /// object, and, if `created` is present and not null, an integer.
+    /// `payload_invalid_json` and `payload_invalid_event`, exactly as
+    /// [`RawEvent::from_slice`] decides them.
     pub fn from_slice(payload: &[u8]) -> Result<Self, Error> {
-        let text = core::str::from_utf8(payload).map_err(|e| {
-            Error::PayloadInvalidJson(alloc::format!(
-                "it is not valid UTF-8 (at byte {})",
-                e.valid_up_to()
-            ))
-        })?;
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| Error::PayloadInvalidJson(truncated(&e.to_string(), ECHO_LIMIT)))?;
-        let Value::Object(payload) = value else {
-            return Err(Error::PayloadInvalidJson(alloc::format!(
-                "its top level is {}",
-                kind(&value)
-            )));
-        };
-        Self::from_object(payload)
-    }
-
-    /// Checks the envelope of an already parsed JSON object.
-    ///
-    /// # Errors
-    ///
-    /// `payload_invalid_event`, as in [`Event::from_slice`].
-    pub fn from_object(payload: Object) -> Result<Self, Error> {
-        let id = non_empty_string(&payload, "id")?.to_string();
-        let event_type = non_empty_string(&payload, "type")?
-            .parse()
-            .unwrap_or_else(|e| match e {});
-        match payload.get("data") {
-            Some(Value::Object(data)) => match data.get("object") {
-                Some(Value::Object(_)) => {}
-                other => return Err(invalid_event("data.object", "an object", other)),
-            },
-            other => return Err(invalid_event("data", "an object", other)),
-        }
-        let created = match payload.get("created") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64(),
-            other => {
-                return Err(invalid_event(
-                    "created",
-                    "an integer of unix seconds",
-                    other,
-                ));
-            }
-        };
+        let raw = RawEvent::from_slice(payload)?;
+        // Cannot fail after RawEvent accepted: the same grammar and limits.
+        let payload: Object = serde_json::from_str(raw.json()).map_err(json::invalid)?;
         Ok(Event {
             payload,
-            id,
-            event_type,
-            created,
+            id: raw.id.into_owned(),
+            event_type: raw.event_type,
+            created: raw.created,
         })
     }
 
@@ -126,7 +88,7 @@ impl Event {
         self.data()
             .and_then(|data| data.get("object"))
             .and_then(Value::as_object)
-            .unwrap_or(&self.payload) // unreachable: from_object checked it
+            .unwrap_or(&self.payload) // unreachable: RawEvent checked it
     }
 
     /// `data.object` as the typed view its event type names.
@@ -154,30 +116,310 @@ impl Event {
     }
 }
 
-fn non_empty_string<'a>(payload: &'a Object, field: &str) -> Result<&'a str, Error> {
-    match payload.get(field) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s),
-        other => Err(invalid_event(field, "a non-empty string", other)),
+/// An event checked on its bytes but not built into a tree: the envelope
+/// fields, and the JSON text for a parser of the caller's choosing.
+///
+/// This is how the language bindings hand events over: the core decides,
+/// in one pass with no allocation for the body, that the payload is
+/// acceptable JSON and an event, and the binding then builds its native
+/// objects with its own parser (`JSON.parse`, for one), which cannot
+/// disagree, because every payload accepted here is plain RFC 8259 JSON.
+///
+/// ```
+/// use payvost_webhooks::RawEvent;
+///
+/// let body = br#"{"id":"evt_1","type":"refund.created","data":{"object":{"id":"ref_1"}}}"#;
+/// let raw = RawEvent::from_slice(body)?;
+/// assert_eq!(raw.id(), "evt_1");
+/// assert_eq!(raw.json().len(), body.len());
+/// # Ok::<(), payvost_webhooks::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawEvent<'a> {
+    json: &'a str,
+    id: Cow<'a, str>,
+    event_type: EventType,
+    created: Option<i64>,
+}
+
+impl<'a> RawEvent<'a> {
+    /// Checks that the payload is a JSON object holding an event.
+    ///
+    /// # Errors
+    ///
+    /// `payload_invalid_json` unless the payload is UTF-8 JSON (RFC 8259,
+    /// within [`crate::MAX_DEPTH`] and with no unpaired surrogate escape)
+    /// whose top level is an object; `payload_invalid_event` unless it holds
+    /// a non-empty string `id` and `type`, a `data` object with an `object`
+    /// object, and a `created` that is absent, null or an integer.
+    pub fn from_slice(payload: &'a [u8]) -> Result<Self, Error> {
+        let json = json::utf8(payload)?;
+        if json
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .as_bytes()
+            .first()
+            != Some(&b'{')
+        {
+            // Settle the message: broken JSON, or JSON of another kind.
+            return Err(match serde_json::from_str::<IgnoredAny>(json) {
+                Err(e) => json::invalid(e),
+                Ok(_) => json::invalid("its top level is not an object"),
+            });
+        }
+        let envelope: Envelope<'a> = serde_json::from_str(json).map_err(json::invalid)?;
+        json::limits(json)?;
+        envelope.check(json)
+    }
+
+    /// The payload as JSON text, exactly the bytes received.
+    pub fn json(&self) -> &'a str {
+        self.json
+    }
+
+    /// The event id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The event type.
+    pub fn event_type(&self) -> &EventType {
+        &self.event_type
+    }
+
+    /// `created`, in unix seconds, if present.
+    pub fn created(&self) -> Option<i64> {
+        self.created
     }
 }
 
-fn invalid_event(field: &str, wanted: &str, found: Option<&Value>) -> Error {
-    let found = match found {
-        None => "missing",
-        Some(value) => kind(value),
+/// The members of the top level an event is judged by, taken as borrowed
+/// JSON text while the rest of the payload is skipped.
+#[derive(Default)]
+struct Envelope<'a> {
+    id: Option<&'a RawValue>,
+    event_type: Option<&'a RawValue>,
+    data: Option<Kind>,
+    data_object: Option<Kind>,
+    created: Option<&'a RawValue>,
+}
+
+impl<'a> Envelope<'a> {
+    /// The envelope rules of SPEC section 5, in one place.
+    fn check(self, json: &'a str) -> Result<RawEvent<'a>, Error> {
+        let id = non_empty_string("id", self.id)?;
+        let event_type = non_empty_string("type", self.event_type)?;
+        match (self.data, self.data_object) {
+            (Some(Kind::Object), Some(Kind::Object)) => {}
+            (Some(Kind::Object), found) => {
+                return Err(invalid_event("data.object", "an object", found));
+            }
+            (found, _) => return Err(invalid_event("data", "an object", found)),
+        }
+        let created_rule = "an integer of unix seconds";
+        let created = match self.created.map(|raw| (Kind::of(raw), raw)) {
+            None | Some((Kind::Null, _)) => None,
+            Some((Kind::Number, raw)) => Some(
+                serde_json::from_str::<i64>(raw.get())
+                    .map_err(|_| invalid_event("created", created_rule, Some(Kind::Number)))?,
+            ),
+            Some((found, _)) => return Err(invalid_event("created", created_rule, Some(found))),
+        };
+        Ok(RawEvent {
+            json,
+            id,
+            event_type: EventType::from_name(&event_type),
+            created,
+        })
+    }
+}
+
+fn non_empty_string<'a>(field: &str, raw: Option<&'a RawValue>) -> Result<Cow<'a, str>, Error> {
+    let wanted = "a non-empty string";
+    let Some(raw) = raw else {
+        return Err(invalid_event(field, wanted, None));
     };
+    let text = match serde_json::from_str::<&'a str>(raw.get()) {
+        Ok(borrowed) => Cow::Borrowed(borrowed),
+        // A string with escapes cannot be borrowed; anything else is no string.
+        Err(_) => serde_json::from_str::<String>(raw.get())
+            .map(Cow::Owned)
+            .map_err(|_| invalid_event(field, wanted, Some(Kind::of(raw))))?,
+    };
+    if text.is_empty() {
+        return Err(Error::PayloadInvalidEvent(alloc::format!(
+            "`{field}` must be {wanted}, found an empty string"
+        )));
+    }
+    Ok(text)
+}
+
+fn invalid_event(field: &str, wanted: &str, found: Option<Kind>) -> Error {
+    let found = found.map_or("missing", Kind::described);
     Error::PayloadInvalidEvent(alloc::format!("`{field}` must be {wanted}, found {found}"))
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(s) if s.is_empty() => "an empty string",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+/// The kind of a JSON value, enough to name what was found instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Bool,
+    Number,
+    String,
+    Array,
+    Object,
+}
+
+impl Kind {
+    /// The kind of grammatical JSON text, from its first byte.
+    fn of(raw: &RawValue) -> Kind {
+        match raw.get().as_bytes().first() {
+            Some(b'n') => Kind::Null,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'"') => Kind::String,
+            Some(b'[') => Kind::Array,
+            Some(b'{') => Kind::Object,
+            _ => Kind::Number,
+        }
+    }
+
+    fn described(self) -> &'static str {
+        match self {
+            Kind::Null => "null",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::String => "a string",
+            Kind::Array => "an array",
+            Kind::Object => "an object",
+        }
+    }
+}
+
+/// The member names that matter; every other member is skipped unread.
+#[derive(Clone, Copy)]
+enum Member {
+    Id,
+    Type,
+    Data,
+    Created,
+    Object,
+    NumberToken,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl Visitor<'_> for Name {
+            type Value = Member;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Member, E> {
+                Ok(match name {
+                    "id" => Member::Id,
+                    "type" => Member::Type,
+                    "data" => Member::Data,
+                    "created" => Member::Created,
+                    "object" => Member::Object,
+                    "$serde_json::private::Number" => Member::NumberToken,
+                    _ => Member::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(Name)
+    }
+}
+
+impl<'de> Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> Visitor<'de> for Top {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            // Duplicate members: the last one wins, as in JSON.parse and json.loads.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+                let mut envelope = Envelope::default();
+                while let Some(member) = map.next_key::<Member>()? {
+                    match member {
+                        Member::Id => envelope.id = Some(map.next_value()?),
+                        Member::Type => envelope.event_type = Some(map.next_value()?),
+                        Member::Created => envelope.created = Some(map.next_value()?),
+                        Member::Data => {
+                            let (data, object) = map.next_value_seed(DataSeed)?;
+                            envelope.data = Some(data);
+                            envelope.data_object = object;
+                        }
+                        Member::Object | Member::NumberToken | Member::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(envelope)
+            }
+        }
+        deserializer.deserialize_map(Top)
+    }
+}
+
+/// Reads `data` in the same pass as the rest: its kind, and the kind of its
+/// `object` member when it is an object. Other values are skipped unread.
+struct DataSeed;
+
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = (Kind, Option<Kind>);
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DataSeed {
+    type Value = (Kind, Option<Kind>);
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok((Kind::Null, None))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok((Kind::Bool, None))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok((Kind::Number, None))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok((Kind::Number, None))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok((Kind::Number, None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok((Kind::String, None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok((Kind::Array, None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = None;
+        while let Some(member) = map.next_key::<Member>()? {
+            match member {
+                // serde_json hands an arbitrary-precision number over as a
+                // one-member map under this name.
+                Member::NumberToken => {
+                    map.next_value::<IgnoredAny>()?;
+                    return Ok((Kind::Number, None));
+                }
+                Member::Object => object = Some(Kind::of(map.next_value::<&RawValue>()?)),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((Kind::Object, object))
     }
 }
 
@@ -259,6 +501,11 @@ event_types! {
 }
 
 impl EventType {
+    /// The type named `name`, known or not.
+    pub fn from_name(name: &str) -> Self {
+        name.parse().unwrap_or_else(|never| match never {})
+    }
+
     /// Whether this is one of the 16 known types.
     pub fn is_known(&self) -> bool {
         !matches!(self, EventType::Other(_))
@@ -475,4 +722,24 @@ pub struct Dispute<'a> {
     pub status: Option<&'a str>,
     /// The whole object.
     pub raw: &'a Object,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pins the serde_json detail `DataSeed` relies on: should an upgrade
+    /// rename its number token, a numeric `data` would be misnamed here.
+    #[test]
+    fn a_numeric_data_is_named_a_number() {
+        for data in ["5", "-1.5e3", "123456789012345678901234567890"] {
+            let body = alloc::format!(r#"{{"id":"evt_1","type":"x","data":{data}}}"#);
+            let e = RawEvent::from_slice(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "The payload is authentic JSON but not a Payvost event: `data` must be an object, found a number",
+                "{data}"
+            );
+        }
+    }
 }

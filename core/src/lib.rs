@@ -9,6 +9,7 @@ extern crate std;
 mod error;
 mod event;
 mod header;
+mod json;
 mod secret;
 mod sign;
 mod tolerance;
@@ -18,10 +19,11 @@ pub use error::{
     Error, HeaderProblem, SIGNATURE_MISMATCH_MESSAGE, SecretProblem, ToleranceProblem,
 };
 pub use event::{
-    Customer, Dispute, Event, EventObject, EventType, Object, ObjectKind, Payment, Refund,
-    Subscription,
+    Customer, Dispute, Event, EventObject, EventType, Object, ObjectKind, Payment, RawEvent,
+    Refund, Subscription,
 };
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
+pub use json::MAX_DEPTH;
 pub use sign::sign;
 pub use tolerance::Tolerance;
 pub use verify::{Verified, Webhook};

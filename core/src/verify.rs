@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::error::{Error, SecretProblem};
-use crate::event::Event;
+use crate::event::{Event, RawEvent};
 use crate::header::SignatureHeader;
 use crate::secret::SigningKey;
 use crate::sign::header_value;
@@ -144,6 +144,23 @@ impl Webhook {
     pub fn construct_event(&self, payload: &[u8], header: &str, now: i64) -> Result<Event, Error> {
         self.verify(payload, header, now)?;
         Event::from_slice(payload)
+    }
+
+    /// [`Webhook::verify`], then checks the event on its bytes without
+    /// building a tree: for bindings that build their own objects with a
+    /// native parser (see [`RawEvent`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Webhook::construct_event`], decided identically.
+    pub fn construct_raw_event<'p>(
+        &self,
+        payload: &'p [u8],
+        header: &str,
+        now: i64,
+    ) -> Result<(Verified, RawEvent<'p>), Error> {
+        let verified = self.verify(payload, header, now)?;
+        Ok((verified, RawEvent::from_slice(payload)?))
     }
 
     /// A header value signing `payload` at `timestamp` with the first

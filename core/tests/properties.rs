@@ -160,3 +160,45 @@ proptest! {
         }
     }
 }
+
+/// JSON-ish text rich in the constructs the raw path treats specially:
+/// escapes, surrogates, brackets inside strings, deep nesting.
+fn json_like() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("null".to_string()),
+        Just("1e400".to_string()),
+        "-?[0-9]{1,30}(\\.[0-9]{1,5})?".prop_map(|s| s),
+        r#""([a-z\[\]{}]|\\u[dD][89abAB][0-9a-f]{2}|\\u[dD][c-fC-F][0-9a-f]{2}|\\u00e9|\\\\|\\n|\\")*""#
+            .prop_map(|s| s),
+    ];
+    atom.prop_recursive(140, 400, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("[{}]", v.join(","))),
+            proptest::collection::vec(inner, 0..4).prop_map(|v| {
+                let members: Vec<String> = v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| format!("\"k{i}\":{x}"))
+                    .collect();
+                format!("{{{}}}", members.join(","))
+            }),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// The raw path and serde_json's tree parser agree on what JSON is.
+    #[test]
+    fn raw_path_accepts_exactly_what_the_tree_parser_accepts(inner in json_like(), deep in 0usize..140) {
+        let body = format!(
+            r#"{{"id":"evt_1","type":"x","data":{{"object":{{"v":{}{inner}{}}}}}}}"#,
+            "[".repeat(deep), "]".repeat(deep)
+        );
+        let tree = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+        let raw = payvost_webhooks::RawEvent::from_slice(body.as_bytes());
+        prop_assert_eq!(raw.is_ok(), tree, "{}: {:?}", body, raw.err());
+    }
+}

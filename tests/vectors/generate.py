@@ -320,6 +320,24 @@ def payload_group():
       b'{"id":"evt_1","type":"x","data":{"object":{"name":"\\ud800"}}}', J)
     p("deep-nesting", "nesting 200 levels deep",
       b'{"id":"evt_1","type":"x","data":{"object":{"a":' + b"[" * 200 + b"]" * 200 + b"}}}", J)
+    depth = lambda n: (b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"a":' + b"[" * n + b"]" * n
+                       + b"}}}")
+    p("depth-127", "127 levels of nesting in all (3 of them the envelope's) is the limit", depth(124))
+    p("depth-128", "128 levels of nesting is one too many", depth(125), J)
+    p("brackets-in-strings", "brackets inside strings are text, not nesting",
+      b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"note":"' + b"[{" * 300 + b'"}}}')
+    p("lone-low-surrogate", "a low surrogate escape alone",
+      b'{"id":"evt_1","type":"x","data":{"object":{"name":"\\udc00"}}}', J)
+    p("high-then-letter", "a high surrogate escape followed by a letter escape",
+      b'{"id":"evt_1","type":"x","data":{"object":{"name":"\\ud800\\u0041"}}}', J)
+    p("escaped-backslash-u", "an escaped backslash before 'ud800' is plain text",
+      b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"name":"\\\\ud800"}}}')
+    p("surrogate-in-key", "an unpaired surrogate in a member name",
+      b'{"id":"evt_1","type":"x","data":{"object":{"\\ud800":1}}}', J)
+    p("data-number", "data is a number", {"id": "evt_1", "type": "x", "data": 5}, E)
+    p("data-string", "data is a string", {"id": "evt_1", "type": "x", "data": "pay_1"}, E)
+    p("huge-exponent", "a number too large for f64 is still JSON: the event parses",
+      b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"x":1e400}}}')
     p("surrounding-whitespace", "whitespace around the object is JSON", b" \n\t" + PAYLOAD + b"\r\n ")
     p("surrogate-pair", "an escaped surrogate pair is fine",
       b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"name":"\\ud83d\\ude00"}}}')
