@@ -23,7 +23,8 @@ use core::fmt;
 pub enum Error {
     /// A signing secret breaks a rule of SPEC section 1.
     SecretInvalid(SecretProblem),
-    /// The tolerance is not a whole number of seconds from 1 to 30 days.
+    /// The tolerance is not a whole number of seconds from 1 to 30 days, or
+    /// `now` is not a usable time.
     ToleranceInvalid(ToleranceProblem),
     /// The `Payvost-Signature` header is absent or empty.
     HeaderMissing,
@@ -98,6 +99,8 @@ pub enum ToleranceProblem {
     NotWhole,
     /// More than 30 days.
     TooLarge,
+    /// A time (`now`, or a timestamp to sign) that is NaN or infinite.
+    TimeNotFinite,
 }
 
 /// Which rule of the header grammar was broken (SPEC section 2).
@@ -271,11 +274,15 @@ impl fmt::Display for Nth {
 
 impl fmt::Display for ToleranceProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let ToleranceProblem::TimeNotFinite = self {
+            return f.write_str("`now` and timestamps must be finite numbers of unix seconds");
+        }
         f.write_str("The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)")?;
         match self {
             ToleranceProblem::NotPositive => f.write_str("; it was zero or negative"),
             ToleranceProblem::NotWhole => f.write_str("; it was not a whole number"),
             ToleranceProblem::TooLarge => f.write_str("; it was more than 30 days"),
+            ToleranceProblem::TimeNotFinite => Ok(()),
         }
     }
 }

@@ -119,12 +119,6 @@ impl Event {
 /// An event checked on its bytes but not built into a tree: the envelope
 /// fields, and the JSON text for a parser of the caller's choosing.
 ///
-/// This is how the language bindings hand events over: the core decides,
-/// in one pass with no allocation for the body, that the payload is
-/// acceptable JSON and an event, and the binding then builds its native
-/// objects with its own parser (`JSON.parse`, for one), which cannot
-/// disagree, because every payload accepted here is plain RFC 8259 JSON.
-///
 /// ```
 /// use payvost_webhooks::RawEvent;
 ///
@@ -143,32 +137,43 @@ pub struct RawEvent<'a> {
 }
 
 impl<'a> RawEvent<'a> {
-    /// Checks that the payload is a JSON object holding an event.
+    /// Checks, in one pass that builds no tree, that the payload is a JSON
+    /// object holding an event.
     ///
     /// # Errors
     ///
     /// `payload_invalid_json` unless the payload is UTF-8 JSON (RFC 8259,
-    /// within [`crate::MAX_DEPTH`] and with no unpaired surrogate escape)
-    /// whose top level is an object; `payload_invalid_event` unless it holds
-    /// a non-empty string `id` and `type`, a `data` object with an `object`
-    /// object, and a `created` that is absent, null or an integer.
+    /// within the limits of [`crate::check_json_limits`]) whose top level is
+    /// an object; `payload_invalid_event` when [`Envelope::check`] refuses it.
     pub fn from_slice(payload: &'a [u8]) -> Result<Self, Error> {
         let json = json::utf8(payload)?;
-        if json
-            .trim_start_matches([' ', '\t', '\n', '\r'])
-            .as_bytes()
-            .first()
-            != Some(&b'{')
-        {
-            // Settle the message: broken JSON, or JSON of another kind.
-            return Err(match serde_json::from_str::<IgnoredAny>(json) {
-                Err(e) => json::invalid(e),
-                Ok(_) => json::invalid("its top level is not an object"),
-            });
-        }
-        let envelope: Envelope<'a> = serde_json::from_str(json).map_err(json::invalid)?;
+        let members = if first_byte(json) == Some(b'{') {
+            serde_json::from_str::<RawMembers<'a>>(json).map_err(json::invalid)?
+        } else {
+            // Not an object: settle whether it is JSON at all, for the message.
+            serde_json::from_str::<IgnoredAny>(json).map_err(json::invalid)?;
+            RawMembers::default()
+        };
         json::limits(json)?;
-        envelope.check(json)
+        let id = Decoded::of(members.id);
+        let event_type = Decoded::of(members.event_type);
+        let created = Decoded::of(members.created);
+        let (data, data_object) = members.data.unwrap_or((Member::Missing, Member::Missing));
+        let envelope = Envelope {
+            top_level: kind_of_text(json),
+            id: id.member(),
+            event_type: event_type.member(),
+            data,
+            data_object,
+            created: created.member(),
+        };
+        let created = envelope.check()?;
+        Ok(RawEvent {
+            json,
+            event_type: EventType::from_name(event_type.text()),
+            id: id.into_text(),
+            created,
+        })
     }
 
     /// The payload as JSON text, exactly the bytes received.
@@ -192,111 +197,227 @@ impl<'a> RawEvent<'a> {
     }
 }
 
-/// The members of the top level an event is judged by, taken as borrowed
-/// JSON text while the rest of the payload is skipped.
-#[derive(Default)]
-struct Envelope<'a> {
-    id: Option<&'a RawValue>,
-    event_type: Option<&'a RawValue>,
-    data: Option<Kind>,
-    data_object: Option<Kind>,
-    created: Option<&'a RawValue>,
-}
-
-impl<'a> Envelope<'a> {
-    /// The envelope rules of SPEC section 5, in one place.
-    fn check(self, json: &'a str) -> Result<RawEvent<'a>, Error> {
-        let id = non_empty_string("id", self.id)?;
-        let event_type = non_empty_string("type", self.event_type)?;
-        match (self.data, self.data_object) {
-            (Some(Kind::Object), Some(Kind::Object)) => {}
-            (Some(Kind::Object), found) => {
-                return Err(invalid_event("data.object", "an object", found));
-            }
-            (found, _) => return Err(invalid_event("data", "an object", found)),
-        }
-        let created_rule = "an integer of unix seconds";
-        let created = match self.created.map(|raw| (Kind::of(raw), raw)) {
-            None | Some((Kind::Null, _)) => None,
-            Some((Kind::Number, raw)) => Some(
-                serde_json::from_str::<i64>(raw.get())
-                    .map_err(|_| invalid_event("created", created_rule, Some(Kind::Number)))?,
-            ),
-            Some((found, _)) => return Err(invalid_event("created", created_rule, Some(found))),
-        };
-        Ok(RawEvent {
-            json,
-            id,
-            event_type: EventType::from_name(&event_type),
-            created,
-        })
-    }
-}
-
-fn non_empty_string<'a>(field: &str, raw: Option<&'a RawValue>) -> Result<Cow<'a, str>, Error> {
-    let wanted = "a non-empty string";
-    let Some(raw) = raw else {
-        return Err(invalid_event(field, wanted, None));
-    };
-    let text = match serde_json::from_str::<&'a str>(raw.get()) {
-        Ok(borrowed) => Cow::Borrowed(borrowed),
-        // A string with escapes cannot be borrowed; anything else is no string.
-        Err(_) => serde_json::from_str::<String>(raw.get())
-            .map(Cow::Owned)
-            .map_err(|_| invalid_event(field, wanted, Some(Kind::of(raw))))?,
-    };
-    if text.is_empty() {
-        return Err(Error::PayloadInvalidEvent(alloc::format!(
-            "`{field}` must be {wanted}, found an empty string"
-        )));
-    }
-    Ok(text)
-}
-
-fn invalid_event(field: &str, wanted: &str, found: Option<Kind>) -> Error {
-    let found = found.map_or("missing", Kind::described);
-    Error::PayloadInvalidEvent(alloc::format!("`{field}` must be {wanted}, found {found}"))
-}
-
-/// The kind of a JSON value, enough to name what was found instead.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
+/// What one member of a parsed payload holds, as far as the event rules
+/// care. A binding that parses the payload with its own language's strict
+/// JSON parser (after [`crate::Webhook::verify_json`]) describes what that
+/// parser built with it, and [`Envelope::check`] judges it: the rules stay
+/// here, whichever parser ran.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Member<'a> {
+    /// Absent.
+    Missing,
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool,
-    Number,
-    String,
+    /// A number, as every language can hold it.
+    Number(f64),
+    /// A string.
+    String(&'a str),
+    /// An array.
     Array,
+    /// An object.
     Object,
 }
 
-impl Kind {
-    /// The kind of grammatical JSON text, from its first byte.
-    fn of(raw: &RawValue) -> Kind {
-        match raw.get().as_bytes().first() {
-            Some(b'n') => Kind::Null,
-            Some(b't' | b'f') => Kind::Bool,
-            Some(b'"') => Kind::String,
-            Some(b'[') => Kind::Array,
-            Some(b'{') => Kind::Object,
-            _ => Kind::Number,
+/// The parts of a parsed payload that make it an event (SPEC section 5).
+///
+/// ```
+/// use payvost_webhooks::{Envelope, Member};
+///
+/// let envelope = Envelope {
+///     top_level: Member::Object,
+///     id: Member::String("evt_1"),
+///     event_type: Member::String("payment.succeeded"),
+///     data: Member::Object,
+///     data_object: Member::Object,
+///     created: Member::Number(1.764e9),
+/// };
+/// assert_eq!(envelope.check()?, Some(1_764_000_000));
+/// let no_id = Envelope { id: Member::Missing, ..envelope };
+/// assert_eq!(no_id.check().unwrap_err().code(), "payload_invalid_event");
+/// # Ok::<(), payvost_webhooks::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Envelope<'a> {
+    /// The payload's top level.
+    pub top_level: Member<'a>,
+    /// The top-level `id`.
+    pub id: Member<'a>,
+    /// The top-level `type`.
+    pub event_type: Member<'a>,
+    /// The top-level `data`.
+    pub data: Member<'a>,
+    /// `data.object`; `Missing` when `data` is not an object.
+    pub data_object: Member<'a>,
+    /// The top-level `created`.
+    pub created: Member<'a>,
+}
+
+/// The largest integer every language holds exactly in a number: 2^53 - 1.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+impl Envelope<'_> {
+    /// The event rules of SPEC section 5, in one place; returns `created`.
+    ///
+    /// `created`, when present and not null, must be a number with a whole
+    /// value of at most 2^53 - 1 in magnitude. It is judged by value, not
+    /// spelling (`1764000000`, `1.764e9` and `1764000000.0` are alike),
+    /// because JavaScript's parser keeps no spelling and every door must
+    /// decide alike.
+    ///
+    /// # Errors
+    ///
+    /// `payload_invalid_json` when the top level is not an object,
+    /// `payload_invalid_event` when a member breaks a rule.
+    pub fn check(&self) -> Result<Option<i64>, Error> {
+        if self.top_level != Member::Object {
+            return Err(json::invalid(alloc::format!(
+                "its top level is {}",
+                self.top_level.described()
+            )));
+        }
+        non_empty_string("id", self.id)?;
+        non_empty_string("type", self.event_type)?;
+        if self.data != Member::Object {
+            return Err(invalid_event("data", "an object", self.data));
+        }
+        if self.data_object != Member::Object {
+            return Err(invalid_event("data.object", "an object", self.data_object));
+        }
+        match self.created {
+            Member::Missing | Member::Null => Ok(None),
+            Member::Number(secs)
+                if secs.abs() <= MAX_SAFE_INTEGER && (secs as i64) as f64 == secs =>
+            {
+                Ok(Some(secs as i64))
+            }
+            other => Err(invalid_event(
+                "created",
+                "a whole number of unix seconds, at most 2^53 - 1",
+                other,
+            )),
+        }
+    }
+}
+
+impl Member<'_> {
+    fn described(self) -> &'static str {
+        match self {
+            Member::Missing => "missing",
+            Member::Null => "null",
+            Member::Bool => "a boolean",
+            Member::Number(n) if n.is_finite() => "a number that is not a whole one, or too large",
+            Member::Number(_) => "a number too large for a float",
+            Member::String("") => "an empty string",
+            Member::String(_) => "a string",
+            Member::Array => "an array",
+            Member::Object => "an object",
+        }
+    }
+}
+
+fn non_empty_string(field: &str, member: Member<'_>) -> Result<(), Error> {
+    match member {
+        Member::String(s) if !s.is_empty() => Ok(()),
+        other => Err(invalid_event(field, "a non-empty string", other)),
+    }
+}
+
+fn invalid_event(field: &str, wanted: &str, found: Member<'_>) -> Error {
+    let found = match found {
+        Member::Number(_) => "a number",
+        other => other.described(),
+    };
+    Error::PayloadInvalidEvent(alloc::format!("`{field}` must be {wanted}, found {found}"))
+}
+
+fn first_byte(json: &str) -> Option<u8> {
+    json.trim_start_matches([' ', '\t', '\n', '\r'])
+        .as_bytes()
+        .first()
+        .copied()
+}
+
+/// The kind of grammatical JSON text, from its first byte.
+fn kind_of_text(text: &str) -> Member<'static> {
+    match first_byte(text) {
+        Some(b'n') => Member::Null,
+        Some(b't' | b'f') => Member::Bool,
+        Some(b'"') => Member::String("?"),
+        Some(b'[') => Member::Array,
+        Some(b'{') => Member::Object,
+        _ => Member::Number(f64::NAN),
+    }
+}
+
+/// A member read as borrowed text, decoded where the rules need its value.
+enum Decoded<'a> {
+    Missing,
+    Text(Cow<'a, str>),
+    Number(f64),
+    Other(Member<'static>),
+}
+
+impl<'a> Decoded<'a> {
+    fn of(raw: Option<&'a RawValue>) -> Self {
+        let Some(raw) = raw else {
+            return Decoded::Missing;
+        };
+        match kind_of_text(raw.get()) {
+            Member::String(_) => match serde_json::from_str::<&'a str>(raw.get()) {
+                Ok(text) => Decoded::Text(Cow::Borrowed(text)),
+                // Escapes: the text must be decoded into a buffer of its own.
+                Err(_) => serde_json::from_str::<String>(raw.get())
+                    .map_or(Decoded::Other(Member::Null), |text| {
+                        Decoded::Text(Cow::Owned(text))
+                    }),
+            },
+            // A number too large for f64 fails to parse: NaN breaks the rule alike.
+            Member::Number(_) => {
+                Decoded::Number(serde_json::from_str::<f64>(raw.get()).unwrap_or(f64::NAN))
+            }
+            other => Decoded::Other(other),
         }
     }
 
-    fn described(self) -> &'static str {
+    fn member(&self) -> Member<'_> {
         match self {
-            Kind::Null => "null",
-            Kind::Bool => "a boolean",
-            Kind::Number => "a number",
-            Kind::String => "a string",
-            Kind::Array => "an array",
-            Kind::Object => "an object",
+            Decoded::Missing => Member::Missing,
+            Decoded::Text(text) => Member::String(text),
+            Decoded::Number(n) => Member::Number(*n),
+            Decoded::Other(member) => *member,
         }
     }
+
+    fn text(&self) -> &str {
+        match self {
+            Decoded::Text(text) => text,
+            _ => "",
+        }
+    }
+
+    fn into_text(self) -> Cow<'a, str> {
+        match self {
+            Decoded::Text(text) => text,
+            _ => Cow::Borrowed(""),
+        }
+    }
+}
+
+/// The members of the top level an event is judged by, taken as borrowed
+/// JSON text while the rest of the payload is skipped.
+#[derive(Default)]
+struct RawMembers<'a> {
+    id: Option<&'a RawValue>,
+    event_type: Option<&'a RawValue>,
+    data: Option<(Member<'static>, Member<'static>)>,
+    created: Option<&'a RawValue>,
 }
 
 /// The member names that matter; every other member is skipped unread.
 #[derive(Clone, Copy)]
-enum Member {
+enum Name {
     Id,
     Type,
     Data,
@@ -306,57 +427,53 @@ enum Member {
     Other,
 }
 
-impl<'de> Deserialize<'de> for Member {
+impl<'de> Deserialize<'de> for Name {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Name;
-        impl Visitor<'_> for Name {
-            type Value = Member;
+        struct Names;
+        impl Visitor<'_> for Names {
+            type Value = Name;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a member name")
             }
-            fn visit_str<E: de::Error>(self, name: &str) -> Result<Member, E> {
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Name, E> {
                 Ok(match name {
-                    "id" => Member::Id,
-                    "type" => Member::Type,
-                    "data" => Member::Data,
-                    "created" => Member::Created,
-                    "object" => Member::Object,
-                    "$serde_json::private::Number" => Member::NumberToken,
-                    _ => Member::Other,
+                    "id" => Name::Id,
+                    "type" => Name::Type,
+                    "data" => Name::Data,
+                    "created" => Name::Created,
+                    "object" => Name::Object,
+                    "$serde_json::private::Number" => Name::NumberToken,
+                    _ => Name::Other,
                 })
             }
         }
-        deserializer.deserialize_identifier(Name)
+        deserializer.deserialize_identifier(Names)
     }
 }
 
-impl<'de> Deserialize<'de> for Envelope<'de> {
+impl<'de> Deserialize<'de> for RawMembers<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Top;
         impl<'de> Visitor<'de> for Top {
-            type Value = Envelope<'de>;
+            type Value = RawMembers<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
             // Duplicate members: the last one wins, as in JSON.parse and json.loads.
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
-                let mut envelope = Envelope::default();
-                while let Some(member) = map.next_key::<Member>()? {
-                    match member {
-                        Member::Id => envelope.id = Some(map.next_value()?),
-                        Member::Type => envelope.event_type = Some(map.next_value()?),
-                        Member::Created => envelope.created = Some(map.next_value()?),
-                        Member::Data => {
-                            let (data, object) = map.next_value_seed(DataSeed)?;
-                            envelope.data = Some(data);
-                            envelope.data_object = object;
-                        }
-                        Member::Object | Member::NumberToken | Member::Other => {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMembers<'de>, A::Error> {
+                let mut members = RawMembers::default();
+                while let Some(name) = map.next_key::<Name>()? {
+                    match name {
+                        Name::Id => members.id = Some(map.next_value()?),
+                        Name::Type => members.event_type = Some(map.next_value()?),
+                        Name::Created => members.created = Some(map.next_value()?),
+                        Name::Data => members.data = Some(map.next_value_seed(DataSeed)?),
+                        Name::Object | Name::NumberToken | Name::Other => {
                             map.next_value::<IgnoredAny>()?;
                         }
                     }
                 }
-                Ok(envelope)
+                Ok(members)
             }
         }
         deserializer.deserialize_map(Top)
@@ -367,59 +484,61 @@ impl<'de> Deserialize<'de> for Envelope<'de> {
 /// `object` member when it is an object. Other values are skipped unread.
 struct DataSeed;
 
-impl<'de> DeserializeSeed<'de> for DataSeed {
-    type Value = (Kind, Option<Kind>);
+type DataKinds = (Member<'static>, Member<'static>);
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+impl<'de> DeserializeSeed<'de> for DataSeed {
+    type Value = DataKinds;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<DataKinds, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for DataSeed {
-    type Value = (Kind, Option<Kind>);
+    type Value = DataKinds;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok((Kind::Null, None))
+    fn visit_unit<E>(self) -> Result<DataKinds, E> {
+        Ok((Member::Null, Member::Missing))
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok((Kind::Bool, None))
+    fn visit_bool<E>(self, _: bool) -> Result<DataKinds, E> {
+        Ok((Member::Bool, Member::Missing))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok((Kind::Number, None))
+    fn visit_i64<E>(self, n: i64) -> Result<DataKinds, E> {
+        Ok((Member::Number(n as f64), Member::Missing))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok((Kind::Number, None))
+    fn visit_u64<E>(self, n: u64) -> Result<DataKinds, E> {
+        Ok((Member::Number(n as f64), Member::Missing))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok((Kind::Number, None))
+    fn visit_f64<E>(self, n: f64) -> Result<DataKinds, E> {
+        Ok((Member::Number(n), Member::Missing))
     }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok((Kind::String, None))
+    fn visit_str<E>(self, _: &str) -> Result<DataKinds, E> {
+        Ok((Member::String("?"), Member::Missing))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DataKinds, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok((Kind::Array, None))
+        Ok((Member::Array, Member::Missing))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut object = None;
-        while let Some(member) = map.next_key::<Member>()? {
-            match member {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DataKinds, A::Error> {
+        let mut object = Member::Missing;
+        while let Some(name) = map.next_key::<Name>()? {
+            match name {
                 // serde_json hands an arbitrary-precision number over as a
                 // one-member map under this name.
-                Member::NumberToken => {
+                Name::NumberToken => {
                     map.next_value::<IgnoredAny>()?;
-                    return Ok((Kind::Number, None));
+                    return Ok((Member::Number(f64::NAN), Member::Missing));
                 }
-                Member::Object => object = Some(Kind::of(map.next_value::<&RawValue>()?)),
+                Name::Object => object = kind_of_text(map.next_value::<&RawValue>()?.get()),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok((Kind::Object, object))
+        Ok((Member::Object, object))
     }
 }
 

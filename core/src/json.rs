@@ -22,6 +22,32 @@ pub(crate) fn invalid(why: impl ToString) -> Error {
     Error::PayloadInvalidJson(truncated(&why.to_string(), ECHO_LIMIT))
 }
 
+/// The checks a strict RFC 8259 parser does not make, for bindings that
+/// parse with their own language's parser (`JSON.parse`, `json.loads`):
+/// UTF-8, nesting within [`MAX_DEPTH`], no unpaired surrogate escape. On
+/// success the payload is the returned text, which the binding then parses;
+/// together they accept exactly what [`crate::RawEvent::from_slice`] does.
+///
+/// On text that is not grammatical JSON the answer may be either, as the
+/// parser refuses it anyway with the same code, `payload_invalid_json`.
+///
+/// ```
+/// let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+/// let e = payvost_webhooks::check_json_limits(deep.as_bytes()).unwrap_err();
+/// assert_eq!(e.code(), "payload_invalid_json");
+/// assert!(payvost_webhooks::check_json_limits(br#"{"ok":"\ud83d\ude00"}"#).is_ok());
+/// assert!(payvost_webhooks::check_json_limits(br#"{"no":"\ud83d"}"#).is_err());
+/// ```
+///
+/// # Errors
+///
+/// `payload_invalid_json`, saying which limit was broken.
+pub fn check_json_limits(payload: &[u8]) -> Result<&str, Error> {
+    let json = utf8(payload)?;
+    limits(json)?;
+    Ok(json)
+}
+
 /// UTF-8, as the first check: everything after works on `&str`.
 pub(crate) fn utf8(payload: &[u8]) -> Result<&str, Error> {
     core::str::from_utf8(payload).map_err(|e| {
@@ -49,12 +75,104 @@ pub(crate) fn limits(json: &str) -> Result<(), Error> {
 }
 
 fn too_deep(bytes: &[u8]) -> bool {
-    // Fewer brackets in all than the limit cannot nest deeper than it; this
-    // count runs at memory speed and settles most payloads.
-    let brackets = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
-    if brackets <= MAX_DEPTH {
+    // Each level of grammatical nesting takes an opening and a closing byte.
+    if bytes.len() < 2 * (MAX_DEPTH + 1) {
         return false;
     }
+    if memchr::memchr(b'\\', bytes).is_none() {
+        too_deep_unescaped(bytes)
+    } else {
+        too_deep_escaped(bytes)
+    }
+}
+
+/// With no backslash in the text every quote opens or closes a string, so
+/// whether a bracket is structural is the parity of the quotes before it.
+/// That lets 64 bytes be judged at once, as bit masks: the quotes' running
+/// parity marks the bytes inside strings, and the structural brackets are
+/// counted; a block is walked bit by bit only when it could cross the limit.
+fn too_deep_unescaped(bytes: &[u8]) -> bool {
+    let mut depth = 0u32;
+    let mut carry = 0u64; // all ones when the previous block ended inside a string
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        let (quotes, opens, closes) = masks(block);
+        let inside = prefix_xor(quotes) ^ carry;
+        carry = 0u64.wrapping_sub(inside >> 63);
+        if walk(&mut depth, opens & !inside, closes & !inside) {
+            return true;
+        }
+    }
+    let rest = blocks.remainder();
+    let mut last = [b' '; 64];
+    if let Some(head) = last.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
+    }
+    let (quotes, opens, closes) = masks(&last);
+    let inside = prefix_xor(quotes) ^ carry;
+    walk(&mut depth, opens & !inside, closes & !inside)
+}
+
+/// Bit `i` set where byte `i` is a quote, an opening or a closing bracket:
+/// eight bytes at a time in a `u64` (SWAR), as safe Rust has no portable
+/// vector compare.
+fn masks(block: &[u8]) -> (u64, u64, u64) {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const CASE: u64 = 0x2020_2020_2020_2020; // `[` and `{` differ only in bit 0x20, as do `]` and `}`
+    let (mut quotes, mut opens, mut closes) = (0u64, 0u64, 0u64);
+    for (word, shift) in block.chunks_exact(8).zip((0u32..).step_by(8)) {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        quotes |= u64::from(byte_flags(word, b'"')).wrapping_shl(shift);
+        opens |= u64::from(byte_flags(word | CASE, b'{')).wrapping_shl(shift);
+        closes |= u64::from(byte_flags(word | CASE, b'}')).wrapping_shl(shift);
+    }
+    return (quotes, opens, closes);
+
+    /// Bit `k` set where byte `k` of `word` equals `byte`.
+    fn byte_flags(word: u64, byte: u8) -> u8 {
+        let x = word ^ u64::from(byte).wrapping_mul(0x0101_0101_0101_0101);
+        // High bit of each byte set exactly where that byte of `x` is zero.
+        let zero = !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7);
+        // Gather the eight high bits into one byte.
+        (zero
+            .wrapping_shr(7)
+            .wrapping_mul(0x0102_0408_1020_4080)
+            .wrapping_shr(56)) as u8
+    }
+}
+
+/// Bit `i` set when an odd number of bits at or below `i` are.
+fn prefix_xor(mut bits: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits.wrapping_shl(shift);
+    }
+    bits
+}
+
+/// Applies one block's structural brackets to `depth`; true past the limit.
+fn walk(depth: &mut u32, opens: u64, closes: u64) -> bool {
+    let limit = MAX_DEPTH as u32;
+    if depth.saturating_add(opens.count_ones()) <= limit {
+        *depth = depth
+            .saturating_add(opens.count_ones())
+            .saturating_sub(closes.count_ones());
+        return false;
+    }
+    for i in 0..64 {
+        let bit = 1u64.wrapping_shl(i);
+        if opens & bit != 0 {
+            *depth = depth.saturating_add(1);
+            if *depth > limit {
+                return true;
+            }
+        } else if closes & bit != 0 {
+            *depth = depth.saturating_sub(1);
+        }
+    }
+    false
+}
+
+fn too_deep_escaped(bytes: &[u8]) -> bool {
     let mut depth = 0usize;
     let mut rest = bytes;
     while let Some((&byte, tail)) = rest.split_first() {
@@ -136,6 +254,57 @@ mod tests {
             let json = nested(depth);
             let tree = serde_json::from_str::<serde_json::Value>(&json).is_ok();
             assert_eq!(!too_deep(json.as_bytes()), tree, "depth {depth}");
+        }
+    }
+
+    #[test]
+    fn both_scans_agree() {
+        for json in [
+            nested(MAX_DEPTH),
+            nested(MAX_DEPTH + 1),
+            format!(r#"["{}",{}]"#, "]".repeat(300), nested(MAX_DEPTH - 1)),
+            format!(r#"["{}",{}]"#, "[".repeat(300), nested(MAX_DEPTH)),
+        ] {
+            assert_eq!(
+                too_deep_unescaped(json.as_bytes()),
+                too_deep_escaped(json.as_bytes()),
+                "{json}"
+            );
+        }
+    }
+
+    /// Grammatical nestings with bracket-filled strings, padded so that
+    /// strings and runs of brackets straddle the 64-byte blocks.
+    fn nesting() -> impl proptest::strategy::Strategy<Value = alloc::string::String> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(alloc::string::String::from("1")),
+            "[\\[\\]{} a]{0,70}".prop_map(|s| format!("\"{s}\"")),
+        ];
+        leaf.prop_recursive(140, 600, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec(inner, 0..3).prop_map(|v| {
+                    let members: alloc::vec::Vec<_> =
+                        v.iter().map(|x| format!("\"k\":{x}")).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn block_scan_agrees_with_the_byte_scan(json in nesting(), pad in 0usize..64, deep in 0usize..140) {
+            let text = format!("{}{}{json}{}", " ".repeat(pad), "[".repeat(deep), "]".repeat(deep));
+            proptest::prop_assert_eq!(
+                too_deep_unescaped(text.as_bytes()),
+                too_deep_escaped(text.as_bytes()),
+                "{}", text
+            );
+            let tree = serde_json::from_str::<serde_json::Value>(&text).is_ok();
+            proptest::prop_assert_eq!(!too_deep(text.as_bytes()), tree);
         }
     }
 

@@ -19,13 +19,13 @@ pub use error::{
     Error, HeaderProblem, SIGNATURE_MISMATCH_MESSAGE, SecretProblem, ToleranceProblem,
 };
 pub use event::{
-    Customer, Dispute, Event, EventObject, EventType, Object, ObjectKind, Payment, RawEvent,
-    Refund, Subscription,
+    Customer, Dispute, Envelope, Event, EventObject, EventType, Member, Object, ObjectKind,
+    Payment, RawEvent, Refund, Subscription,
 };
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
-pub use json::MAX_DEPTH;
+pub use json::{MAX_DEPTH, check_json_limits};
 pub use sign::sign;
-pub use tolerance::Tolerance;
+pub use tolerance::{Tolerance, unix_seconds_from_f64};
 pub use verify::{Verified, Webhook};
 
 /// The name of the HTTP header that carries the signature.

@@ -1,4 +1,5 @@
-//! How far a signature's timestamp may lie from `now` (SPEC section 4).
+//! The time window: how far a signature's timestamp may lie from `now`
+//! (SPEC section 4), and `now` itself as other languages hold time.
 
 use crate::error::{Error, ToleranceProblem};
 
@@ -81,6 +82,30 @@ impl Tolerance {
                 tolerance: self.0,
             })
         }
+    }
+}
+
+/// Unix seconds from a floating-point number, as JavaScript (`Date.now() /
+/// 1000`) and Python (`time.time()`) hold time: a fraction is dropped
+/// (toward zero) and values beyond `i64` saturate, which the window check
+/// handles exactly.
+///
+/// ```
+/// use payvost_webhooks::unix_seconds_from_f64;
+///
+/// assert_eq!(unix_seconds_from_f64(1_764_000_000.75).unwrap(), 1_764_000_000);
+/// assert_eq!(unix_seconds_from_f64(f64::NAN).unwrap_err().code(), "tolerance_invalid");
+/// ```
+///
+/// # Errors
+///
+/// `tolerance_invalid` for NaN and the infinities: no time window can be
+/// placed around them.
+pub fn unix_seconds_from_f64(secs: f64) -> Result<i64, Error> {
+    if secs.is_finite() {
+        Ok(secs as i64) // `as` truncates toward zero and saturates
+    } else {
+        Err(invalid(ToleranceProblem::TimeNotFinite))
     }
 }
 

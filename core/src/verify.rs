@@ -163,6 +163,24 @@ impl Webhook {
         Ok((verified, RawEvent::from_slice(payload)?))
     }
 
+    /// [`Webhook::verify`], then [`crate::check_json_limits`]: for bindings
+    /// that build the event with their own language's strict JSON parser and
+    /// then judge it with [`crate::Envelope::check`]. Returns the payload as
+    /// text for that parser.
+    ///
+    /// # Errors
+    ///
+    /// Those of `verify`, then `payload_invalid_json`.
+    pub fn verify_json<'p>(
+        &self,
+        payload: &'p [u8],
+        header: &str,
+        now: i64,
+    ) -> Result<(Verified, &'p str), Error> {
+        let verified = self.verify(payload, header, now)?;
+        Ok((verified, crate::json::check_json_limits(payload)?))
+    }
+
     /// A header value signing `payload` at `timestamp` with the first
     /// secret, as Payvost would send it; for tests.
     pub fn sign(&self, payload: &[u8], timestamp: i64) -> String {

@@ -359,10 +359,18 @@ def payload_group():
     p("object-array", "data.object is an array", {"id": "evt_1", "type": "x", "data": {"object": []}}, E)
     p("created-string", "created as a string", event(created="1764000000"), E)
     p("created-float", "created with a fraction", event(created=1764000000.5), E)
-    p("created-exponent", "created written with an exponent is not an integer",
-      PAYLOAD.replace(b'"created":1764000000', b'"created":1.764e9'), E)
+    p("created-exponent", "created is judged by value: 1.764e9 is the whole number 1764000000",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":1.764e9'), created=NOW)
+    p("created-point-zero", "1764000000.0 is a whole number too",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":1764000000.0'), created=NOW)
+    p("created-max-safe", "2^53 - 1, the largest integer every language holds exactly",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":9007199254740991'), created=2**53 - 1)
+    p("created-two-pow-53", "2^53 is beyond what every language holds exactly",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":9007199254740992'), E)
     p("created-over-i64", "created beyond i64",
       PAYLOAD.replace(b'"created":1764000000', b'"created":9223372036854775808'), E)
+    p("created-huge-exponent", "created too large for a float",
+      PAYLOAD.replace(b'"created":1764000000', b'"created":1e400'), E)
     p("created-bool", "created as a boolean", event(created=True), E)
     p("created-null", "a null created reads as absent", event(created=None), created=None)
     p("created-absent", "created is optional", {"id": "evt_1", "type": "payment.succeeded",

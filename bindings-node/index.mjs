@@ -1,0 +1,13 @@
+// ES module entry: the same objects as the CommonJS one.
+import payvost from './index.js'
+
+export const {
+  webhooks,
+  PayvostError,
+  PayvostSignatureVerificationError,
+  PayvostInvalidPayloadError,
+  PayvostConfigurationError,
+  DEFAULT_TOLERANCE,
+  errorCodes,
+} = payvost
+export default payvost

@@ -1,0 +1,129 @@
+'use strict'
+// JavaScript's loose argument types, turned into the strict ones the
+// verifier takes. Type mistakes become SDK errors with SPEC codes here; every
+// rule about values (secrets, tolerance, `now`, the header, the body) is the
+// core's.
+
+const { payvostError } = require('./errors')
+
+const DEFAULT_TOLERANCE = 300
+
+function describe(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`
+  return `a ${typeof value}`
+}
+
+/** Bytes or text of the raw body. */
+function payload(value) {
+  if (typeof value === 'string') {
+    // A lone surrogate cannot come from decoding the bytes that were signed;
+    // make the text exactly what its UTF-8 encoding (what is verified) holds.
+    return value.isWellFormed() ? value : value.toWellFormed()
+  }
+  if (value instanceof Uint8Array) return value
+  if (value instanceof ArrayBuffer) return new Uint8Array(value)
+  if (Object.prototype.toString.call(value) === '[object Uint8Array]') return value // another realm's
+  throw payvostError(
+    'payload_wrong_type',
+    `The payload must be the raw request body (a Buffer, Uint8Array, ArrayBuffer or string), not ${describe(value)}. ` +
+      "With Express, use express.raw({type: 'application/json'}) on the webhook route and pass req.body; " +
+      'with fetch-style frameworks, pass await request.text() or use constructEventFromRequest.',
+  )
+}
+
+/** The header value: req.headers may hold a string or an array of them. */
+function header(value) {
+  if (typeof value === 'string') return value
+  if (value === undefined || value === null) return ''
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+    if (value.length === 0) return ''
+    if (value.length === 1) return value[0]
+    throw payvostError(
+      'header_malformed',
+      `The request carried ${value.length} Payvost-Signature headers; Payvost sends exactly one.`,
+      { header: value.join(', ') },
+    )
+  }
+  throw payvostError('header_malformed', `The Payvost-Signature header must be a string, not ${describe(value)}.`)
+}
+
+/** One secret or several (rotation), as a list. */
+function secrets(value) {
+  if (typeof value === 'string') return [value]
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value
+  throw payvostError(
+    'secret_invalid',
+    `The webhook signing secret must be a string (whsec_...) or an array of them, not ${describe(value)}.`,
+  )
+}
+
+/** The fourth argument: a tolerance in seconds, or {tolerance, now}. */
+function options(value) {
+  if (value === undefined || value === null) return { tolerance: DEFAULT_TOLERANCE, now: undefined }
+  if (typeof value === 'number') return { tolerance: value, now: undefined }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw payvostError(
+      'tolerance_invalid',
+      `The fourth argument must be a tolerance in seconds or {tolerance, now}, not ${describe(value)}.`,
+    )
+  }
+  const { tolerance = DEFAULT_TOLERANCE, now } = value
+  if (typeof tolerance !== 'number') {
+    throw payvostError('tolerance_invalid', `The tolerance must be a number of seconds, not ${describe(tolerance)}.`)
+  }
+  return { tolerance, now }
+}
+
+/** Unix seconds: a number, a bigint, a Date, or the system clock. */
+function now(value) {
+  if (value === undefined || value === null) return Date.now() / 1000
+  if (typeof value === 'number' || typeof value === 'bigint') return value
+  if (value instanceof Date) return value.getTime() / 1000
+  throw payvostError(
+    'tolerance_invalid',
+    `\`now\` must be unix seconds (a number or bigint) or a Date, not ${describe(value)}.`,
+  )
+}
+
+// Kinds of JSON values, as the native checkEnvelope numbers them.
+const MISSING = 0, NULL = 1, BOOL = 2, NUMBER = 3, STRING = 4, EMPTY_STRING = 5, ARRAY = 6, OBJECT = 7
+
+function kind(value) {
+  switch (typeof value) {
+    case 'boolean': return BOOL
+    case 'number': return NUMBER
+    case 'string': return value.length === 0 ? EMPTY_STRING : STRING
+    case 'object': return value === null ? NULL : Array.isArray(value) ? ARRAY : OBJECT
+    default: return MISSING
+  }
+}
+
+/** Own members only: a polluted Object.prototype must not supply an `id`. */
+function own(object, name) {
+  return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined
+}
+
+/**
+ * The arguments of the native checkEnvelope: what JSON.parse built, told as
+ * the kinds of the members the core's event rules name. The rules are the
+ * core's; this only describes.
+ */
+function envelope(event) {
+  const top = kind(event)
+  const object = top === OBJECT ? event : {}
+  const data = own(object, 'data')
+  const created = own(object, 'created')
+  return [
+    top,
+    kind(own(object, 'id')),
+    kind(own(object, 'type')),
+    kind(data),
+    kind(kind(data) === OBJECT ? own(data, 'object') : undefined),
+    kind(created),
+    typeof created === 'number' ? created : 0,
+  ]
+}
+
+module.exports = { DEFAULT_TOLERANCE, payload, header, secrets, options, now, describe, envelope }

@@ -1,0 +1,90 @@
+'use strict'
+// The SDK's error classes, and the one function that maps a failure (a SPEC
+// code and the core's message) to them. Nothing else in the SDK throws.
+
+const ECHO_LIMIT = 100
+
+class PayvostError extends Error {
+  constructor(code, message) {
+    super(message)
+    this.code = code
+  }
+}
+
+/** The request is not authentic or not fresh: answer 400, never process it. */
+class PayvostSignatureVerificationError extends PayvostError {}
+
+/** The request is authentic but its body is not an event, or not the raw body. */
+class PayvostInvalidPayloadError extends PayvostError {}
+
+/** The receiver is misconfigured (secret or tolerance), whatever the request. */
+class PayvostConfigurationError extends PayvostError {}
+
+for (const cls of [PayvostError, PayvostSignatureVerificationError, PayvostInvalidPayloadError, PayvostConfigurationError]) {
+  Object.defineProperty(cls.prototype, 'name', { value: cls.name, writable: true, configurable: true })
+}
+
+const CLASS_OF = {
+  secret_invalid: PayvostConfigurationError,
+  tolerance_invalid: PayvostConfigurationError,
+  header_missing: PayvostSignatureVerificationError,
+  header_malformed: PayvostSignatureVerificationError,
+  no_signatures: PayvostSignatureVerificationError,
+  signature_mismatch: PayvostSignatureVerificationError,
+  timestamp_too_old: PayvostSignatureVerificationError,
+  timestamp_too_new: PayvostSignatureVerificationError,
+  payload_invalid_json: PayvostInvalidPayloadError,
+  payload_invalid_event: PayvostInvalidPayloadError,
+  payload_wrong_type: PayvostInvalidPayloadError,
+}
+
+// What a JavaScript user most often gets wrong when the signature does not match.
+const MISMATCH_HINT =
+  " With Express, mount express.raw({type: 'application/json'}) on the webhook route and pass req.body;" +
+  ' a global express.json() parses the body before it reaches you.'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
+
+/** At most the first 100 bytes of a header or payload, as text. */
+function echo(value) {
+  if (value === undefined || value === null) return undefined
+  const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, ECHO_LIMIT)) : value
+  if (!(bytes instanceof Uint8Array)) return undefined
+  return decoder.decode(bytes.subarray(0, ECHO_LIMIT))
+}
+
+/**
+ * The one mapping: `code` and `message` from the core (or from argument
+ * conversion), and what the call was given, for `.header` and `.payload`.
+ */
+function payvostError(code, message, call) {
+  const cls = CLASS_OF[code]
+  if (cls === undefined) {
+    // A native error that is not ours can only come from an argument the
+    // conversion let through; it is still reported under a SPEC code.
+    return new PayvostInvalidPayloadError('payload_wrong_type', `Unexpected argument: ${message}`)
+  }
+  if (code === 'signature_mismatch') message += MISMATCH_HINT
+  const error = new cls(code, message)
+  if (cls !== PayvostConfigurationError && call !== undefined) {
+    error.header = echo(call.header)
+    error.payload = echo(call.payload)
+  }
+  return error
+}
+
+/** Re-throws what the native verifier threw as the SDK's class. */
+function fromNative(error, call) {
+  if (error instanceof PayvostError) return error
+  return payvostError(error && error.code, String(error && error.message), call)
+}
+
+module.exports = {
+  PayvostError,
+  PayvostSignatureVerificationError,
+  PayvostInvalidPayloadError,
+  PayvostConfigurationError,
+  payvostError,
+  fromNative,
+}

@@ -1,0 +1,195 @@
+'use strict'
+// `payvost.webhooks`, built over a verifier backend: the napi addon here, the
+// WebAssembly module in @payvost/webhooks-wasm. The backend decides; this
+// file converts arguments, maps errors and builds the event with JSON.parse.
+
+const convert = require('./convert')
+const { fromNative, payvostError } = require('./errors')
+
+const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
+
+/**
+ * @param backend {Verifier, checkEnvelope, sign, errorCodes, DEFAULT_TOLERANCE}
+ */
+function createWebhooks(backend) {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  const errorCodes = Object.freeze(
+    Object.fromEntries(backend.errorCodes().map((code) => [code.toUpperCase(), code])),
+  )
+
+  // Servers verify with one secret over and over: keep the last verifier,
+  // which holds that secret's precomputed HMAC state.
+  let cached = { key: undefined, tolerance: undefined, verifier: undefined }
+
+  function verifierFor(secret, tolerance) {
+    const list = convert.secrets(secret)
+    const key = list.length === 1 ? `1:${list[0]}` : JSON.stringify(list)
+    if (cached.key === key && cached.tolerance === tolerance) return cached.verifier
+    let verifier
+    try {
+      verifier = new backend.Verifier(list, tolerance)
+    } catch (error) {
+      throw fromNative(error)
+    }
+    cached = { key, tolerance, verifier }
+    return verifier
+  }
+
+  /** Converts every argument; the order is SPEC section 4's. */
+  function prepare(payload, sigHeader, secret, opts) {
+    const { tolerance, now } = convert.options(opts)
+    const verifier = verifierFor(secret, tolerance)
+    return {
+      verifier,
+      now: convert.now(now),
+      payload: convert.payload(payload),
+      header: convert.header(sigHeader),
+    }
+  }
+
+  function constructEvent(payload, sigHeader, secret, opts) {
+    const call = prepare(payload, sigHeader, secret, opts)
+    try {
+      call.verifier.verifyJson(call.payload, call.header, call.now)
+    } catch (error) {
+      throw fromNative(error, call)
+    }
+    // The core checked what JSON.parse does not (UTF-8, depth, surrogate
+    // escapes); JSON.parse is the strict RFC 8259 grammar, as the core's own.
+    let event
+    try {
+      event = JSON.parse(typeof call.payload === 'string' ? call.payload : decoder.decode(call.payload))
+    } catch {
+      throw payvostError('payload_invalid_json', 'The payload is authentic but not a JSON object: it is not valid JSON', call)
+    }
+    try {
+      backend.checkEnvelope(...convert.envelope(event))
+    } catch (error) {
+      throw fromNative(error, call)
+    }
+    return event
+  }
+
+  function verifyHeader(payload, sigHeader, secret, opts) {
+    const call = prepare(payload, sigHeader, secret, opts)
+    try {
+      return call.verifier.verify(call.payload, call.header, call.now)
+    } catch (error) {
+      throw fromNative(error, call)
+    }
+  }
+
+  function generateTestHeaderString(args) {
+    if (args === null || typeof args !== 'object') {
+      throw payvostError(
+        'payload_wrong_type',
+        `generateTestHeaderString takes {payload, secret, timestamp?}, not ${convert.describe(args)}.`,
+      )
+    }
+    if (typeof args.secret !== 'string') {
+      throw payvostError('secret_invalid', `The secret must be a string, not ${convert.describe(args.secret)}.`)
+    }
+    const timestamp = args.timestamp === undefined ? Math.floor(Date.now() / 1000) : convert.now(args.timestamp)
+    try {
+      return backend.sign(convert.payload(args.payload), args.secret, timestamp)
+    } catch (error) {
+      throw fromNative(error)
+    }
+  }
+
+  async function constructEventFromRequest(request, secret, opts) {
+    if (request === null || typeof request !== 'object' || typeof request.arrayBuffer !== 'function' ||
+        request.headers === null || typeof request.headers !== 'object' ||
+        typeof request.headers.get !== 'function') {
+      throw payvostError(
+        'payload_wrong_type',
+        `constructEventFromRequest takes a WHATWG Request (as in Next.js, Hono, Remix), not ${convert.describe(request)}.`,
+      )
+    }
+    const body = new Uint8Array(await request.arrayBuffer())
+    return constructEvent(body, request.headers.get('payvost-signature'), secret, opts)
+  }
+
+  /**
+   * Express/Connect middleware: reads the raw body itself, verifies it, sets
+   * `req.payvostEvent` and calls `next()`, or answers 400 with the code.
+   */
+  function middleware(config) {
+    if (config === null || typeof config !== 'object') {
+      throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?}.')
+    }
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT } = config
+    // Fail at start-up, not on the first delivery.
+    verifierFor(secret, convert.options({ tolerance }).tolerance)
+
+    return function payvostWebhook(req, res, next) {
+      rawBody(req, limit).then(
+        (body) => {
+          let event
+          try {
+            event = constructEvent(body, req.headers['payvost-signature'], secret, { tolerance })
+          } catch (error) {
+            return reject(res, error)
+          }
+          req.payvostEvent = event
+          next()
+        },
+        (error) => reject(res, error),
+      )
+    }
+  }
+
+  return {
+    constructEvent,
+    verifyHeader,
+    generateTestHeaderString,
+    constructEventFromRequest,
+    middleware,
+    DEFAULT_TOLERANCE: backend.DEFAULT_TOLERANCE,
+    errorCodes,
+  }
+}
+
+function reject(res, error) {
+  const code = error.code || 'payload_wrong_type'
+  res.statusCode = 400
+  res.setHeader('content-type', 'application/json')
+  res.end(JSON.stringify({ error: { code, message: error.message } }))
+}
+
+/** The body as sent: from express.raw/text if it ran, else from the stream. */
+function rawBody(req, limit) {
+  if (req.body instanceof Uint8Array || typeof req.body === 'string') return Promise.resolve(req.body)
+  if (req._body || req.readableEnded || req.body !== undefined) {
+    return Promise.reject(
+      payvostError(
+        'payload_wrong_type',
+        'The request body was already parsed before the Payvost middleware could read it; ' +
+          'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover.',
+      ),
+    )
+  }
+  return new Promise((resolve, rejectBody) => {
+    const chunks = []
+    let size = 0
+    req.on('data', (chunk) => {
+      size += chunk.length
+      if (size > limit) {
+        rejectBody(payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit.`))
+        req.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => {
+      // Later body parsers (a global express.json()) skip a body already read.
+      req._body = true
+      const body = Buffer.concat(chunks)
+      req.rawBody = body
+      resolve(body)
+    })
+    req.on('error', rejectBody)
+  })
+}
+
+module.exports = { createWebhooks }

@@ -1,0 +1,169 @@
+//! The native half of `@payvost/node-sdk`. Each function converts its
+//! arguments, calls the core and forwards any error as its SPEC code and
+//! message; `lib/errors.js` turns those into the SDK's error classes, and
+//! `lib/convert.js` has already turned JavaScript's loose types into the
+//! strict ones taken here. No rule of the protocol is written in this crate.
+
+use napi::bindgen_prelude::{BigInt, Either, Uint8ArraySlice};
+use napi_derive::napi;
+use payvost_webhooks::{Envelope, Error, Member, Tolerance, Webhook, unix_seconds_from_f64};
+
+/// A raw body: bytes, or text that is sent as its UTF-8 bytes.
+type Payload<'a> = Either<Uint8ArraySlice<'a>, String>;
+
+/// Unix seconds: a number, or a bigint for times beyond 2^53.
+type Seconds = Either<f64, BigInt>;
+
+fn bytes<'p>(payload: &'p Payload<'_>) -> &'p [u8] {
+    match payload {
+        Either::A(bytes) => bytes,
+        Either::B(text) => text.as_bytes(),
+    }
+}
+
+fn seconds(value: Seconds) -> Result<i64, Error> {
+    match value {
+        Either::A(number) => unix_seconds_from_f64(number),
+        // Beyond i64 saturates, as large numbers do.
+        Either::B(big) => {
+            let (value, lossless) = big.get_i64();
+            Ok(match (lossless, big.sign_bit) {
+                (true, _) => value,
+                (false, true) => i64::MIN,
+                (false, false) => i64::MAX,
+            })
+        }
+    }
+}
+
+/// The one exit of core errors: the JavaScript side reads `code` to choose
+/// the error class, and keeps the message.
+fn forward(error: Error) -> napi::Error<&'static str> {
+    napi::Error::new(error.code(), error.to_string())
+}
+
+/// What a successful verification proves.
+#[napi(object)]
+pub struct Verified {
+    /// The header's `t`, in unix seconds.
+    pub timestamp: f64,
+    /// Index, in the secrets given, of the secret that matched.
+    pub secret_index: u32,
+}
+
+/// A verifier built once from secrets and a tolerance; it keeps each
+/// secret's HMAC key state, so a verification pays no key setup.
+#[napi]
+pub struct Verifier {
+    webhook: Webhook,
+}
+
+#[napi]
+impl Verifier {
+    /// Checks the secrets and the tolerance (seconds).
+    #[napi(constructor)]
+    pub fn new(secrets: Vec<String>, tolerance: f64) -> Result<Self, napi::Error<&'static str>> {
+        let tolerance = Tolerance::from_f64(tolerance).map_err(forward)?;
+        let webhook = Webhook::with_secrets(&secrets).map_err(forward)?;
+        Ok(Verifier {
+            webhook: webhook.with_tolerance(tolerance),
+        })
+    }
+
+    /// Verifies the header over the payload at `now`.
+    #[napi]
+    pub fn verify(
+        &self,
+        payload: Payload<'_>,
+        header: String,
+        now: Seconds,
+    ) -> Result<Verified, napi::Error<&'static str>> {
+        let now = seconds(now).map_err(forward)?;
+        let verified = self
+            .webhook
+            .verify(bytes(&payload), &header, now)
+            .map_err(forward)?;
+        Ok(Verified {
+            timestamp: verified.timestamp as f64,
+            secret_index: u32::try_from(verified.secret_index).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// Verifies, then checks what `JSON.parse` does not (UTF-8, depth,
+    /// surrogate escapes); the caller then parses the payload and hands the
+    /// result to `checkEnvelope`.
+    #[napi]
+    pub fn verify_json(
+        &self,
+        payload: Payload<'_>,
+        header: String,
+        now: Seconds,
+    ) -> Result<(), napi::Error<&'static str>> {
+        let now = seconds(now).map_err(forward)?;
+        self.webhook
+            .verify_json(bytes(&payload), &header, now)
+            .map(drop)
+            .map_err(forward)
+    }
+}
+
+/// What `lib/convert.js` says a parsed member is, as a small number (a
+/// napi call taking numbers costs far less than one reading an object).
+fn member(kind: u32, number: f64) -> Member<'static> {
+    match kind {
+        1 => Member::Null,
+        2 => Member::Bool,
+        3 => Member::Number(number),
+        4 => Member::String("-"), // non-empty: the rule reads no more of it
+        5 => Member::String(""),
+        6 => Member::Array,
+        7 => Member::Object,
+        _ => Member::Missing,
+    }
+}
+
+/// Judges the event `JSON.parse` built from a payload `verifyJson` passed,
+/// from the kinds of the members the envelope rules name.
+#[napi]
+pub fn check_envelope(
+    top_level: u32,
+    id: u32,
+    event_type: u32,
+    data: u32,
+    data_object: u32,
+    created: u32,
+    created_value: f64,
+) -> Result<(), napi::Error<&'static str>> {
+    Envelope {
+        top_level: member(top_level, 0.0),
+        id: member(id, 0.0),
+        event_type: member(event_type, 0.0),
+        data: member(data, 0.0),
+        data_object: member(data_object, 0.0),
+        created: member(created, created_value),
+    }
+    .check()
+    .map(drop)
+    .map_err(forward)
+}
+
+/// The header value Payvost would send for `payload`, for tests.
+#[napi]
+pub fn sign(
+    payload: Payload<'_>,
+    secret: String,
+    timestamp: Seconds,
+) -> Result<String, napi::Error<&'static str>> {
+    let timestamp = seconds(timestamp).map_err(forward)?;
+    Ok(payvost_webhooks::sign(bytes(&payload), &secret, timestamp))
+}
+
+/// Every error code, for the drift test and `errorCodes`.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    Error::ALL.to_vec()
+}
+
+/// The default tolerance in seconds.
+#[napi]
+pub const DEFAULT_TOLERANCE: u32 = 300;
