@@ -3,12 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node
 
 demo: tools
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 
-test: tools fmt-check clippy no-std test-rust
+test: tools fmt-check clippy no-std test-rust test-node
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -27,6 +27,17 @@ test-rust:
 # The core must build without std: a target that has none proves it.
 no-std:
 	$(CARGO) build -p payvost-webhooks --no-default-features --target wasm32-unknown-unknown
+
+# The napi addon, its loader (native.js) beside the hand-written wrapper.
+node:
+	@scripts/ensure-tools.sh node
+	cd bindings-node && CARGO_TARGET_DIR=../target/napi npx napi build --platform --release --js native.js --dts native.d.ts
+
+test-node: node
+	scripts/test-node.sh
+
+bench-node: node
+	cd bindings-node && node ../bench/node/bench.js
 
 # Speed against the physical limit; writes the table for bench/README.md.
 bench:

@@ -17,6 +17,17 @@ case "${1:-core}" in
     need_rust_component clippy
     need_rust_target wasm32-unknown-unknown
     ;;
+  node)
+    # Node 20 and npm come with this machine; Debian's nodejs is the fallback.
+    command -v node >/dev/null && command -v npm >/dev/null || {
+      apt-get update -qq && apt-get install -y -qq nodejs npm
+    }
+    # Reinstall when the lockfile changed since the last install.
+    if [ ! -f bindings-node/node_modules/.package-lock.json ] ||
+       [ bindings-node/package-lock.json -nt bindings-node/node_modules/.package-lock.json ]; then
+      (cd bindings-node && npm ci --no-audit --no-fund)
+    fi
+    ;;
   *)
     echo "ensure-tools: unknown tool set $1" >&2
     exit 2

@@ -1,0 +1,271 @@
+// Types of @payvost/node-sdk (and, unchanged, of @payvost/webhooks-wasm).
+
+/** Every error code, the same strings in every Payvost SDK. */
+export type ErrorCode =
+  | 'secret_invalid'
+  | 'tolerance_invalid'
+  | 'header_missing'
+  | 'header_malformed'
+  | 'no_signatures'
+  | 'signature_mismatch'
+  | 'timestamp_too_old'
+  | 'timestamp_too_new'
+  | 'payload_invalid_json'
+  | 'payload_invalid_event'
+  | 'payload_wrong_type'
+
+/** The raw request body, byte for byte as received. */
+export type Payload = Buffer | Uint8Array | ArrayBuffer | string
+
+/** One webhook signing secret (`whsec_...`), or several while rotating. */
+export type Secret = string | readonly string[]
+
+/** Unix seconds, a bigint for times beyond 2^53, or a Date. */
+export type Time = number | bigint | Date
+
+export interface VerifyOptions {
+  /** Seconds a signature's timestamp may lie from `now`, both ways: 1 to 2592000, default 300. */
+  tolerance?: number
+  /** The time to check against; default the system clock. Pass the time a queued delivery was received. */
+  now?: Time
+}
+
+/** What a successful verification proves. */
+export interface Verified {
+  /** The header's `t`, in unix seconds. */
+  timestamp: number
+  /** Index, in the secrets given, of the secret that matched. */
+  secretIndex: number
+}
+
+/** A payment (`pay_...`). Fields the payload lacks are absent. */
+export interface Payment {
+  id: string
+  object?: 'payment'
+  /** In minor units (cents). */
+  amount?: number
+  /** ISO 4217, lower case. */
+  currency?: string
+  status?: string
+  customer?: string
+  [field: string]: unknown
+}
+
+/** A subscription (`sub_...`). */
+export interface Subscription {
+  id: string
+  customer?: string
+  status?: string
+  /** Unix seconds. */
+  currentPeriodStart?: number
+  /** Unix seconds. */
+  currentPeriodEnd?: number
+  [field: string]: unknown
+}
+
+/** A refund (`ref_...`). */
+export interface Refund {
+  id: string
+  /** The refunded payment's id. */
+  payment?: string
+  amount?: number
+  status?: string
+  [field: string]: unknown
+}
+
+/** A customer (`cust_...`). */
+export interface Customer {
+  id: string
+  email?: string
+  name?: string
+  [field: string]: unknown
+}
+
+/** A dispute (`dp_...`). */
+export interface Dispute {
+  id: string
+  /** The disputed payment's id. */
+  payment?: string
+  amount?: number
+  reason?: string
+  status?: string
+  [field: string]: unknown
+}
+
+interface EventOf<Type extends string, Object> {
+  /** The event id (`evt_...`): process each id once, deliveries are retried. */
+  id: string
+  type: Type
+  /** Unix seconds. */
+  created?: number
+  data: {
+    object: Object
+    /** On `*.updated` events: the fields that changed, with their former values. */
+    previous_attributes?: Record<string, unknown>
+    [field: string]: unknown
+  }
+  [field: string]: unknown
+}
+
+export type PaymentEventType =
+  | 'payment.created'
+  | 'payment.succeeded'
+  | 'payment.failed'
+  | 'payment.canceled'
+  | 'payment.processing'
+export type SubscriptionEventType =
+  | 'subscription.created'
+  | 'subscription.updated'
+  | 'subscription.deleted'
+  | 'subscription.trial_will_end'
+export type RefundEventType = 'refund.created' | 'refund.updated' | 'refund.failed'
+export type CustomerEventType = 'customer.created' | 'customer.updated'
+export type DisputeEventType = 'dispute.opened' | 'dispute.resolved'
+export type KnownEventType =
+  | PaymentEventType
+  | SubscriptionEventType
+  | RefundEventType
+  | CustomerEventType
+  | DisputeEventType
+
+export type PaymentEvent = EventOf<PaymentEventType, Payment>
+export type SubscriptionEvent = EventOf<SubscriptionEventType, Subscription>
+export type RefundEvent = EventOf<RefundEventType, Refund>
+export type CustomerEvent = EventOf<CustomerEventType, Customer>
+export type DisputeEvent = EventOf<DisputeEventType, Dispute>
+
+/**
+ * The object of an event type this SDK version does not know. It names the
+ * known objects' fields, optional and with their types, so that narrowing an
+ * {@link Event} by a known `type` (which cannot exclude this catch-all, whose
+ * `type` is any string) still reads those fields with their types.
+ */
+export interface UnknownObject {
+  id?: string
+  amount?: number
+  currency?: string
+  status?: string
+  customer?: string
+  payment?: string
+  currentPeriodStart?: number
+  currentPeriodEnd?: number
+  email?: string
+  name?: string
+  reason?: string
+  [field: string]: unknown
+}
+
+/** An event of a type this SDK version does not know. */
+export type UnknownEvent = EventOf<string, UnknownObject>
+
+/**
+ * A verified Payvost event, `JSON.parse` of the raw body: a union
+ * discriminated by `type` over the 16 known types, and a catch-all.
+ */
+export type Event = PaymentEvent | SubscriptionEvent | RefundEvent | CustomerEvent | DisputeEvent | UnknownEvent
+
+/** The base of every error this SDK throws; `code` says which rule failed. */
+export declare class PayvostError extends Error {
+  readonly code: ErrorCode
+}
+
+/** The request is not authentic or not fresh: answer 400 and do not process it. */
+export declare class PayvostSignatureVerificationError extends PayvostError {
+  readonly code:
+    | 'header_missing'
+    | 'header_malformed'
+    | 'no_signatures'
+    | 'signature_mismatch'
+    | 'timestamp_too_old'
+    | 'timestamp_too_new'
+  /** At most the first 100 bytes of the header given. */
+  readonly header?: string
+  /** At most the first 100 bytes of the payload given. */
+  readonly payload?: string
+}
+
+/** The request is authentic but its body is not an event, or the body given was not the raw one. */
+export declare class PayvostInvalidPayloadError extends PayvostError {
+  readonly code: 'payload_invalid_json' | 'payload_invalid_event' | 'payload_wrong_type'
+  readonly header?: string
+  readonly payload?: string
+}
+
+/** The secret or the tolerance is unusable: a configuration mistake, whatever the request. */
+export declare class PayvostConfigurationError extends PayvostError {
+  readonly code: 'secret_invalid' | 'tolerance_invalid'
+}
+
+export interface TestHeaderOptions {
+  payload: Payload
+  secret: string
+  /** Default: now. */
+  timestamp?: Time
+}
+
+export interface MiddlewareOptions {
+  secret: Secret
+  tolerance?: number
+  /** Largest body read, in bytes; default 5 MiB. */
+  limit?: number
+}
+
+/** The subset of Node's IncomingMessage and Express's request the middleware reads. */
+export interface MiddlewareRequest {
+  headers: Record<string, string | string[] | undefined>
+  body?: unknown
+  payvostEvent?: Event
+  on(event: string, listener: (...args: any[]) => void): unknown
+}
+
+export interface Webhooks {
+  /**
+   * Verifies the `Payvost-Signature` header over the raw body and returns
+   * the event. Throws a {@link PayvostError} subclass on any failure.
+   *
+   * @param payload the raw request body (with Express: `express.raw({type: 'application/json'})`)
+   * @param sigHeader `req.headers['payvost-signature']`
+   * @param secret the endpoint's signing secret, `whsec_...`, or several while rotating
+   * @param tolerance seconds (default 300), or `{tolerance, now}`
+   */
+  constructEvent(
+    payload: Payload,
+    sigHeader: string | readonly string[] | undefined | null,
+    secret: Secret,
+    tolerance?: number | VerifyOptions,
+  ): Event
+  /** Verifies without parsing the body. */
+  verifyHeader(
+    payload: Payload,
+    sigHeader: string | readonly string[] | undefined | null,
+    secret: Secret,
+    tolerance?: number | VerifyOptions,
+  ): Verified
+  /** The header Payvost would send, for testing a handler without a network. */
+  generateTestHeaderString(options: TestHeaderOptions): string
+  /** Reads a WHATWG Request's body once and verifies it (Next.js app router, Hono, Remix). */
+  constructEventFromRequest(
+    request: Request,
+    secret: Secret,
+    tolerance?: number | VerifyOptions,
+  ): Promise<Event>
+  /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
+  middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
+  readonly DEFAULT_TOLERANCE: 300
+  readonly errorCodes: { readonly [K in ErrorCode as Uppercase<K>]: K }
+}
+
+export declare const webhooks: Webhooks
+export declare const DEFAULT_TOLERANCE: 300
+export declare const errorCodes: Webhooks['errorCodes']
+
+declare const payvost: {
+  webhooks: Webhooks
+  PayvostError: typeof PayvostError
+  PayvostSignatureVerificationError: typeof PayvostSignatureVerificationError
+  PayvostInvalidPayloadError: typeof PayvostInvalidPayloadError
+  PayvostConfigurationError: typeof PayvostConfigurationError
+  DEFAULT_TOLERANCE: 300
+  errorCodes: Webhooks['errorCodes']
+}
+export default payvost

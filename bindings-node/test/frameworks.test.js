@@ -1,0 +1,91 @@
+'use strict'
+// Framework helpers: the Express middleware over real HTTP on 127.0.0.1, and
+// constructEventFromRequest with WHATWG Requests.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const payvost = require('./sdk')
+const { post } = require('./http')
+
+const express = require(require.resolve('express', { paths: [path.join(__dirname, '..')] }))
+
+const SECRET = 'whsec_middleware_secret'
+const body = JSON.stringify({ id: 'evt_mw_1', type: 'refund.created', data: { object: { id: 'ref_1', payment: 'pay_1', amount: 500 } } })
+const sign = (payload, secret = SECRET) => payvost.webhooks.generateTestHeaderString({ payload, secret })
+
+async function serve(t, app) {
+  const server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s))
+  })
+  t.after(() => new Promise((done) => server.close(done)))
+  return `http://127.0.0.1:${server.address().port}`
+}
+
+test('middleware verifies even with express.json() mounted globally after it', async (t) => {
+  const app = express()
+  app.use('/webhooks/payvost', payvost.webhooks.middleware({ secret: SECRET }))
+  app.use(express.json())
+  app.post('/webhooks/payvost', (req, res) => res.json({ id: req.payvostEvent.id, raw: req.rawBody.length }))
+  app.post('/other', (req, res) => res.json(req.body))
+  const base = await serve(t, app)
+
+  const ok = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.equal(ok.status, 200, ok.text)
+  assert.deepEqual(JSON.parse(ok.text), { id: 'evt_mw_1', raw: Buffer.byteLength(body) })
+
+  const forged = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body, 'whsec_other') })
+  assert.equal(forged.status, 400)
+  assert.equal(JSON.parse(forged.text).error.code, 'signature_mismatch')
+
+  const missing = await post(`${base}/webhooks/payvost`, body)
+  assert.equal(JSON.parse(missing.text).error.code, 'header_missing')
+
+  // Other routes still get express.json()'s parsed body.
+  const other = await post(`${base}/other`, '{"a":1}')
+  assert.deepEqual(JSON.parse(other.text), { a: 1 })
+})
+
+test('middleware after express.json() explains the order', async (t) => {
+  const app = express()
+  app.use(express.json())
+  app.post('/webhooks/payvost', payvost.webhooks.middleware({ secret: SECRET }), (req, res) => res.json({}))
+  const base = await serve(t, app)
+  const answer = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.equal(answer.status, 400)
+  const { error } = JSON.parse(answer.text)
+  assert.equal(error.code, 'payload_wrong_type')
+  assert.match(error.message, /before express\.json\(\)/)
+})
+
+test('middleware behind express.raw() uses the raw body it read', async (t) => {
+  const app = express()
+  app.post('/webhooks/payvost', express.raw({ type: '*/*' }), payvost.webhooks.middleware({ secret: [SECRET] }), (req, res) =>
+    res.json({ type: req.payvostEvent.type }),
+  )
+  const base = await serve(t, app)
+  const ok = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.deepEqual(JSON.parse(ok.text), { type: 'refund.created' })
+})
+
+test('middleware refuses a bad configuration at start-up', () => {
+  assert.throws(() => payvost.webhooks.middleware({ secret: 'sk_live_x' }), (e) => e.code === 'secret_invalid')
+  assert.throws(() => payvost.webhooks.middleware({ secret: SECRET, tolerance: 0 }), (e) => e.code === 'tolerance_invalid')
+  assert.throws(() => payvost.webhooks.middleware(), (e) => e instanceof payvost.PayvostConfigurationError)
+})
+
+test('constructEventFromRequest reads a WHATWG Request once', async () => {
+  const request = new Request('https://example.com/webhooks/payvost', {
+    method: 'POST',
+    body,
+    headers: { 'Payvost-Signature': sign(body) },
+  })
+  const event = await payvost.webhooks.constructEventFromRequest(request, SECRET)
+  assert.equal(event.id, 'evt_mw_1')
+  assert.equal(request.bodyUsed, true)
+
+  const forged = new Request('https://example.com/', { method: 'POST', body, headers: { 'payvost-signature': sign(body, 'whsec_x') } })
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(forged, SECRET), (e) => e.code === 'signature_mismatch')
+  const bare = new Request('https://example.com/', { method: 'POST', body })
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(bare, SECRET, { tolerance: 60 }), (e) => e.code === 'header_missing')
+  await assert.rejects(payvost.webhooks.constructEventFromRequest({ body }, SECRET), (e) => e.code === 'payload_wrong_type')
+})

@@ -1,0 +1,103 @@
+'use strict'
+// The tarball `npm pack` makes, installed as a user would: loaded with
+// require and with import, its docs snippet run, its types compiled.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+
+const PKG = path.join(__dirname, '..')
+
+/** The project the package is installed in: the one make set up, or a fresh one. */
+function installedProject() {
+  const target = process.env.PAYVOST_SDK
+  if (target && target.split(path.sep).includes('node_modules')) return path.resolve(target, '../../..')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payvost-node-pack-'))
+  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: PKG, encoding: 'utf8' }).trim()
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"scratch","private":true}')
+  execFileSync('npm', ['install', '--silent', '--no-audit', '--no-fund', path.join(dir, tarball)], { cwd: dir })
+  return dir
+}
+
+const project = installedProject()
+const run = (file, source) => {
+  fs.writeFileSync(path.join(project, file), source)
+  return execFileSync(process.execPath, [file], { cwd: project, encoding: 'utf8' })
+}
+
+const SNIPPET_SETUP = `
+const body = Buffer.from(JSON.stringify({id: 'evt_pack', type: 'payment.succeeded', data: {object: {id: 'pay_1', amount: 1}}}))
+const header = payvost.webhooks.generateTestHeaderString({payload: body, secret: 'whsec_pack'})
+`
+
+test('require loads the installed package', () => {
+  const out = run('use.cjs', `const payvost = require('@payvost/node-sdk')
+${SNIPPET_SETUP}
+const event = payvost.webhooks.constructEvent(body, header, 'whsec_pack')
+console.log(event.id, typeof payvost.PayvostError, require.resolve('@payvost/node-sdk'))`)
+  const [id, kind, resolved] = out.trim().split(' ')
+  assert.equal(id, 'evt_pack')
+  assert.equal(kind, 'function')
+  assert.ok(resolved.startsWith(path.join(project, 'node_modules')), resolved)
+})
+
+test('import loads the same objects', () => {
+  const out = run('use.mjs', `import payvost, { webhooks, PayvostSignatureVerificationError } from '@payvost/node-sdk'
+import { createRequire } from 'node:module'
+${SNIPPET_SETUP}
+const cjs = createRequire(import.meta.url)('@payvost/node-sdk')
+let code
+try { webhooks.constructEvent(body, header, 'whsec_other') } catch (e) { code = e instanceof PayvostSignatureVerificationError && e.code }
+console.log(webhooks.constructEvent(body, header, 'whsec_pack').id, code, payvost === cjs, webhooks === cjs.webhooks)`)
+  assert.equal(out.trim(), 'evt_pack signature_mismatch true true')
+})
+
+test("the docs' Express snippet runs unchanged against the installed package", () => {
+  const out = run('docs.cjs', `const payvost = require('@payvost/node-sdk')
+${SNIPPET_SETUP}
+process.env.PAYVOST_WEBHOOK_SECRET = 'whsec_pack'
+const req = {body, headers: {'payvost-signature': header}}
+const answers = []
+const res = {status: (s) => ({send: (t) => answers.push([s, t])}), json: (v) => answers.push([200, v])}
+const handler = (req, res) => {
+  let event;
+  try {
+    event = payvost.webhooks.constructEvent(req.body, req.headers['payvost-signature'], process.env.PAYVOST_WEBHOOK_SECRET);
+  } catch (err) {
+    return res.status(400).send(\`Webhook Error: \${err.message}\`);
+  }
+  res.json({received: true});
+}
+handler(req, res)
+handler({body: JSON.parse(body), headers: req.headers}, res)
+console.log(JSON.stringify(answers))`)
+  const answers = JSON.parse(out)
+  assert.deepEqual(answers[0], [200, { received: true }])
+  assert.equal(answers[1][0], 400)
+  assert.match(answers[1][1], /^Webhook Error: The payload must be the raw request body/)
+})
+
+test('the shipped types compile a typed usage file under --strict', () => {
+  const dir = path.join(project, 'types-check')
+  fs.mkdirSync(dir, { recursive: true })
+  fs.copyFileSync(path.join(__dirname, 'types/usage.ts'), path.join(dir, 'usage.ts'))
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+      types: ['node'], typeRoots: [path.join(PKG, 'node_modules/@types')],
+    },
+    files: ['usage.ts'],
+  }))
+  execFileSync(process.execPath, [path.join(PKG, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' })
+})
+
+test('the tarball ships the addon, loader, wrapper and types, and nothing else', () => {
+  const files = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' })
+  const names = JSON.parse(files)[0].files.map((f) => f.path).sort()
+  assert.deepEqual(names, [
+    'README.md', 'index.d.ts', 'index.js', 'index.mjs', 'lib/convert.js', 'lib/errors.js', 'lib/webhooks.js',
+    'native.js', 'package.json', 'payvost.linux-x64-gnu.node',
+  ])
+})
