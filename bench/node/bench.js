@@ -57,6 +57,14 @@ const lines = [
     `| ${human(r.size)} | ${us(r.payvost)} | ${us(r.stripe)} | ${us(r['hand-written'])} | ${us(r.standardwebhooks)} | ` +
     `**${(r.stripe / r.payvost).toFixed(2)}x** | **${(r['hand-written'] / r.payvost).toFixed(2)}x** | ${(r.standardwebhooks / r.payvost).toFixed(2)}x |`),
 ]
-console.log(`Node ${process.version}, median of interleaved batches\n`)
-console.log(lines.join('\n'))
-module.exports = { table: lines.join('\n') }
+const version = (name) => require(path.join(sdkDir, 'node_modules', name, 'package.json')).version
+const text = `Node ${process.version}, stripe ${version('stripe')}, standardwebhooks ${version('standardwebhooks')}; ` +
+  `median time per call over interleaved batches.\n\n${lines.join('\n')}`
+console.log(text)
+
+// Write the table between the markers of bench/README.md.
+const fs = require('node:fs')
+const readme = path.join(__dirname, '../README.md')
+const [head, rest] = fs.readFileSync(readme, 'utf8').split('<!-- node:begin -->')
+const tail = rest.split('<!-- node:end -->')[1]
+fs.writeFileSync(readme, `${head}<!-- node:begin -->\n${text}\n<!-- node:end -->${tail}`)

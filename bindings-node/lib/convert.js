@@ -106,24 +106,25 @@ function own(object, name) {
 }
 
 /**
- * The arguments of the native checkEnvelope: what JSON.parse built, told as
- * the kinds of the members the core's event rules name. The rules are the
+ * Calls the native checkEnvelope with what JSON.parse built, told as the
+ * kinds of the members the core's event rules name. The rules are the
  * core's; this only describes.
  */
-function envelope(event) {
+function checkEnvelope(backend, event) {
   const top = kind(event)
   const object = top === OBJECT ? event : {}
   const data = own(object, 'data')
+  const dataKind = kind(data)
   const created = own(object, 'created')
-  return [
+  backend.checkEnvelope(
     top,
     kind(own(object, 'id')),
     kind(own(object, 'type')),
-    kind(data),
-    kind(kind(data) === OBJECT ? own(data, 'object') : undefined),
+    dataKind,
+    dataKind === OBJECT ? kind(own(data, 'object')) : MISSING,
     kind(created),
     typeof created === 'number' ? created : 0,
-  ]
+  )
 }
 
-module.exports = { DEFAULT_TOLERANCE, payload, header, secrets, options, now, describe, envelope }
+module.exports = { DEFAULT_TOLERANCE, payload, header, secrets, options, now, describe, checkEnvelope }

@@ -19,19 +19,24 @@ function createWebhooks(backend) {
 
   // Servers verify with one secret over and over: keep the last verifier,
   // which holds that secret's precomputed HMAC state.
-  let cached = { key: undefined, tolerance: undefined, verifier: undefined }
+  let cached = { secrets: [], tolerance: undefined, verifier: undefined }
+
+  function sameSecrets(secret) {
+    const kept = cached.secrets
+    if (typeof secret === 'string') return kept.length === 1 && kept[0] === secret
+    return Array.isArray(secret) && secret.length === kept.length && secret.every((s, i) => s === kept[i])
+  }
 
   function verifierFor(secret, tolerance) {
+    if (tolerance === cached.tolerance && sameSecrets(secret)) return cached.verifier
     const list = convert.secrets(secret)
-    const key = list.length === 1 ? `1:${list[0]}` : JSON.stringify(list)
-    if (cached.key === key && cached.tolerance === tolerance) return cached.verifier
     let verifier
     try {
       verifier = new backend.Verifier(list, tolerance)
     } catch (error) {
       throw fromNative(error)
     }
-    cached = { key, tolerance, verifier }
+    cached = { secrets: list.slice(), tolerance, verifier }
     return verifier
   }
 
@@ -63,7 +68,7 @@ function createWebhooks(backend) {
       throw payvostError('payload_invalid_json', 'The payload is authentic but not a JSON object: it is not valid JSON', call)
     }
     try {
-      backend.checkEnvelope(...convert.envelope(event))
+      convert.checkEnvelope(backend, event)
     } catch (error) {
       throw fromNative(error, call)
     }
