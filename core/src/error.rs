@@ -65,6 +65,8 @@ pub enum Error {
 pub enum SecretProblem {
     /// No secret at all was given.
     NoSecrets,
+    /// A binding was given something that is not a string, or a list of them.
+    NotText,
     /// The secret is the empty string.
     Empty {
         /// Position of the secret in the list given.
@@ -99,6 +101,8 @@ pub enum ToleranceProblem {
     NotWhole,
     /// More than 30 days.
     TooLarge,
+    /// A binding was given something that is not a number.
+    NotANumber,
     /// A time (`now`, or a timestamp to sign) that is NaN or infinite.
     TimeNotFinite,
 }
@@ -120,6 +124,8 @@ pub enum HeaderProblem {
     DuplicateTimestamp,
     /// The `t` value is not 1 to 19 digits fitting an `i64`; holds the start of it.
     BadTimestamp(String),
+    /// A binding was given a header that is not text; holds the type's name.
+    NotText(String),
 }
 
 impl Error {
@@ -233,6 +239,9 @@ impl fmt::Display for SecretProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             SecretProblem::NoSecrets => f.write_str("No webhook signing secret was given"),
+            SecretProblem::NotText => f.write_str(
+                "The webhook signing secret must be a string (whsec_...) or a list of strings",
+            ),
             SecretProblem::Empty { index } => {
                 write!(f, "The webhook signing secret{} is empty", Nth(index))
             }
@@ -282,6 +291,7 @@ impl fmt::Display for ToleranceProblem {
             ToleranceProblem::NotPositive => f.write_str("; it was zero or negative"),
             ToleranceProblem::NotWhole => f.write_str("; it was not a whole number"),
             ToleranceProblem::TooLarge => f.write_str("; it was more than 30 days"),
+            ToleranceProblem::NotANumber => f.write_str("; it was not a number"),
             ToleranceProblem::TimeNotFinite => Ok(()),
         }
     }
@@ -300,6 +310,7 @@ impl fmt::Display for HeaderProblem {
             }
             HeaderProblem::NoTimestamp => f.write_str("it has no t= timestamp"),
             HeaderProblem::DuplicateTimestamp => f.write_str("it has more than one t= timestamp"),
+            HeaderProblem::NotText(kind) => write!(f, "it must be text, not {kind}"),
             HeaderProblem::BadTimestamp(start) => write!(
                 f,
                 "the timestamp t={start:?} is not 1 to 19 digits of unix seconds"

@@ -442,7 +442,7 @@ impl<'de> Deserialize<'de> for Name {
                     "data" => Name::Data,
                     "created" => Name::Created,
                     "object" => Name::Object,
-                    "$serde_json::private::Number" => Name::NumberToken,
+                    crate::SERDE_JSON_NUMBER_TOKEN => Name::NumberToken,
                     _ => Name::Other,
                 })
             }

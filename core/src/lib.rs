@@ -28,6 +28,13 @@ pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};
 pub use verify::{Verified, Webhook};
 
+/// The member name under which `serde_json` (with `arbitrary_precision`,
+/// which this crate turns on) hands a number to a visitor as a one-member
+/// map. Bindings that build their language's objects with serde need it;
+/// `event.rs` has a test that fails should a `serde_json` upgrade change it.
+#[doc(hidden)]
+pub const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
 /// The name of the HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Payvost-Signature";
 

@@ -1,0 +1,42 @@
+"""Verify and parse Payvost webhooks, on the same Rust core as every Payvost SDK.
+
+>>> import payvost
+>>> body = b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}'
+>>> header = payvost.WebhookSignature.generate_header(body, "whsec_test")
+>>> event = payvost.Webhook.construct_event(body, header, "whsec_test")
+>>> event.type, event.data.object.amount
+('payment.succeeded', 2000)
+"""
+
+from . import error
+from ._event import (
+    Customer,
+    Dispute,
+    Event,
+    EventData,
+    Payment,
+    PayvostList,
+    PayvostObject,
+    Refund,
+    Subscription,
+)
+from ._native import ERROR_CODES
+from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature
+
+__all__ = [
+    "Webhook",
+    "WebhookSignature",
+    "Verified",
+    "Event",
+    "EventData",
+    "PayvostObject",
+    "PayvostList",
+    "Payment",
+    "Subscription",
+    "Refund",
+    "Customer",
+    "Dispute",
+    "DEFAULT_TOLERANCE",
+    "ERROR_CODES",
+    "error",
+]

@@ -1,0 +1,119 @@
+//! The native half of the `payvost` Python package (`payvost._native`).
+//! Each function converts its arguments (`convert.rs`), calls the core, and
+//! raises any error as the package's exception classes (`errors.rs`);
+//! events are built as Python objects straight from the bytes (`json.rs`).
+//! No rule of the protocol is written in this crate.
+
+use payvost_webhooks::{Error, EventType, Webhook};
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod json;
+
+use errors::Raise;
+
+/// A verifier built once from secrets and a tolerance; it keeps each
+/// secret's HMAC key state, so a verification pays no key setup.
+#[pyclass(frozen, module = "payvost._native")]
+struct Verifier {
+    webhook: Webhook,
+    secrets: usize,
+}
+
+#[pymethods]
+impl Verifier {
+    #[new]
+    fn new(
+        py: Python<'_>,
+        secret: &Bound<'_, PyAny>,
+        tolerance: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let secrets = convert::secrets(secret).raise(py, None)?;
+        let tolerance = convert::tolerance(tolerance).raise(py, None)?;
+        let webhook = Webhook::with_secrets(&secrets).raise(py, None)?;
+        Ok(Verifier {
+            webhook: webhook.with_tolerance(tolerance),
+            secrets: secrets.len(),
+        })
+    }
+
+    /// `(timestamp, secret_index)` when the header signs the payload.
+    #[pyo3(signature = (payload, sig_header, now=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        payload: &Bound<'_, PyAny>,
+        sig_header: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(i64, usize)> {
+        let call = convert::Call::new(payload, sig_header, now).raise(py, None)?;
+        let verified = self
+            .webhook
+            .verify(call.payload(), call.header(), call.now)
+            .raise(py, Some(&call))?;
+        Ok((verified.timestamp, verified.secret_index))
+    }
+
+    /// The event as `json.loads` would build it, once verified and judged.
+    #[pyo3(signature = (payload, sig_header, now=None))]
+    fn construct_event<'py>(
+        &self,
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        sig_header: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let call = convert::Call::new(payload, sig_header, now).raise(py, None)?;
+        let (_, text) = self
+            .webhook
+            .verify_json(call.payload(), call.header(), call.now)
+            .raise(py, Some(&call))?;
+        let event = json::build(py, text).raise(py, Some(&call))?;
+        json::envelope(&event).check().raise(py, Some(&call))?;
+        Ok(event)
+    }
+
+    fn __repr__(&self) -> String {
+        // Never the secrets themselves.
+        format!(
+            "<Verifier secrets={} tolerance={}>",
+            self.secrets,
+            self.webhook.current_tolerance().secs()
+        )
+    }
+}
+
+/// The header value Payvost would send for `payload`, for tests.
+#[pyfunction]
+#[pyo3(signature = (payload, secret, timestamp=None))]
+fn sign(
+    py: Python<'_>,
+    payload: &Bound<'_, PyAny>,
+    secret: &Bound<'_, PyAny>,
+    timestamp: Option<&Bound<'_, PyAny>>,
+) -> PyResult<String> {
+    let payload = convert::payload(payload).raise(py, None)?;
+    let secret = convert::secret_for_signing(secret).raise(py, None)?;
+    let timestamp = convert::seconds(timestamp).raise(py, None)?;
+    Ok(payvost_webhooks::sign(payload.as_ref(), &secret, timestamp))
+}
+
+/// The kind of object an event type carries: `payment`, ..., `other`.
+#[pyfunction]
+fn object_kind(event_type: &str) -> &'static str {
+    EventType::from_name(event_type).object_kind().as_str()
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Verifier>()?;
+    m.add_function(wrap_pyfunction!(sign, m)?)?;
+    m.add_function(wrap_pyfunction!(object_kind, m)?)?;
+    m.add("ERROR_CODES", Error::ALL.to_vec())?;
+    m.add(
+        "DEFAULT_TOLERANCE",
+        payvost_webhooks::Tolerance::DEFAULT.secs(),
+    )?;
+    Ok(())
+}
