@@ -80,10 +80,8 @@ pub fn secrets(value: &Bound<'_, PyAny>) -> Result<Vec<String>, Error> {
         return Ok(vec![text]);
     }
     let sequence = value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok();
-    if sequence {
-        if let Ok(list) = value.extract::<Vec<String>>() {
-            return Ok(list);
-        }
+    if let (true, Ok(list)) = (sequence, value.extract::<Vec<String>>()) {
+        return Ok(list);
     }
     Err(Error::SecretInvalid(SecretProblem::NotText))
 }
