@@ -3,12 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python
 
 demo: tools
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 
-test: tools fmt-check clippy no-std test-rust test-node
+test: tools fmt-check clippy no-std test-rust test-node test-python
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -35,6 +35,10 @@ node:
 
 test-node: node
 	scripts/test-node.sh
+
+# The wheel, built and installed into a fresh venv, then pytest.
+test-python: tools
+	scripts/test-python.sh
 
 bench-node: node
 	cd bindings-node && node ../bench/node/bench.js

@@ -136,8 +136,8 @@ class Payment(PayvostObject):
     __slots__ = ()
 
     @property
-    def id(self) -> str:
-        return self._data.get("id")  # type: ignore[no-any-return]
+    def id(self) -> Optional[str]:
+        return self._data.get("id")
 
     @property
     def amount(self) -> Optional[int]:
@@ -164,8 +164,8 @@ class Subscription(PayvostObject):
     __slots__ = ()
 
     @property
-    def id(self) -> str:
-        return self._data.get("id")  # type: ignore[no-any-return]
+    def id(self) -> Optional[str]:
+        return self._data.get("id")
 
     @property
     def customer(self) -> Optional[str]:
@@ -202,8 +202,8 @@ class Refund(PayvostObject):
     __slots__ = ()
 
     @property
-    def id(self) -> str:
-        return self._data.get("id")  # type: ignore[no-any-return]
+    def id(self) -> Optional[str]:
+        return self._data.get("id")
 
     @property
     def payment(self) -> Optional[str]:
@@ -225,8 +225,8 @@ class Customer(PayvostObject):
     __slots__ = ()
 
     @property
-    def id(self) -> str:
-        return self._data.get("id")  # type: ignore[no-any-return]
+    def id(self) -> Optional[str]:
+        return self._data.get("id")
 
     @property
     def email(self) -> Optional[str]:
@@ -243,8 +243,8 @@ class Dispute(PayvostObject):
     __slots__ = ()
 
     @property
-    def id(self) -> str:
-        return self._data.get("id")  # type: ignore[no-any-return]
+    def id(self) -> Optional[str]:
+        return self._data.get("id")
 
     @property
     def payment(self) -> Optional[str]:

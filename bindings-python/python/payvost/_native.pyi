@@ -1,9 +1,12 @@
 # The native half of payvost (Rust, pyo3). Private: use the package's API.
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, final
+
+__all__ = ["Verifier", "sign", "object_kind", "ERROR_CODES", "DEFAULT_TOLERANCE"]
 
 ERROR_CODES: List[str]
 DEFAULT_TOLERANCE: int
 
+@final
 class Verifier:
     def __new__(cls, secret: Any, tolerance: Any) -> Verifier: ...
     def verify(self, payload: Any, sig_header: Any, now: Optional[Any] = None) -> Tuple[int, int]: ...

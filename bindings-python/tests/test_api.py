@@ -1,0 +1,168 @@
+"""The API surface: argument types, the error hierarchy and codes, events. Fixed `now` throughout."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import pickle
+from typing import Any, Callable, Type
+
+import payvost
+import pytest
+from payvost.error import ConfigurationError, InvalidPayloadError, PayvostError, SignatureVerificationError
+
+from conftest import BODY, NOW, SECRET
+
+construct = payvost.Webhook.construct_event
+
+
+def raises(cls: Type[PayvostError], code: str, fn: Callable[[], Any]) -> PayvostError:
+    with pytest.raises(PayvostError) as raised:
+        fn()
+    error = raised.value
+    assert type(error) is cls, f"{type(error).__name__}: {error}"
+    assert error.code == code, str(error)
+    return error
+
+
+@pytest.mark.parametrize("payload", [BODY, bytearray(BODY), memoryview(BODY), BODY.decode(), memoryview(b"xx" + BODY)[2:]])
+def test_every_payload_type(payload: Any, header: str) -> None:
+    event = construct(payload, header, SECRET, now=NOW)
+    assert event.to_dict() == json.loads(BODY)
+
+
+@pytest.mark.parametrize("payload", [json.loads(BODY), None, 42, [1], object(), 1.5])
+def test_parsed_or_odd_payloads_are_wrong_type(payload: Any, header: str) -> None:
+    error = raises(InvalidPayloadError, "payload_wrong_type", lambda: construct(payload, header, SECRET, now=NOW))
+    assert "request.get_data()" in str(error) and "request.body" in str(error)
+
+
+def test_headers(header: str) -> None:
+    assert construct(BODY, header.encode(), SECRET, now=NOW).id == "evt_1"
+    for missing in (None, "", "  "):
+        raises(SignatureVerificationError, "header_missing", lambda: construct(BODY, missing, SECRET, now=NOW))
+    for odd in (42, [header], {"t": 1}):
+        raises(SignatureVerificationError, "header_malformed", lambda: construct(BODY, odd, SECRET, now=NOW))
+
+
+def test_secrets(header: str) -> None:
+    assert payvost.WebhookSignature.verify_header(BODY, header, ("whsec_a", SECRET), now=NOW).secret_index == 1
+    assert construct(BODY, header, [SECRET], now=NOW).id == "evt_1"
+    for bad in (42, None, [], [SECRET, 7], {SECRET: 1}, SECRET.encode()):
+        raises(ConfigurationError, "secret_invalid", lambda: construct(BODY, header, bad, now=NOW))
+    error = raises(ConfigurationError, "secret_invalid", lambda: construct(BODY, header, "rk_live_1", now=NOW))
+    assert "whsec_" in str(error)
+    raises(ConfigurationError, "secret_invalid", lambda: construct(BODY, header, SECRET + "\n", now=NOW))
+    raises(SignatureVerificationError, "signature_mismatch", lambda: construct(BODY, header, "whsec_other", now=NOW))
+    # The verifier kept for the last secret is not reused for another, nor for another tolerance.
+    assert construct(BODY, header, SECRET, now=NOW).id == "evt_1"
+    raises(SignatureVerificationError, "timestamp_too_old", lambda: construct(BODY, header, SECRET, now=NOW + 400))
+    assert construct(BODY, header, SECRET, 600, now=NOW + 400).id == "evt_1"
+
+
+def test_now_and_tolerance(header: str) -> None:
+    aware = datetime.datetime.fromtimestamp(NOW + 200, tz=datetime.timezone.utc)
+    assert construct(BODY, header, SECRET, now=aware).id == "evt_1"
+    assert construct(BODY, header, SECRET, now=float(NOW) + 0.9).id == "evt_1"
+    assert construct(BODY, header, SECRET, 300.0, now=NOW).id == "evt_1"
+    error = raises(SignatureVerificationError, "timestamp_too_old", lambda: construct(BODY, header, SECRET, now=NOW + 301))
+    assert "301 seconds old" in str(error) and "tolerance of 300 seconds" in str(error)
+    raises(SignatureVerificationError, "timestamp_too_new", lambda: construct(BODY, header, SECRET, now=NOW - 301))
+    raises(SignatureVerificationError, "timestamp_too_old", lambda: construct(BODY, header, SECRET, now=2**80))
+    for bad in (0, -1, 1.5, 2592001, float("nan"), float("inf"), "300", None, True, [300]):
+        raises(ConfigurationError, "tolerance_invalid", lambda: construct(BODY, header, SECRET, bad, now=NOW))
+    for now in (float("nan"), float("inf"), "1764000000", True, object()):
+        raises(ConfigurationError, "tolerance_invalid", lambda: construct(BODY, header, SECRET, now=now))
+
+
+def test_error_hierarchy_and_attributes(header: str) -> None:
+    error = raises(SignatureVerificationError, "signature_mismatch", lambda: construct(b"x" * 500, header, SECRET, now=NOW))
+    assert isinstance(error, ValueError) and isinstance(error, PayvostError)
+    assert error.http_body == "x" * 100
+    assert error.sig_header == header
+    assert "raw request body" in str(error) and "request.get_data()" in str(error)
+    assert SECRET not in repr(error) and SECRET not in str(error)
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is SignatureVerificationError and copy.code == error.code and copy.http_body == error.http_body
+    assert issubclass(InvalidPayloadError, PayvostError) and issubclass(ConfigurationError, PayvostError)
+    config = raises(ConfigurationError, "secret_invalid", lambda: construct(BODY, header, "sk_" + SECRET, now=NOW))
+    assert config.sig_header is None and SECRET not in repr(config)
+
+
+def test_error_codes_match_the_spec() -> None:
+    assert payvost.ERROR_CODES == [
+        "secret_invalid", "tolerance_invalid", "header_missing", "header_malformed", "no_signatures",
+        "signature_mismatch", "timestamp_too_old", "timestamp_too_new", "payload_invalid_json",
+        "payload_invalid_event", "payload_wrong_type",
+    ]
+    assert payvost.DEFAULT_TOLERANCE == payvost.Webhook.DEFAULT_TOLERANCE == 300
+
+
+def test_authentic_but_not_an_event() -> None:
+    for body, code in [(b"[1]", "payload_invalid_json"), (b'{"id":"evt_1"', "payload_invalid_json"),
+                       (b'{"id":"evt_1","type":"x"}', "payload_invalid_event"), (b"\xff", "payload_invalid_json")]:
+        signed = payvost.WebhookSignature.generate_header(body, SECRET, NOW)
+        raises(InvalidPayloadError, code, lambda: construct(body, signed, SECRET, now=NOW))
+
+
+def test_event_access_at_every_level(header: str) -> None:
+    event = construct(BODY, header, SECRET, now=NOW)
+    assert event.type == event["type"] == "payment.succeeded"
+    assert event.data.object.amount == event["data"]["object"]["amount"] == 2000
+    assert isinstance(event.data.object, payvost.Payment)
+    assert event.data.object.currency == "eur"
+    assert "data" in event and "nope" not in event
+    assert event.get("nope", 5) == 5 and event.get("created") == NOW
+    assert list(event) == ["id", "type", "created", "data"] and len(event) == 4
+    assert event.created == NOW
+    assert repr(event) == "<Event payment.succeeded id='evt_1'>"
+    assert repr(event.data.object) == "<Payment id='pay_1'>"
+    assert event == json.loads(BODY)
+    assert pickle.loads(pickle.dumps(event)) == event
+    assert type(pickle.loads(pickle.dumps(event.data))) is payvost.EventData
+    with pytest.raises(AttributeError):
+        event.nope  # noqa: B018
+    with pytest.raises(AttributeError):
+        event.id = "evt_2"  # type: ignore[misc]
+    with pytest.raises(KeyError):
+        event["nope"]
+
+
+def test_lists_and_typed_objects() -> None:
+    body = json.dumps({"id": "evt_2", "type": "subscription.updated", "data": {
+        "object": {"id": "sub_1", "currentPeriodEnd": 1766592000, "items": [{"price": 5}, [1, 2]]},
+        "previous_attributes": {"status": "trialing"}}}).encode()
+    event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
+    sub = event.data.object
+    assert isinstance(sub, payvost.Subscription)
+    assert sub.current_period_end == sub.currentPeriodEnd == 1766592000
+    assert sub["items"][0].price == 5 and sub["items"][1][1] == 2 and len(sub["items"]) == 2
+    assert sub["items"][:1] == [{"price": 5}]
+    assert event.data.previous_attributes == {"status": "trialing"}
+    unknown = json.dumps({"id": "evt_3", "type": "payout.paid", "data": {"object": {"id": "po_1"}}}).encode()
+    other = construct(unknown, payvost.WebhookSignature.generate_header(unknown, SECRET, NOW), SECRET, now=NOW)
+    assert type(other.data.object) is payvost.PayvostObject and other.data.previous_attributes is None
+
+
+def test_generate_header() -> None:
+    assert payvost.WebhookSignature.generate_header(BODY, SECRET, NOW).startswith(f"t={NOW},v1=")
+    now = datetime.datetime.fromtimestamp(NOW, tz=datetime.timezone.utc)
+    assert payvost.WebhookSignature.generate_header(BODY, SECRET, now) == payvost.WebhookSignature.generate_header(BODY, SECRET, NOW)
+    assert len(payvost.WebhookSignature.generate_header(BODY, SECRET)) == len(f"t={NOW},v1=") + 64
+    raises(ConfigurationError, "secret_invalid", lambda: payvost.WebhookSignature.generate_header(BODY, 7))  # type: ignore[arg-type]
+    raises(InvalidPayloadError, "payload_wrong_type", lambda: payvost.WebhookSignature.generate_header({}, SECRET))  # type: ignore[arg-type]
+
+
+ODD = [None, True, 0, -1, 2**70, 1.5, float("nan"), "", "x", b"", b"\xff", bytearray(b"{}"), [], [None], {}, (), object(),
+       datetime.datetime(2026, 1, 1), memoryview(b"{}"), "\ud800"]
+
+
+@pytest.mark.parametrize("position", range(5))
+def test_nothing_but_sdk_errors_escape(position: int, header: str) -> None:
+    for odd in ODD:
+        args: list[Any] = [BODY, header, SECRET, 300, NOW]
+        args[position] = odd
+        try:
+            construct(args[0], args[1], args[2], args[3], now=args[4])
+        except PayvostError as error:
+            assert error.code in payvost.ERROR_CODES

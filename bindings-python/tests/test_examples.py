@@ -1,0 +1,83 @@
+"""The Flask and FastAPI examples, served on 127.0.0.1 and sent real deliveries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Dict, Iterator, Optional, Tuple
+
+import payvost
+import pytest
+
+from conftest import ROOT
+
+SECRET = "whsec_example_secret"
+
+
+@pytest.fixture(params=["python-flask", "python-fastapi"])
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    env = {**os.environ, "PAYVOST_WEBHOOK_SECRET": SECRET, "PORT": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT / "examples" / request.param, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        yield line.split("listening on ")[1].strip()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, str]:
+    headers: Dict[str, str] = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Payvost-Signature"] = header
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_example_accepts_signed_deliveries_once_and_rejects_the_rest(server: str) -> None:
+    url = f"{server}/webhooks/payvost"
+    now = int(time.time())
+    body = json.dumps({"id": "evt_py_example", "type": "payment.succeeded", "created": now,
+                       "data": {"object": {"id": "pay_1", "amount": 2000, "currency": "eur"}}}).encode()
+
+    def sign(payload: bytes, timestamp: int = now, secret: str = SECRET) -> str:
+        return payvost.WebhookSignature.generate_header(payload, secret, timestamp)
+
+    status, text = post(url, body, sign(body))
+    assert (status, json.loads(text)) == (200, {"received": True})
+    status, text = post(url, body, sign(body, now + 1))
+    assert (status, json.loads(text)) == (200, {"received": True, "duplicate": True})
+    assert post(url, body, sign(body, now, "whsec_attacker"))[0] == 400
+    assert post(url, body.replace(b"2000", b"1"), sign(body))[0] == 400
+    assert post(url, body, sign(body, now - 3600))[0] == 400
+    assert post(url, body, sign(body, now + 3600))[0] == 400
+    assert post(url, body, None)[0] == 400
+    not_event = b'{"hello":"world"}'
+    status, text = post(url, not_event, sign(not_event))
+    assert status == 400 and "not a Payvost event" in text
+
+    processed: list = []
+    for _ in range(100):
+        with urllib.request.urlopen(f"{server}/processed", timeout=10) as response:
+            processed = json.loads(response.read())
+        if processed:
+            break
+        time.sleep(0.02)
+    assert processed == ["evt_py_example"]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the payvost wheel and installs it, with --no-index, into a venv made
+# fresh each time (target/py-test); prints the venv's python. Test and bench
+# dependencies come from a wheelhouse downloaded once from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requirements=${1:-bindings-python/requirements-test.txt}
+
+tools=target/py-tools
+[ -x "$tools/bin/maturin" ] || { python3 -m venv "$tools" && "$tools/bin/pip" install -q maturin==1.16.0; } >&2
+
+# A stale wheel beside the new one would be installed instead: clear first.
+rm -rf target/wheels
+(cd bindings-python && CARGO_TARGET_DIR=../target/maturin "../$tools/bin/maturin" build --release --out ../target/wheels) >&2
+
+wheelhouse=target/py-wheelhouse
+stamp="$wheelhouse/.$(basename "$requirements").stamp"
+if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
+  mkdir -p "$wheelhouse"
+  python3 -m pip download -q -d "$wheelhouse" -r "$requirements" >&2
+  touch "$stamp"
+fi
+
+venv=target/py-test
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/pip" install -q --no-index --find-links "$wheelhouse" -r "$requirements" >&2
+"$venv/bin/pip" install -q --no-index target/wheels/payvost-*.whl >&2
+echo "$PWD/$venv/bin/python"
