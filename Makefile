@@ -43,6 +43,9 @@ test-python: tools
 bench-node: node
 	cd bindings-node && node ../bench/node/bench.js
 
+bench-python: tools
+	$$(scripts/python-env.sh bench/python/requirements.txt) bench/python/bench.py
+
 # Speed against the physical limit; writes the table for bench/README.md.
 bench:
 	bench/run.sh

@@ -7,16 +7,26 @@ use payvost_webhooks::{Envelope, Error, Member};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
-/// Builds the Python value of grammatical, limit-checked JSON text.
-pub fn build<'py>(py: Python<'py>, text: &str) -> Result<Bound<'py, PyAny>, Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = Build { py }
+/// Builds the Python value of a JSON payload. serde_json's grammar and
+/// limits are the core's (depth, surrogate escapes, UTF-8 inside strings,
+/// the only place a non-ASCII byte is grammatical), so this accepts exactly
+/// what `RawEvent::from_slice` does.
+pub fn build<'py>(py: Python<'py>, payload: &[u8]) -> Result<Bound<'py, PyAny>, Error> {
+    let keys = RefCell::new(HashMap::new());
+    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    let value = Build { py, keys: &keys }
         .deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value));
     value.map_err(|e| Error::PayloadInvalidJson(truncate(&e.to_string())))
 }
+
+/// One Python string per distinct member name, as `json.loads` does: fewer
+/// objects, and dict inserts reuse each key's cached hash.
+type Keys<'de, 'py> = RefCell<HashMap<&'de str, Bound<'py, PyString>>>;
 
 fn truncate(message: &str) -> String {
     message.chars().take(100).collect()
@@ -78,15 +88,16 @@ fn member(value: Option<&Bound<'_, PyAny>>) -> Member<'static> {
 
 /// One JSON value, built as a Python object.
 #[derive(Clone, Copy)]
-struct Build<'py> {
+struct Build<'k, 'de, 'py> {
     py: Python<'py>,
+    keys: &'k Keys<'de, 'py>,
 }
 
 fn python<E: de::Error>(error: PyErr) -> E {
     E::custom(error)
 }
 
-impl<'de, 'py> DeserializeSeed<'de> for Build<'py> {
+impl<'k, 'de, 'py> DeserializeSeed<'de> for Build<'k, 'de, 'py> {
     type Value = Bound<'py, PyAny>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -94,7 +105,7 @@ impl<'de, 'py> DeserializeSeed<'de> for Build<'py> {
     }
 }
 
-impl<'de, 'py> Visitor<'de> for Build<'py> {
+impl<'k, 'de, 'py> Visitor<'de> for Build<'k, 'de, 'py> {
     type Value = Bound<'py, PyAny>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -135,7 +146,7 @@ impl<'de, 'py> Visitor<'de> for Build<'py> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let dict = PyDict::new(self.py);
-        while let Some(key) = map.next_key_seed(KeySeed { py: self.py })? {
+        while let Some(key) = map.next_key_seed(KeySeed { py: self.py, keys: self.keys })? {
             match key {
                 // With `arbitrary_precision` (which the core turns on), serde_json
                 // hands a number over as a one-member map under this name.
@@ -158,11 +169,12 @@ enum Key<'py> {
 
 /// Reads a member name without an intermediate `String`.
 #[derive(Clone, Copy)]
-struct KeySeed<'py> {
+struct KeySeed<'k, 'de, 'py> {
     py: Python<'py>,
+    keys: &'k Keys<'de, 'py>,
 }
 
-impl<'de, 'py> DeserializeSeed<'de> for KeySeed<'py> {
+impl<'k, 'de, 'py> DeserializeSeed<'de> for KeySeed<'k, 'de, 'py> {
     type Value = Key<'py>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'py>, D::Error> {
@@ -170,11 +182,20 @@ impl<'de, 'py> DeserializeSeed<'de> for KeySeed<'py> {
     }
 }
 
-impl<'de, 'py> Visitor<'de> for KeySeed<'py> {
+impl<'k, 'de, 'py> Visitor<'de> for KeySeed<'k, 'de, 'py> {
     type Value = Key<'py>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Key<'py>, E> {
+        if name == payvost_webhooks::SERDE_JSON_NUMBER_TOKEN {
+            return Ok(Key::Number);
+        }
+        let mut keys = self.keys.borrow_mut();
+        let key = keys.entry(name).or_insert_with(|| PyString::new(self.py, name));
+        Ok(Key::Name(key.clone()))
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Key<'py>, E> {

@@ -65,11 +65,10 @@ impl Verifier {
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let call = convert::Call::new(payload, sig_header, now).raise(py, None)?;
-        let (_, text) = self
-            .webhook
-            .verify_json(call.payload(), call.header(), call.now)
+        self.webhook
+            .verify(call.payload(), call.header(), call.now)
             .raise(py, Some(&call))?;
-        let event = json::build(py, text).raise(py, Some(&call))?;
+        let event = json::build(py, call.payload()).raise(py, Some(&call))?;
         json::envelope(&event).check().raise(py, Some(&call))?;
         Ok(event)
     }
