@@ -166,3 +166,18 @@ def test_nothing_but_sdk_errors_escape(position: int, header: str) -> None:
             construct(args[0], args[1], args[2], args[3], now=args[4])
         except PayvostError as error:
             assert error.code in payvost.ERROR_CODES
+
+
+def test_the_docs_snippet_as_written(header: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # From the Payvost webhook docs, unchanged.
+    def verify_webhook(payload, signature, secret):  # type: ignore[no-untyped-def]
+        try:
+            return payvost.Webhook.construct_event(payload, signature, secret)
+        except payvost.error.SignatureVerificationError as e:
+            print(f'Webhook signature verification failed: {e}')
+            return None
+
+    fresh = payvost.WebhookSignature.generate_header(BODY, SECRET)
+    assert verify_webhook(BODY, fresh, SECRET).id == "evt_1"
+    assert verify_webhook(BODY, fresh, "whsec_wrong") is None
+    assert "Webhook signature verification failed: No signature" in capsys.readouterr().out
