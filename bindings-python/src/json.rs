@@ -146,7 +146,10 @@ impl<'k, 'de, 'py> Visitor<'de> for Build<'k, 'de, 'py> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let dict = PyDict::new(self.py);
-        while let Some(key) = map.next_key_seed(KeySeed { py: self.py, keys: self.keys })? {
+        while let Some(key) = map.next_key_seed(KeySeed {
+            py: self.py,
+            keys: self.keys,
+        })? {
             match key {
                 // With `arbitrary_precision` (which the core turns on), serde_json
                 // hands a number over as a one-member map under this name.
@@ -194,7 +197,9 @@ impl<'k, 'de, 'py> Visitor<'de> for KeySeed<'k, 'de, 'py> {
             return Ok(Key::Number);
         }
         let mut keys = self.keys.borrow_mut();
-        let key = keys.entry(name).or_insert_with(|| PyString::new(self.py, name));
+        let key = keys
+            .entry(name)
+            .or_insert_with(|| PyString::new(self.py, name));
         Ok(Key::Name(key.clone()))
     }
 
