@@ -3,12 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm
 
 demo: tools
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 
-test: tools fmt-check clippy no-std test-rust test-node test-python
+test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -28,10 +28,13 @@ test-rust:
 no-std:
 	$(CARGO) build -p payvost-webhooks --no-default-features --target wasm32-unknown-unknown
 
-# The napi addon, its loader (native.js) beside the hand-written wrapper.
+# The napi addon and its loader (native.js), and the shared JS layer of js/
+# bundled to CommonJS (lib/sdk.js) with its types.
 node:
 	@scripts/ensure-tools.sh node
 	cd bindings-node && CARGO_TARGET_DIR=../target/napi npx napi build --platform --release --js native.js --dts native.d.ts
+	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --log-level=warning --outfile=lib/sdk.js
+	cp js/index.d.ts bindings-node/index.d.ts
 
 test-node: node
 	scripts/test-node.sh
@@ -39,6 +42,17 @@ test-node: node
 # The wheel, built and installed into a fresh venv, then pytest.
 test-python: tools
 	scripts/test-python.sh
+
+# @payvost/webhooks-wasm in bindings-wasm/pkg: the module, its glue, wasm-opt,
+# the shared JS layer and one entry per runtime.
+wasm:
+	@scripts/ensure-tools.sh wasm
+	node bindings-wasm/build.mjs
+
+# The shared Node suite and the runtime tests (Chromium, workerd, Deno, Bun),
+# against the packed tarball installed in a scratch project.
+test-wasm: wasm node
+	scripts/test-wasm.sh
 
 bench-node: node
 	cd bindings-node && node ../bench/node/bench.js

@@ -1,19 +1,9 @@
 'use strict'
-// @payvost/node-sdk: `payvost.webhooks.constructEvent` on the Rust core.
+// @payvost/node-sdk: `payvost.webhooks.constructEvent` on the Rust core, through
+// the napi addon. The JS layer (lib/sdk.js) is built from ../js/ by esbuild.
 
 const native = require('./native.js')
-const { createWebhooks } = require('./lib/webhooks')
-const errors = require('./lib/errors')
+const { createSdk } = require('./lib/sdk.js')
 
-const webhooks = createWebhooks(native)
-
-module.exports = {
-  webhooks,
-  PayvostError: errors.PayvostError,
-  PayvostSignatureVerificationError: errors.PayvostSignatureVerificationError,
-  PayvostInvalidPayloadError: errors.PayvostInvalidPayloadError,
-  PayvostConfigurationError: errors.PayvostConfigurationError,
-  DEFAULT_TOLERANCE: webhooks.DEFAULT_TOLERANCE,
-  errorCodes: webhooks.errorCodes,
-}
+module.exports = createSdk(native)
 module.exports.default = module.exports

@@ -2,6 +2,8 @@
 # Installs what `make` needs on a fresh Debian machine, only when missing.
 # Facts behind the choices are in ../shared/TOOLCHAIN.md and docs/machine.md.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+WASM_BINDGEN_VERSION=0.2.130
 
 need_rust_target() {
   rustup target list --installed | grep -qx "$1" || rustup target add "$1"
@@ -27,6 +29,25 @@ case "${1:-core}" in
        [ bindings-node/package-lock.json -nt bindings-node/node_modules/.package-lock.json ]; then
       (cd bindings-node && npm ci --no-audit --no-fund)
     fi
+    ;;
+  wasm)
+    need_rust_target wasm32-unknown-unknown
+    # The CLI must equal the wasm-bindgen crate's version exactly; `--locked`
+    # fails here (its lockfile pins a crate the registry lacks).
+    if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+      cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+    fi
+    # wasm-opt (npm binaryen: Debian's 108 emits modules Node cannot load),
+    # workerd, deno, bun, playwright-core, esbuild. npm 11 skips their install
+    # scripts, which they do not need: their binaries come in npm packages.
+    if [ ! -f bindings-wasm/node_modules/.package-lock.json ] ||
+       [ bindings-wasm/package-lock.json -nt bindings-wasm/node_modules/.package-lock.json ]; then
+      (cd bindings-wasm && npm ci --no-audit --no-fund)
+    fi
+    # Headless Chromium for the browser test (playwright cannot download one here).
+    [ -x /usr/bin/chromium ] || {
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+    }
     ;;
   *)
     echo "ensure-tools: unknown tool set $1" >&2

@@ -8,4 +8,4 @@ rm -rf "$scratch" && mkdir -p "$scratch"
 tarball=$(cd bindings-node && npm pack --silent --pack-destination "../$scratch")
 echo '{"name":"scratch","private":true}' > "$scratch/package.json"
 (cd "$scratch" && npm install --silent --no-audit --no-fund "./$tarball")
-PAYVOST_SDK="$PWD/$scratch/node_modules/@payvost/node-sdk" node --test bindings-node/test/
+PAYVOST_SDK="$PWD/$scratch/node_modules/@payvost/node-sdk" node --test bindings-node/test/*.test.js

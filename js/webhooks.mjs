@@ -1,17 +1,16 @@
-'use strict'
 // `payvost.webhooks`, built over a verifier backend: the napi addon here, the
 // WebAssembly module in @payvost/webhooks-wasm. The backend decides; this
 // file converts arguments, maps errors and builds the event with JSON.parse.
 
-const convert = require('./convert')
-const { fromNative, payvostError } = require('./errors')
+import * as convert from './convert.mjs'
+import { fromNative, payvostError } from './errors.mjs'
 
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
 
 /**
  * @param backend {Verifier, checkEnvelope, sign, errorCodes, DEFAULT_TOLERANCE}
  */
-function createWebhooks(backend) {
+export function createWebhooks(backend) {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const errorCodes = Object.freeze(
     Object.fromEntries(backend.errorCodes().map((code) => [code.toUpperCase(), code])),
@@ -189,7 +188,7 @@ function rawBody(req, limit) {
     req.on('end', () => {
       // Later body parsers (a global express.json()) skip a body already read.
       req._body = true
-      const body = Buffer.concat(chunks)
+      const body = concat(chunks, size)
       req.rawBody = body
       resolve(body)
     })
@@ -197,4 +196,14 @@ function rawBody(req, limit) {
   })
 }
 
-module.exports = { createWebhooks }
+/** The chunks of a request body as one Uint8Array (a Buffer where Node has one). */
+function concat(chunks, size) {
+  if (typeof Buffer === 'function') return Buffer.concat(chunks, size)
+  const body = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    body.set(chunk, at)
+    at += chunk.length
+  }
+  return body
+}

@@ -1,14 +1,13 @@
-'use strict'
 // JavaScript's loose argument types, turned into the strict ones the
 // verifier takes. Type mistakes become SDK errors with SPEC codes here; every
 // rule about values (secrets, tolerance, `now`, the header, the body) is the
 // core's.
 
-const { payvostError } = require('./errors')
+import { payvostError } from './errors.mjs'
 
-const DEFAULT_TOLERANCE = 300
+export const DEFAULT_TOLERANCE = 300
 
-function describe(value) {
+export function describe(value) {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`
@@ -16,7 +15,7 @@ function describe(value) {
 }
 
 /** Bytes or text of the raw body. */
-function payload(value) {
+export function payload(value) {
   if (typeof value === 'string') {
     // A lone surrogate cannot come from decoding the bytes that were signed;
     // make the text exactly what its UTF-8 encoding (what is verified) holds.
@@ -34,7 +33,7 @@ function payload(value) {
 }
 
 /** The header value: req.headers may hold a string or an array of them. */
-function header(value) {
+export function header(value) {
   if (typeof value === 'string') return value
   if (value === undefined || value === null) return ''
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
@@ -50,7 +49,7 @@ function header(value) {
 }
 
 /** One secret or several (rotation), as a list. */
-function secrets(value) {
+export function secrets(value) {
   if (typeof value === 'string') return [value]
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value
   throw payvostError(
@@ -60,7 +59,7 @@ function secrets(value) {
 }
 
 /** The fourth argument: a tolerance in seconds, or {tolerance, now}. */
-function options(value) {
+export function options(value) {
   if (value === undefined || value === null) return { tolerance: DEFAULT_TOLERANCE, now: undefined }
   if (typeof value === 'number') return { tolerance: value, now: undefined }
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -77,7 +76,7 @@ function options(value) {
 }
 
 /** Unix seconds: a number, a bigint, a Date, or the system clock. */
-function now(value) {
+export function now(value) {
   if (value === undefined || value === null) return Date.now() / 1000
   if (typeof value === 'number' || typeof value === 'bigint') return value
   if (value instanceof Date) return value.getTime() / 1000
@@ -110,7 +109,7 @@ function own(object, name) {
  * kinds of the members the core's event rules name. The rules are the
  * core's; this only describes.
  */
-function checkEnvelope(backend, event) {
+export function checkEnvelope(backend, event) {
   const top = kind(event)
   const object = top === OBJECT ? event : {}
   const data = own(object, 'data')
@@ -126,5 +125,3 @@ function checkEnvelope(backend, event) {
     typeof created === 'number' ? created : 0,
   )
 }
-
-module.exports = { DEFAULT_TOLERANCE, payload, header, secrets, options, now, describe, checkEnvelope }

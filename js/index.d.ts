@@ -1,4 +1,4 @@
-// Types of @payvost/node-sdk (and, unchanged, of @payvost/webhooks-wasm).
+// Types of @payvost/node-sdk and, unchanged, of @payvost/webhooks-wasm: one source for both.
 
 /** Every error code, the same strings in every Payvost SDK. */
 export type ErrorCode =
@@ -14,8 +14,8 @@ export type ErrorCode =
   | 'payload_invalid_event'
   | 'payload_wrong_type'
 
-/** The raw request body, byte for byte as received. */
-export type Payload = Buffer | Uint8Array | ArrayBuffer | string
+/** The raw request body, byte for byte as received (a Node `Buffer` is a `Uint8Array`). */
+export type Payload = Uint8Array | ArrayBuffer | string
 
 /** One webhook signing secret (`whsec_...`), or several while rotating. */
 export type Secret = string | readonly string[]

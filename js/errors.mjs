@@ -1,10 +1,9 @@
-'use strict'
 // The SDK's error classes, and the one function that maps a failure (a SPEC
 // code and the core's message) to them. Nothing else in the SDK throws.
 
 const ECHO_LIMIT = 100
 
-class PayvostError extends Error {
+export class PayvostError extends Error {
   constructor(code, message) {
     super(message)
     this.code = code
@@ -12,13 +11,13 @@ class PayvostError extends Error {
 }
 
 /** The request is not authentic or not fresh: answer 400, never process it. */
-class PayvostSignatureVerificationError extends PayvostError {}
+export class PayvostSignatureVerificationError extends PayvostError {}
 
 /** The request is authentic but its body is not an event, or not the raw body. */
-class PayvostInvalidPayloadError extends PayvostError {}
+export class PayvostInvalidPayloadError extends PayvostError {}
 
 /** The receiver is misconfigured (secret or tolerance), whatever the request. */
-class PayvostConfigurationError extends PayvostError {}
+export class PayvostConfigurationError extends PayvostError {}
 
 for (const cls of [PayvostError, PayvostSignatureVerificationError, PayvostInvalidPayloadError, PayvostConfigurationError]) {
   Object.defineProperty(cls.prototype, 'name', { value: cls.name, writable: true, configurable: true })
@@ -58,7 +57,7 @@ function echo(value) {
  * The one mapping: `code` and `message` from the core (or from argument
  * conversion), and what the call was given, for `.header` and `.payload`.
  */
-function payvostError(code, message, call) {
+export function payvostError(code, message, call) {
   const cls = CLASS_OF[code]
   if (cls === undefined) {
     // A native error that is not ours can only come from an argument the
@@ -75,16 +74,7 @@ function payvostError(code, message, call) {
 }
 
 /** Re-throws what the native verifier threw as the SDK's class. */
-function fromNative(error, call) {
+export function fromNative(error, call) {
   if (error instanceof PayvostError) return error
   return payvostError(error && error.code, String(error && error.message), call)
-}
-
-module.exports = {
-  PayvostError,
-  PayvostSignatureVerificationError,
-  PayvostInvalidPayloadError,
-  PayvostConfigurationError,
-  payvostError,
-  fromNative,
 }

@@ -1,0 +1,69 @@
+// Builds @payvost/webhooks-wasm into bindings-wasm/pkg/: the crate for
+// wasm32-unknown-unknown, wasm-bindgen's `web` glue, wasm-opt, the shared JS
+// layer of js/, and one entry per runtime from the template below.
+//
+//   node bindings-wasm/build.mjs
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const pkg = join(here, 'pkg')
+const target = join(root, 'target', 'wasm')
+const run = (command, args, options = {}) => execFileSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+
+// The optimisation levels, chosen by measuring speed and size (bench/README.md).
+const WASM_OPT_LEVEL = process.env.WASM_OPT_LEVEL || '-O3'
+
+run('cargo', ['build', '-p', 'payvost-wasm', '--target', 'wasm32-unknown-unknown', '--release'], {
+  env: { ...process.env, CARGO_TARGET_DIR: target },
+})
+rmSync(pkg, { recursive: true, force: true })
+mkdirSync(join(pkg, 'dist'), { recursive: true })
+run('wasm-bindgen', [
+  '--target', 'web', '--out-dir', join(pkg, 'dist'), '--out-name', 'payvost_wasm',
+  join(target, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'),
+])
+const wasm = join(pkg, 'dist', 'payvost_wasm_bg.wasm')
+run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--strip-debug', '--strip-producers', wasm, '-o', wasm])
+for (const generated of readdirSync(join(pkg, 'dist'))) {
+  if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
+}
+
+for (const file of ['sdk.mjs', 'webhooks.mjs', 'convert.mjs', 'errors.mjs', 'index.d.ts']) {
+  copyFileSync(join(root, 'js', file), join(pkg, file))
+}
+cpSync(join(here, 'npm'), pkg, { recursive: true })
+
+// How each runtime gets the compiled module before the SDK is made from it.
+const wasmUrl = "new URL('./dist/payvost_wasm_bg.wasm', import.meta.url)"
+const init = {
+  node: `import { readFileSync } from 'node:fs'\nimport { initSync } from './dist/payvost_wasm.js'\n\ninitSync({ module: readFileSync(${wasmUrl}) })`,
+  deno: `import { initSync } from './dist/payvost_wasm.js'\n\ninitSync({ module: Deno.readFileSync(${wasmUrl}) })`,
+  workerd: `import { initSync } from './dist/payvost_wasm.js'\nimport wasm from './dist/payvost_wasm_bg.wasm'\n\ninitSync({ module: wasm })`,
+  browser: `import init from './dist/payvost_wasm.js'\n\nawait init({ module_or_path: ${wasmUrl} })`,
+}
+for (const [runtime, load] of Object.entries(init)) {
+  writeFileSync(join(pkg, `${runtime}.mjs`), `// @payvost/webhooks-wasm for ${runtime}, written by bindings-wasm/build.mjs.
+${load}
+
+import { backend } from './backend.mjs'
+import { createSdk } from './sdk.mjs'
+
+const sdk = createSdk(backend)
+export default sdk
+export const {
+  webhooks,
+  PayvostError,
+  PayvostSignatureVerificationError,
+  PayvostInvalidPayloadError,
+  PayvostConfigurationError,
+  DEFAULT_TOLERANCE,
+  errorCodes,
+} = sdk
+export const { constructEvent, verifyHeader, generateTestHeaderString, constructEventFromRequest } = webhooks
+`)
+}
+console.log(`built ${pkg}`)

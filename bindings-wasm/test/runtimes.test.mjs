@@ -1,0 +1,96 @@
+// The WASM build in real engines: headless Chromium loading the `browser`
+// build, Cloudflare's workerd serving examples/cloudflare-worker/, and Deno
+// and Bun serving the same handler. Servers bind 127.0.0.1; each test stops
+// what it starts.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import test from 'node:test'
+import { packageDir, project, root, tools } from './installed.mjs'
+import { SECRET, sendDeliveries } from './deliveries.mjs'
+import { answers, freePort, start, staticServer } from './serve.mjs'
+
+const sdk = createRequire(import.meta.url)(packageDir)
+const WORKER = join(root, 'examples', 'cloudflare-worker')
+for (const file of ['worker.mjs', 'serve.mjs']) copyFileSync(join(WORKER, file), join(project, file))
+
+test('Chromium: the browser build passes every vector, and the inspector example works', async (t) => {
+  const site = await staticServer({ '/vectors/': join(root, 'tests', 'vectors'), '/test/': join(root, 'bindings-wasm', 'test', 'page'), '/': project })
+  t.after(site.stop)
+  copyFileSync(join(root, 'examples', 'browser', 'index.html'), join(project, 'index.html'))
+  const { chromium } = createRequire(import.meta.url)(join(tools, '..', 'playwright-core'))
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  t.after(() => browser.close())
+  const page = await browser.newPage()
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+
+  await page.goto(`${site.url}/test/vectors.html`)
+  const report = await page.waitForFunction(() => window.report, null, { timeout: 30000 }).then((h) => h.jsonValue())
+  assert.deepEqual(report.failures, [])
+  assert.ok(report.passed >= 150, `${report.passed} vectors passed`)
+  assert.equal(report.userAgent.includes('HeadlessChrome'), true, report.userAgent)
+
+  await page.goto(`${site.url}/index.html`)
+  await page.waitForSelector('body[data-ready="true"]')
+  const body = '{"id":"evt_b","type":"customer.created","data":{"object":{"id":"cust_1"}}}'
+  const header = sdk.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_page' })
+  await page.fill('#secret', 'whsec_page')
+  await page.fill('#header', header)
+  await page.fill('#body', body)
+  await page.click('#check')
+  assert.equal(await page.textContent('#result'), 'verified customer.created evt_b')
+  await page.fill('#secret', 'whsec_other')
+  await page.click('#check')
+  assert.match(await page.textContent('#result'), /^signature_mismatch: /)
+  assert.deepEqual(errors, [])
+})
+
+test('workerd serves the Cloudflare Worker example', async (t) => {
+  const bundle = join(project, 'bundle.mjs')
+  execFileSync(join(tools, 'esbuild'), [join(project, 'worker.mjs'), '--bundle', '--format=esm', '--conditions=workerd',
+    '--external:*.wasm', `--outfile=${bundle}`, '--log-level=warning'], { cwd: project })
+  copyFileSync(join(packageDir, 'dist', 'payvost_wasm_bg.wasm'), join(project, 'payvost_wasm_bg.wasm'))
+  const port = await freePort()
+  writeFileSync(join(project, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "bundle.mjs"),
+    (name = "dist/payvost_wasm_bg.wasm", wasm = embed "payvost_wasm_bg.wasm"),
+  ],
+  bindings = [(name = "PAYVOST_WEBHOOK_SECRET", text = "${SECRET}")],
+  compatibilityDate = "2026-11-01",
+);
+`)
+  const url = `http://127.0.0.1:${port}`
+  const server = await start(join(tools, 'workerd'), ['serve', 'config.capnp'], { cwd: project, ready: () => answers(url) })
+  t.after(server.stop)
+  await sendDeliveries(`${url}/webhooks/payvost`, sdk)
+})
+
+for (const [runtime, args] of [['deno', ['run', '--allow-net', '--allow-read', '--allow-env', 'serve.mjs']], ['bun', ['serve.mjs']]]) {
+  test(`${runtime} serves the same handler`, async (t) => {
+    const server = await start(join(tools, runtime), args, {
+      cwd: project,
+      env: { PORT: '0', PAYVOST_WEBHOOK_SECRET: SECRET, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      ready: (output) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(output),
+    })
+    t.after(server.stop)
+    const url = server.output().match(/listening on (http:\/\/127\.0\.0\.1:\d+)/)[1]
+    await sendDeliveries(`${url}/webhooks/payvost`, sdk)
+  })
+}
+
+test('the tools the runtime tests use are installed', () => {
+  for (const tool of ['workerd', 'deno', 'bun', 'esbuild']) assert.ok(existsSync(join(tools, tool)), tool)
+  assert.ok(existsSync('/usr/bin/chromium'), 'Debian chromium')
+})
