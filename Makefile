@@ -54,6 +54,9 @@ wasm:
 test-wasm: wasm node
 	scripts/test-wasm.sh
 
+bench-wasm: wasm node
+	node bench/wasm/bench.mjs
+
 bench-node: node
 	cd bindings-node && node ../bench/node/bench.js
 

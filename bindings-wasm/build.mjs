@@ -10,15 +10,20 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
-const pkg = join(here, 'pkg')
-const target = join(root, 'target', 'wasm')
+// PAYVOST_WASM_OUT and the variables below let bench/wasm/opt-levels.mjs build variants.
+const pkg = process.env.PAYVOST_WASM_OUT || join(here, 'pkg')
+const target = process.env.PAYVOST_WASM_TARGET_DIR || join(root, 'target', 'wasm')
 const run = (command, args, options = {}) => execFileSync(command, args, { stdio: 'inherit', cwd: root, ...options })
 
-// The optimisation levels, chosen by measuring speed and size (bench/README.md).
+// Chosen by measuring speed and size (bench/wasm/opt-levels.mjs, figures in
+// bench/README.md): Rust opt-level 3 with WebAssembly SIMD (the SHA-256 message
+// schedule vectorises; every engine targeted has had SIMD since 2023), then
+// wasm-opt -O3.
 const WASM_OPT_LEVEL = process.env.WASM_OPT_LEVEL || '-O3'
+const RUSTFLAGS = process.env.RUSTFLAGS ?? '-C target-feature=+simd128'
 
 run('cargo', ['build', '-p', 'payvost-wasm', '--target', 'wasm32-unknown-unknown', '--release'], {
-  env: { ...process.env, CARGO_TARGET_DIR: target },
+  env: { ...process.env, CARGO_TARGET_DIR: target, RUSTFLAGS },
 })
 rmSync(pkg, { recursive: true, force: true })
 mkdirSync(join(pkg, 'dist'), { recursive: true })

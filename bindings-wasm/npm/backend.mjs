@@ -1,11 +1,28 @@
 // The verifier backend of the shared JS layer (js/webhooks.mjs), over the
-// WebAssembly module; the same surface as the napi addon of @payvost/node-sdk.
+// WebAssembly module: the napi addon's surface. Payloads cross into the
+// module as bytes, the cheapest way in (a typed array copied in one go).
 import * as wasm from './dist/payvost_wasm.js'
 
+const encoder = new TextEncoder()
+const bytes = (payload) => (typeof payload === 'string' ? encoder.encode(payload) : payload)
+
+class Verifier {
+  #inner
+  constructor(secrets, tolerance) {
+    this.#inner = new wasm.Verifier(secrets, tolerance)
+  }
+  verify(payload, header, now) {
+    return this.#inner.verify(bytes(payload), header, now)
+  }
+  verifyJson(payload, header, now) {
+    return this.#inner.verifyJson(bytes(payload), header, now)
+  }
+}
+
 export const backend = {
-  Verifier: wasm.Verifier,
+  Verifier,
   checkEnvelope: wasm.checkEnvelope,
-  sign: wasm.sign,
+  sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
   errorCodes: wasm.errorCodes,
   get DEFAULT_TOLERANCE() {
     return wasm.defaultTolerance()

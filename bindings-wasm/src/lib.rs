@@ -1,11 +1,12 @@
-//! The WebAssembly half of `@payvost/webhooks-wasm`: the same verifier
-//! surface as the napi addon (`Verifier`, `checkEnvelope`, `sign`), so the
-//! shared JS layer in `js/` runs on either unchanged. Each function converts
+//! The WebAssembly half of `@payvost/webhooks-wasm`: the verifier surface
+//! of the napi addon (`Verifier`, `checkEnvelope`, `sign`) with payloads as
+//! bytes (`bindings-wasm/npm/backend.mjs` encodes text), so the shared JS
+//! layer in `js/` runs on either unchanged. Each function converts
 //! its arguments, calls the core and throws any error as a JS `Error` with
 //! the SPEC `code`, which `js/errors.mjs` maps to the SDK's classes. No rule
 //! of the protocol is written in this crate.
 
-use js_sys::{BigInt, Reflect, Uint8Array};
+use js_sys::{BigInt, Reflect};
 use payvost_webhooks::{Envelope, Error, Member, Tolerance, Webhook, unix_seconds_from_f64};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -16,14 +17,6 @@ fn throw(error: Error) -> JsValue {
     // Setting a property on a fresh Error cannot fail.
     let _ = Reflect::set(&js, &"code".into(), &error.code().into());
     js.into()
-}
-
-/// A raw body: text (sent as its UTF-8 bytes) or a `Uint8Array`.
-fn bytes(payload: &JsValue) -> Vec<u8> {
-    match payload.as_string() {
-        Some(text) => text.into_bytes(),
-        None => Uint8Array::new(payload).to_vec(),
-    }
 }
 
 /// Unix seconds: a number, or a bigint for times beyond 2^53 (saturating).
@@ -64,10 +57,10 @@ impl Verifier {
     }
 
     /// `{timestamp, secretIndex}` when the header signs the payload at `now`.
-    pub fn verify(&self, payload: JsValue, header: &str, now: JsValue) -> Result<JsValue, JsValue> {
+    pub fn verify(&self, payload: &[u8], header: &str, now: JsValue) -> Result<JsValue, JsValue> {
         let verified = self
             .webhook
-            .verify(&bytes(&payload), header, seconds(&now)?)
+            .verify(payload, header, seconds(&now)?)
             .map_err(throw)?;
         let verified = Verified {
             timestamp: verified.timestamp as f64,
@@ -79,9 +72,9 @@ impl Verifier {
     /// Verifies, then checks what `JSON.parse` does not (UTF-8, depth,
     /// surrogate escapes); the caller parses and calls `checkEnvelope`.
     #[wasm_bindgen(js_name = verifyJson)]
-    pub fn verify_json(&self, payload: JsValue, header: &str, now: JsValue) -> Result<(), JsValue> {
+    pub fn verify_json(&self, payload: &[u8], header: &str, now: JsValue) -> Result<(), JsValue> {
         self.webhook
-            .verify_json(&bytes(&payload), header, seconds(&now)?)
+            .verify_json(payload, header, seconds(&now)?)
             .map(drop)
             .map_err(throw)
     }
@@ -127,9 +120,9 @@ pub fn check_envelope(
 
 /// The header value Payvost would send for `payload`, for tests.
 #[wasm_bindgen]
-pub fn sign(payload: JsValue, secret: &str, timestamp: JsValue) -> Result<String, JsValue> {
+pub fn sign(payload: &[u8], secret: &str, timestamp: JsValue) -> Result<String, JsValue> {
     Ok(payvost_webhooks::sign(
-        &bytes(&payload),
+        payload,
         secret,
         seconds(&timestamp)?,
     ))
