@@ -32,7 +32,7 @@ run('wasm-bindgen', [
   join(target, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'),
 ])
 const wasm = join(pkg, 'dist', 'payvost_wasm_bg.wasm')
-run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--strip-debug', '--strip-producers', wasm, '-o', wasm])
+run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-simd', '--strip-debug', '--strip-producers', wasm, '-o', wasm])
 for (const generated of readdirSync(join(pkg, 'dist'))) {
   if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
 }
@@ -70,5 +70,16 @@ export const {
 } = sdk
 export const { constructEvent, verifyHeader, generateTestHeaderString, constructEventFromRequest } = webhooks
 `)
+}
+// The plain module of the PHP package: the same crate without wasm-bindgen.
+if (!process.env.PAYVOST_WASM_OUT) {
+  const plainTarget = join(root, 'target', 'wasm-plain')
+  run('cargo', ['build', '-p', 'payvost-wasm', '--no-default-features', '--features', 'plain', '--target', 'wasm32-unknown-unknown', '--release'], {
+    env: { ...process.env, CARGO_TARGET_DIR: plainTarget, RUSTFLAGS },
+  })
+  const plain = join(here, 'php', 'resources', 'payvost.wasm')
+  mkdirSync(dirname(plain), { recursive: true })
+  run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-simd', '--strip-debug', '--strip-producers',
+    join(plainTarget, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'), '-o', plain])
 }
 console.log(`built ${pkg}`)

@@ -1,0 +1,37 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost;
+
+use Payvost\Exception\ExceptionInterface;
+use Payvost\Exception\InvalidArgumentException;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Exception\UnexpectedValueException;
+
+/** @internal The one mapping of error codes to the package's exceptions. */
+final class Errors
+{
+    private const ECHO_LIMIT = 100;
+
+    /** What a PHP user most often gets wrong when the signature does not match. */
+    private const MISMATCH_HINT = " Pass the body exactly as received: file_get_contents('php://input'),"
+        . ' or $request->getContent() in Laravel and Symfony; never a decoded and re-encoded body.';
+
+    public static function make(string $code, string $message, ?string $sigHeader = null, ?string $payload = null): ExceptionInterface
+    {
+        if ($code === 'signature_mismatch') {
+            $message .= self::MISMATCH_HINT;
+        }
+        return match (true) {
+            in_array($code, ['secret_invalid', 'tolerance_invalid'], true) => new InvalidArgumentException($message, $code),
+            str_starts_with($code, 'payload_') => new UnexpectedValueException($message, $code),
+            default => new SignatureVerificationException(
+                $message,
+                $code,
+                $sigHeader === null ? null : substr($sigHeader, 0, self::ECHO_LIMIT),
+                $payload === null ? null : substr($payload, 0, self::ECHO_LIMIT),
+            ),
+        };
+    }
+}

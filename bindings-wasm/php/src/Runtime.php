@@ -1,0 +1,316 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost;
+
+use FFI;
+use FFI\CData;
+use Payvost\Exception\EngineException;
+
+/**
+ * @internal The plain WebAssembly module (resources/payvost.wasm, its C ABI
+ * documented in bindings-wasm/src/plain.rs), run through PHP's FFI and the
+ * standard WebAssembly C API (wasm.h), so that no engine's private layouts
+ * are relied on. Wasmtime's C library is the tested engine.
+ *
+ * The module is compiled once per process; a trap discards the instance and
+ * its store, and the next call makes fresh ones.
+ */
+final class Runtime
+{
+    /** The part of wasm.h this class calls, as the standard declares it. */
+    private const WASM_H = <<<'C'
+        typedef struct wasm_engine_t wasm_engine_t;
+        typedef struct wasm_store_t wasm_store_t;
+        typedef struct wasm_module_t wasm_module_t;
+        typedef struct wasm_instance_t wasm_instance_t;
+        typedef struct wasm_extern_t wasm_extern_t;
+        typedef struct wasm_func_t wasm_func_t;
+        typedef struct wasm_memory_t wasm_memory_t;
+        typedef struct wasm_trap_t wasm_trap_t;
+        typedef struct wasm_exporttype_t wasm_exporttype_t;
+        typedef struct wasm_ref_t wasm_ref_t;
+        typedef struct wasm_byte_vec_t { size_t size; char *data; } wasm_byte_vec_t;
+        typedef wasm_byte_vec_t wasm_name_t;
+        typedef wasm_byte_vec_t wasm_message_t;
+        typedef struct wasm_extern_vec_t { size_t size; wasm_extern_t **data; } wasm_extern_vec_t;
+        typedef struct wasm_exporttype_vec_t { size_t size; wasm_exporttype_t **data; } wasm_exporttype_vec_t;
+        typedef struct wasm_val_t {
+            uint8_t kind;
+            union { int32_t i32; int64_t i64; float f32; double f64; wasm_ref_t *ref; } of;
+        } wasm_val_t;
+        typedef struct wasm_val_vec_t { size_t size; wasm_val_t *data; } wasm_val_vec_t;
+
+        wasm_engine_t *wasm_engine_new(void);
+        wasm_store_t *wasm_store_new(wasm_engine_t *);
+        void wasm_store_delete(wasm_store_t *);
+        void wasm_byte_vec_new(wasm_byte_vec_t *out, size_t size, const char *data);
+        void wasm_byte_vec_delete(wasm_byte_vec_t *);
+        wasm_module_t *wasm_module_new(wasm_store_t *, const wasm_byte_vec_t *binary);
+        void wasm_module_exports(const wasm_module_t *, wasm_exporttype_vec_t *out);
+        void wasm_exporttype_vec_delete(wasm_exporttype_vec_t *);
+        const wasm_name_t *wasm_exporttype_name(const wasm_exporttype_t *);
+        wasm_instance_t *wasm_instance_new(wasm_store_t *, const wasm_module_t *, const wasm_extern_vec_t *imports, wasm_trap_t **trap);
+        void wasm_instance_delete(wasm_instance_t *);
+        void wasm_instance_exports(const wasm_instance_t *, wasm_extern_vec_t *out);
+        void wasm_extern_vec_delete(wasm_extern_vec_t *);
+        wasm_func_t *wasm_extern_as_func(wasm_extern_t *);
+        wasm_memory_t *wasm_extern_as_memory(wasm_extern_t *);
+        wasm_trap_t *wasm_func_call(const wasm_func_t *, const wasm_val_vec_t *args, wasm_val_vec_t *results);
+        char *wasm_memory_data(wasm_memory_t *);
+        size_t wasm_memory_data_size(const wasm_memory_t *);
+        void wasm_trap_message(const wasm_trap_t *, wasm_message_t *out);
+        void wasm_trap_delete(wasm_trap_t *);
+        C;
+
+    private const I32 = 0;
+    private const I64 = 1;
+    private const F64 = 3;
+
+    /** Each export's parameter kinds, and whether it returns an i32. */
+    private const SIGNATURES = [
+        'pv_input' => [[self::I32], true],
+        'pv_verifier_new' => [[self::I32, self::F64], true],
+        'pv_verifier_free' => [[self::I32], false],
+        'pv_construct' => [[self::I32, self::I32, self::I32, self::I64], true],
+        'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], true],
+        'pv_sign' => [[self::I32, self::I32, self::I64], true],
+        'pv_error_codes' => [[], true],
+        'pv_output_ptr' => [[], true],
+        'pv_output_len' => [[], true],
+        'pv_trap_for_tests' => [[], false],
+    ];
+
+    /** Where the Wasmtime C library is looked for when nothing names it. */
+    public const DEFAULT_LIBRARIES = [
+        '/usr/local/lib/libwasmtime.so',
+        '/usr/lib/libwasmtime.so',
+        '/usr/lib/x86_64-linux-gnu/libwasmtime.so',
+    ];
+
+    private static ?self $shared = null;
+
+    private FFI $ffi;
+    private CData $engine;
+    private CData $module;
+    private ?CData $store = null;
+    private ?CData $instance = null;
+    private ?CData $exports = null;
+    private ?CData $memory = null;
+    /** @var array<string, CData> */
+    private array $functions = [];
+    private CData $args;
+    private CData $argsVec;
+    private CData $results;
+    private CData $resultsVec;
+    /** Counts instances: a verifier handle is only valid in the instance that made it. */
+    private int $generation = 0;
+    private int $inputAddress = 0;
+    private int $inputCapacity = 0;
+    /** @var list<string> */
+    private array $codes;
+
+    public static function get(): self
+    {
+        return self::$shared ??= new self();
+    }
+
+    private function __construct()
+    {
+        if (!extension_loaded('ffi')) {
+            throw new EngineException(
+                "PHP's FFI extension is not loaded. It ships with Debian's php-cli; elsewhere install php-ffi, "
+                . 'and in PHP-FPM set ffi.enable=true (see the package README).',
+                'engine_unavailable',
+            );
+        }
+        $library = self::library();
+        try {
+            $this->ffi = FFI::cdef(self::WASM_H, $library);
+        } catch (\FFI\Exception $e) {
+            throw new EngineException("The Wasmtime C library at {$library} could not be loaded: {$e->getMessage()}", 'engine_unavailable');
+        }
+        $this->engine = $this->ffi->wasm_engine_new();
+        $this->newStore();
+        $wasm = file_get_contents(__DIR__ . '/../resources/payvost.wasm');
+        if ($wasm === false) {
+            throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
+        }
+        $binary = $this->ffi->new('wasm_byte_vec_t');
+        $this->ffi->wasm_byte_vec_new(FFI::addr($binary), strlen($wasm), $wasm);
+        $module = $this->ffi->wasm_module_new($this->store, FFI::addr($binary));
+        $this->ffi->wasm_byte_vec_delete(FFI::addr($binary));
+        if ($module === null) {
+            throw new EngineException('The WebAssembly module did not compile', 'engine_unavailable');
+        }
+        $this->module = $module;
+        $this->args = $this->ffi->new('wasm_val_t[4]');
+        $this->argsVec = $this->ffi->new('wasm_val_vec_t');
+        $this->argsVec->data = FFI::addr($this->args[0]);
+        $this->results = $this->ffi->new('wasm_val_t[1]');
+        $this->resultsVec = $this->ffi->new('wasm_val_vec_t');
+        $this->resultsVec->data = FFI::addr($this->results[0]);
+        $this->instantiate();
+        $this->call('pv_error_codes');
+        $this->codes = explode(',', $this->output());
+    }
+
+    /** The library named by PAYVOST_WASMTIME_LIB, the payvost.wasmtime_library ini setting, or a default path. */
+    public static function library(): string
+    {
+        $named = getenv('PAYVOST_WASMTIME_LIB') ?: (get_cfg_var('payvost.wasmtime_library') ?: null);
+        if (is_string($named) && $named !== '') {
+            return $named;
+        }
+        foreach (self::DEFAULT_LIBRARIES as $path) {
+            if (is_file($path)) {
+                return $path;
+            }
+        }
+        throw new EngineException(
+            'The Wasmtime C library was not found. Install it from the wasmtime wheel on PyPI: '
+            . '`pip download --no-deps --only-binary=:all: wasmtime==50.0.1 && unzip -j wasmtime-*.whl '
+            . "'wasmtime/linux-x86_64/_libwasmtime.so' && mv _libwasmtime.so /usr/local/lib/libwasmtime.so`, "
+            . 'or name it with the PAYVOST_WASMTIME_LIB environment variable or the payvost.wasmtime_library php.ini setting.',
+            'engine_unavailable',
+        );
+    }
+
+    private function newStore(): void
+    {
+        $this->store = $this->ffi->wasm_store_new($this->engine);
+    }
+
+    private function instantiate(): void
+    {
+        $imports = $this->ffi->new('wasm_extern_vec_t');
+        $imports->size = 0;
+        $trap = $this->ffi->new('wasm_trap_t*');
+        $instance = $this->ffi->wasm_instance_new($this->store, $this->module, FFI::addr($imports), FFI::addr($trap));
+        if ($instance === null) {
+            throw new EngineException('The WebAssembly module could not be instantiated', 'engine_unavailable');
+        }
+        $types = $this->ffi->new('wasm_exporttype_vec_t');
+        $this->ffi->wasm_module_exports($this->module, FFI::addr($types));
+        $exports = $this->ffi->new('wasm_extern_vec_t', false);
+        $this->ffi->wasm_instance_exports($instance, FFI::addr($exports));
+        for ($i = 0; $i < $types->size; $i++) {
+            $name = $this->ffi->wasm_exporttype_name($types->data[$i]);
+            $name = FFI::string($name->data, $name->size);
+            if ($name === 'memory') {
+                $this->memory = $this->ffi->wasm_extern_as_memory($exports->data[$i]);
+            } elseif (isset(self::SIGNATURES[$name])) {
+                $this->functions[$name] = $this->ffi->wasm_extern_as_func($exports->data[$i]);
+            }
+        }
+        $this->ffi->wasm_exporttype_vec_delete(FFI::addr($types));
+        if ($this->memory === null || count($this->functions) !== count(self::SIGNATURES)) {
+            throw new EngineException('The WebAssembly module lacks exports this package needs', 'engine_unavailable');
+        }
+        $this->instance = $instance;
+        $this->exports = $exports;
+        $this->inputAddress = 0;
+        $this->inputCapacity = 0;
+        $this->generation++;
+    }
+
+    /** After a trap: the instance and its store are dropped, fresh ones made. */
+    private function reset(): void
+    {
+        $this->functions = [];
+        $this->memory = null;
+        if ($this->exports !== null) {
+            $this->ffi->wasm_extern_vec_delete(FFI::addr($this->exports));
+            FFI::free($this->exports);
+            $this->exports = null;
+        }
+        if ($this->instance !== null) {
+            $this->ffi->wasm_instance_delete($this->instance);
+            $this->instance = null;
+        }
+        $this->ffi->wasm_store_delete($this->store);
+        $this->newStore();
+        $this->instantiate();
+    }
+
+    public function generation(): int
+    {
+        return $this->generation;
+    }
+
+    /** Calls an export with integer and float arguments; its i32 result, or 0. */
+    public function call(string $name, int|float ...$values): int
+    {
+        [$kinds, $returns] = self::SIGNATURES[$name];
+        foreach ($kinds as $i => $kind) {
+            $arg = $this->args[$i];
+            $arg->kind = $kind;
+            match ($kind) {
+                self::I32 => $arg->of->i32 = (int) $values[$i],
+                self::I64 => $arg->of->i64 = (int) $values[$i],
+                self::F64 => $arg->of->f64 = (float) $values[$i],
+            };
+        }
+        $this->argsVec->size = count($kinds);
+        $this->resultsVec->size = $returns ? 1 : 0;
+        $trap = $this->ffi->wasm_func_call($this->functions[$name], FFI::addr($this->argsVec), FFI::addr($this->resultsVec));
+        if ($trap !== null) {
+            $message = $this->ffi->new('wasm_message_t');
+            $this->ffi->wasm_trap_message($trap, FFI::addr($message));
+            $text = FFI::string($message->data, $message->size);
+            $this->ffi->wasm_byte_vec_delete(FFI::addr($message));
+            $this->ffi->wasm_trap_delete($trap);
+            $this->reset();
+            throw new EngineException("The WebAssembly module trapped ({$text}); the next call uses a fresh instance", 'engine_trap');
+        }
+        return $returns ? $this->results[0]->of->i32 : 0;
+    }
+
+    /** Puts `$bytes` at the start of the module's input buffer. */
+    public function write(string $bytes): void
+    {
+        $length = strlen($bytes);
+        if ($length > $this->inputCapacity) {
+            $this->inputAddress = $this->call('pv_input', $length) & 0xFFFFFFFF;
+            if ($this->inputAddress === 0) {
+                throw new EngineException("The module could not hold {$length} bytes of input", 'engine_unavailable');
+            }
+            $this->inputCapacity = $length;
+        }
+        if ($length === 0) {
+            return;
+        }
+        $memory = $this->ffi->wasm_memory_data($this->memory);
+        if ($this->inputAddress + $length > $this->ffi->wasm_memory_data_size($this->memory)) {
+            throw new EngineException('The module reported an input buffer outside its memory', 'engine_unavailable');
+        }
+        FFI::memcpy($memory + $this->inputAddress, $bytes, $length);
+    }
+
+    /** The module's output buffer: a result, or an error's message. */
+    public function output(): string
+    {
+        $address = $this->call('pv_output_ptr') & 0xFFFFFFFF;
+        $length = $this->call('pv_output_len') & 0xFFFFFFFF;
+        if ($length === 0) {
+            return '';
+        }
+        if ($address + $length > $this->ffi->wasm_memory_data_size($this->memory)) {
+            throw new EngineException('The module reported an output buffer outside its memory', 'engine_unavailable');
+        }
+        return FFI::string($this->ffi->wasm_memory_data($this->memory) + $address, $length);
+    }
+
+    /** The code of an error status the module returned (its 1-based position). */
+    public function code(int $status): string
+    {
+        return $this->codes[abs($status) - 1] ?? 'payload_wrong_type';
+    }
+
+    /** @return list<string> */
+    public function codes(): array
+    {
+        return $this->codes;
+    }
+}

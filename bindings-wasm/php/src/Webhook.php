@@ -1,0 +1,61 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost;
+
+use Payvost\Exception\ExceptionInterface;
+
+/**
+ * `\Payvost\Webhook::constructEvent($payload, $sigHeader, $secret)`, as the
+ * Payvost webhook docs use it.
+ */
+final class Webhook
+{
+    public const DEFAULT_TOLERANCE = 300;
+
+    /**
+     * Verifies the Payvost-Signature header over the raw body and returns the event.
+     *
+     * @param string $payload the raw request body: file_get_contents('php://input')
+     * @param string|null $sigHeader $_SERVER['HTTP_PAYVOST_SIGNATURE']
+     * @param string|list<string> $secret the endpoint's whsec_... secret, or several while rotating
+     * @param int|float $tolerance seconds the signature's timestamp may lie from $now, both ways
+     * @param int|\DateTimeInterface|null $now default the system clock
+     *
+     * @throws ExceptionInterface SignatureVerificationException, UnexpectedValueException or InvalidArgumentException
+     */
+    public static function constructEvent(
+        mixed $payload,
+        mixed $sigHeader,
+        mixed $secret,
+        mixed $tolerance = self::DEFAULT_TOLERANCE,
+        mixed $now = null,
+    ): Event {
+        self::check('pv_construct', $payload, $sigHeader, $secret, $tolerance, $now);
+        try {
+            $decoded = json_decode($payload, false, 512, JSON_THROW_ON_ERROR);
+        } catch (\JsonException $e) {
+            // The core accepted it as JSON; PHP's objects cannot hold some (a member
+            // name starting with a NUL byte).
+            throw Errors::make('payload_invalid_json', 'The payload is authentic JSON that PHP cannot hold as objects: ' . $e->getMessage());
+        }
+        return new Event($decoded);
+    }
+
+    /** @internal Verifies (and, for pv_construct, judges) in the module; the output on success. */
+    public static function check(string $function, mixed $payload, mixed $sigHeader, mixed $secret, mixed $tolerance, mixed $now): string
+    {
+        $verifier = Verifiers::for($secret, $tolerance);
+        $seconds = Arguments::now($now);
+        $payload = Arguments::payload($payload);
+        $header = Arguments::header($sigHeader);
+        $runtime = Runtime::get();
+        $runtime->write($payload . $header);
+        $status = $runtime->call($function, $verifier, strlen($payload), strlen($header), $seconds);
+        if ($status !== 0) {
+            throw Errors::make($runtime->code($status), $runtime->output(), $header, $payload);
+        }
+        return $function === 'pv_verify' ? $runtime->output() : '';
+    }
+}

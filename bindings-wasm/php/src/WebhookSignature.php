@@ -1,0 +1,39 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost;
+
+/** Verifying without parsing, and signing test deliveries. */
+final class WebhookSignature
+{
+    /**
+     * Verifies the header over the payload without judging the payload.
+     *
+     * @param string|list<string> $secret
+     */
+    public static function verifyHeader(
+        mixed $payload,
+        mixed $sigHeader,
+        mixed $secret,
+        mixed $tolerance = Webhook::DEFAULT_TOLERANCE,
+        mixed $now = null,
+    ): Verified {
+        [$timestamp, $index] = explode(',', Webhook::check('pv_verify', $payload, $sigHeader, $secret, $tolerance, $now));
+        return new Verified((int) $timestamp, (int) $index);
+    }
+
+    /** The header value Payvost would send for $payload, for testing a handler without a network. */
+    public static function generateHeader(mixed $payload, mixed $secret, mixed $timestamp = null): string
+    {
+        $payload = Arguments::payload($payload);
+        if (!is_string($secret)) {
+            throw Errors::make('secret_invalid', 'The secret must be a string, not ' . get_debug_type($secret));
+        }
+        $seconds = Arguments::now($timestamp);
+        $runtime = Runtime::get();
+        $runtime->write($payload . $secret);
+        $runtime->call('pv_sign', strlen($payload), strlen($secret), $seconds);
+        return $runtime->output();
+    }
+}
