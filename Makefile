@@ -3,12 +3,12 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php
 
 demo: tools
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 
-test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm
+test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm test-php
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -53,6 +53,15 @@ wasm:
 # against the packed tarball installed in a scratch project.
 test-wasm: wasm node
 	scripts/test-wasm.sh
+
+# payvost/payvost-php as Composer lays it out, on Wasmtime through FFI, with PHPUnit.
+test-php: wasm
+	@scripts/ensure-tools.sh php
+	scripts/test-php.sh
+
+bench-php: wasm
+	@scripts/ensure-tools.sh php
+	scripts/php-env.sh php bench/php/bench.php
 
 bench-wasm: wasm node
 	node bench/wasm/bench.mjs

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
+WASMTIME_VERSION=50.0.1
 
 need_rust_target() {
   rustup target list --installed | grep -qx "$1" || rustup target add "$1"
@@ -48,6 +49,21 @@ case "${1:-core}" in
     [ -x /usr/bin/chromium ] || {
       apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
     }
+    ;;
+  php)
+    # Debian's PHP 8.2 (FFI built in), PHPUnit 9.6 and Composer 2.5.
+    command -v php >/dev/null && command -v phpunit >/dev/null && command -v composer >/dev/null || {
+      apt-get update -qq && apt-get install -y -qq php-cli phpunit composer
+    }
+    # Wasmtime's C library: Debian has no WebAssembly engine; the PyPI wheel
+    # of wasmtime carries the C API's shared library.
+    if [ ! -f target/wasmtime/libwasmtime.so ]; then
+      dir=$(mktemp -d)
+      python3 -m pip download -q --no-deps --only-binary=:all: "wasmtime==$WASMTIME_VERSION" -d "$dir"
+      mkdir -p target/wasmtime
+      python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open('target/wasmtime/libwasmtime.so', 'wb').write(z.read('wasmtime/linux-x86_64/_libwasmtime.so'))" "$dir"/wasmtime-*.whl
+      rm -rf "$dir"
+    fi
     ;;
   *)
     echo "ensure-tools: unknown tool set $1" >&2

@@ -19,50 +19,8 @@ use Payvost\Exception\EngineException;
  */
 final class Runtime
 {
-    /** The part of wasm.h this class calls, as the standard declares it. */
-    private const WASM_H = <<<'C'
-        typedef struct wasm_engine_t wasm_engine_t;
-        typedef struct wasm_store_t wasm_store_t;
-        typedef struct wasm_module_t wasm_module_t;
-        typedef struct wasm_instance_t wasm_instance_t;
-        typedef struct wasm_extern_t wasm_extern_t;
-        typedef struct wasm_func_t wasm_func_t;
-        typedef struct wasm_memory_t wasm_memory_t;
-        typedef struct wasm_trap_t wasm_trap_t;
-        typedef struct wasm_exporttype_t wasm_exporttype_t;
-        typedef struct wasm_ref_t wasm_ref_t;
-        typedef struct wasm_byte_vec_t { size_t size; char *data; } wasm_byte_vec_t;
-        typedef wasm_byte_vec_t wasm_name_t;
-        typedef wasm_byte_vec_t wasm_message_t;
-        typedef struct wasm_extern_vec_t { size_t size; wasm_extern_t **data; } wasm_extern_vec_t;
-        typedef struct wasm_exporttype_vec_t { size_t size; wasm_exporttype_t **data; } wasm_exporttype_vec_t;
-        typedef struct wasm_val_t {
-            uint8_t kind;
-            union { int32_t i32; int64_t i64; float f32; double f64; wasm_ref_t *ref; } of;
-        } wasm_val_t;
-        typedef struct wasm_val_vec_t { size_t size; wasm_val_t *data; } wasm_val_vec_t;
-
-        wasm_engine_t *wasm_engine_new(void);
-        wasm_store_t *wasm_store_new(wasm_engine_t *);
-        void wasm_store_delete(wasm_store_t *);
-        void wasm_byte_vec_new(wasm_byte_vec_t *out, size_t size, const char *data);
-        void wasm_byte_vec_delete(wasm_byte_vec_t *);
-        wasm_module_t *wasm_module_new(wasm_store_t *, const wasm_byte_vec_t *binary);
-        void wasm_module_exports(const wasm_module_t *, wasm_exporttype_vec_t *out);
-        void wasm_exporttype_vec_delete(wasm_exporttype_vec_t *);
-        const wasm_name_t *wasm_exporttype_name(const wasm_exporttype_t *);
-        wasm_instance_t *wasm_instance_new(wasm_store_t *, const wasm_module_t *, const wasm_extern_vec_t *imports, wasm_trap_t **trap);
-        void wasm_instance_delete(wasm_instance_t *);
-        void wasm_instance_exports(const wasm_instance_t *, wasm_extern_vec_t *out);
-        void wasm_extern_vec_delete(wasm_extern_vec_t *);
-        wasm_func_t *wasm_extern_as_func(wasm_extern_t *);
-        wasm_memory_t *wasm_extern_as_memory(wasm_extern_t *);
-        wasm_trap_t *wasm_func_call(const wasm_func_t *, const wasm_val_vec_t *args, wasm_val_vec_t *results);
-        char *wasm_memory_data(wasm_memory_t *);
-        size_t wasm_memory_data_size(const wasm_memory_t *);
-        void wasm_trap_message(const wasm_trap_t *, wasm_message_t *out);
-        void wasm_trap_delete(wasm_trap_t *);
-        C;
+    /** The declarations of wasm.h this class calls (resources/wasm.h). */
+    private const WASM_H = __DIR__ . '/../resources/wasm.h';
 
     private const I32 = 0;
     private const I64 = 1;
@@ -125,12 +83,7 @@ final class Runtime
                 'engine_unavailable',
             );
         }
-        $library = self::library();
-        try {
-            $this->ffi = FFI::cdef(self::WASM_H, $library);
-        } catch (\FFI\Exception $e) {
-            throw new EngineException("The Wasmtime C library at {$library} could not be loaded: {$e->getMessage()}", 'engine_unavailable');
-        }
+        $this->ffi = self::preloaded() ?? self::load();
         $this->engine = $this->ffi->wasm_engine_new();
         $this->newStore();
         $wasm = file_get_contents(__DIR__ . '/../resources/payvost.wasm');
@@ -154,6 +107,31 @@ final class Runtime
         $this->instantiate();
         $this->call('pv_error_codes');
         $this->codes = explode(',', $this->output());
+    }
+
+    /** The declarations php.ini preloaded (ffi.preload), if it did. */
+    private static function preloaded(): ?FFI
+    {
+        try {
+            return FFI::scope('PAYVOST_WASM');
+        } catch (\FFI\Exception) {
+            return null;
+        }
+    }
+
+    private static function load(): FFI
+    {
+        $library = self::library();
+        // FFI::cdef() takes declarations only: drop the lines meant for ffi.preload.
+        $declarations = preg_replace('/^#define .*$/m', '', (string) file_get_contents(self::WASM_H));
+        try {
+            return FFI::cdef($declarations, $library);
+        } catch (\FFI\Exception $e) {
+            $hint = str_contains($e->getMessage(), 'ffi.enable')
+                ? ' Outside the CLI (PHP-FPM, php -S) FFI needs ffi.enable=true in php.ini, or ffi.preload: see the package README.'
+                : '';
+            throw new EngineException("The Wasmtime C library at {$library} could not be loaded: {$e->getMessage()}.{$hint}", 'engine_unavailable');
+        }
     }
 
     /** The library named by PAYVOST_WASMTIME_LIB, the payvost.wasmtime_library ini setting, or a default path. */

@@ -1,0 +1,110 @@
+<?php
+// payvost/payvost-php per call at 256 B, 1 KiB and 16 KiB against plain PHP
+// doing the same check (hash_hmac + hash_equals + json_decode), interleaved in
+// one process, and the cold cost of the first call in a fresh process.
+// Run: make bench-php.
+
+declare(strict_types=1);
+
+require getenv('PAYVOST_PHP_AUTOLOAD');
+
+function payment_event(int $size): string
+{
+    $body = '{"id":"evt_1NxBench","type":"payment.succeeded","created":1764000000,"livemode":false,"data":{"object":'
+        . '{"id":"pay_test_1234567890","amount":2000,"currency":"eur","status":"succeeded","customer":"cust_42","items":[';
+    $tail = ']}}}';
+    for ($i = 0; ; $i++) {
+        $item = ($i ? ',' : '') . sprintf('{"sku":"sku_%06d","qty":%d,"price":1999}', $i, $i % 7 + 1);
+        if (strlen($body) + strlen($item) + strlen($tail) > $size) {
+            break;
+        }
+        $body .= $item;
+    }
+    return $body . str_repeat(' ', $size - strlen($body) - strlen($tail)) . $tail;
+}
+
+function plain_php(string $payload, string $header, string $secret, int $tolerance = 300): \stdClass
+{
+    $parts = [];
+    foreach (explode(',', $header) as $item) {
+        [$key, $value] = explode('=', $item, 2);
+        $parts[$key] = $value;
+    }
+    if (abs(time() - (int) $parts['t']) > $tolerance) {
+        throw new \RuntimeException('stale');
+    }
+    $expected = hash_hmac('sha256', $parts['t'] . '.' . $payload, $secret);
+    if (!hash_equals($expected, $parts['v1'])) {
+        throw new \RuntimeException('mismatch');
+    }
+    return json_decode($payload, false, 512, JSON_THROW_ON_ERROR);
+}
+
+/** Median seconds per call of each contender, batch by batch in turn. */
+function interleaved(array $contenders, int $rounds = 15, float $budget = 0.3): array
+{
+    $batches = [];
+    foreach ($contenders as $fn) {
+        $start = hrtime(true);
+        $n = 0;
+        while (hrtime(true) - $start < 2e6) {
+            $fn();
+            $n++;
+        }
+        $batches[] = max(1, (int) ($n * $budget / 0.002 / $rounds / count($contenders)));
+    }
+    $samples = array_fill(0, count($contenders), []);
+    for ($r = 0; $r < $rounds; $r++) {
+        foreach ($contenders as $i => $fn) {
+            $start = hrtime(true);
+            for ($k = 0; $k < $batches[$i]; $k++) {
+                $fn();
+            }
+            $samples[$i][] = (hrtime(true) - $start) / 1e9 / $batches[$i];
+        }
+    }
+    return array_map(static function (array $s): float {
+        sort($s);
+        return $s[intdiv(count($s), 2)];
+    }, $samples);
+}
+
+$secret = 'whsec_1234567890';
+$rows = [];
+foreach ([256, 1024, 16384] as $size) {
+    $payload = payment_event($size);
+    $header = \Payvost\WebhookSignature::generateHeader($payload, $secret);
+    foreach ([\Payvost\Webhook::constructEvent($payload, $header, $secret), plain_php($payload, $header, $secret)] as $event) {
+        if ($event->id !== 'evt_1NxBench') {
+            throw new \RuntimeException('a contender gave a wrong event');
+        }
+    }
+    [$ours, $plain] = interleaved([
+        fn () => \Payvost\Webhook::constructEvent($payload, $header, $secret),
+        fn () => plain_php($payload, $header, $secret),
+    ]);
+    $human = $size >= 1024 ? ($size / 1024) . ' KiB' : "{$size} B";
+    $rows[] = sprintf('| %s | %.2f µs | %.2f µs | **%.2fx** |', $human, $ours * 1e6, $plain * 1e6, $plain / $ours);
+}
+
+// The cold cost: a fresh process loading the engine, compiling the module, verifying once.
+$cold = [];
+for ($i = 0; $i < 5; $i++) {
+    $out = shell_exec(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg('require getenv("PAYVOST_PHP_AUTOLOAD");
+        $b = "{\"id\":\"evt_c\",\"type\":\"x\",\"data\":{\"object\":{}}}";
+        $h = "t=" . time() . ",v1=" . hash_hmac("sha256", time() . "." . $b, "whsec_c");
+        $t = hrtime(true); \Payvost\Webhook::constructEvent($b, $h, "whsec_c"); $first = hrtime(true) - $t;
+        $t = hrtime(true); \Payvost\Webhook::constructEvent($b, $h, "whsec_c"); echo $first, " ", hrtime(true) - $t;'));
+    $cold[] = array_map('intval', explode(' ', trim((string) $out)));
+}
+sort($cold);
+[$first, $second] = $cold[2];
+
+$text = sprintf("PHP %s, Wasmtime C API through FFI; median time per call over interleaved batches.\n\n", PHP_VERSION)
+    . "| size | payvost/payvost-php | plain PHP (`hash_hmac` + `hash_equals` + `json_decode`) | vs plain PHP (target ≥ 0.7x at 1 KiB) |\n"
+    . "| --- | --- | --- | --- |\n" . implode("\n", $rows) . "\n\n"
+    . sprintf('Cold cost, median of 5 fresh processes: the first call %.1f ms (loading Wasmtime, compiling the module, instantiating), the second %.1f µs.', $first / 1e6, $second / 1e3);
+echo $text, "\n";
+$readme = __DIR__ . '/../README.md';
+[$head, $rest] = explode('<!-- php:begin -->', file_get_contents($readme));
+file_put_contents($readme, $head . "<!-- php:begin -->\n{$text}\n<!-- php:end -->" . explode('<!-- php:end -->', $rest)[1]);

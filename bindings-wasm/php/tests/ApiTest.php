@@ -1,0 +1,186 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Tests;
+
+use Payvost\Event;
+use Payvost\Exception\EngineException;
+use Payvost\Exception\ExceptionInterface;
+use Payvost\Exception\InvalidArgumentException;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Exception\UnexpectedValueException;
+use Payvost\PayvostObject;
+use Payvost\Runtime;
+use Payvost\Webhook;
+use Payvost\WebhookSignature;
+use PHPUnit\Framework\TestCase;
+
+/** Exceptions and codes, argument types, events. A fixed `$now` throughout. */
+final class ApiTest extends TestCase
+{
+    private const SECRET = 'whsec_test_secret_1234';
+    private const NOW = 1764000000;
+    private const BODY = '{"id":"evt_1","type":"payment.succeeded","created":1764000000,'
+        . '"data":{"object":{"id":"pay_1","amount":2000,"currency":"eur","items":[{"sku":"a"}]}}}';
+
+    private static function header(string $body = self::BODY, string $secret = self::SECRET, int $t = self::NOW): string
+    {
+        return WebhookSignature::generateHeader($body, $secret, $t);
+    }
+
+    /** @param class-string<ExceptionInterface> $class */
+    private static function fails(string $class, string $code, callable $call): ExceptionInterface
+    {
+        try {
+            $call();
+        } catch (ExceptionInterface $e) {
+            self::assertInstanceOf($class, $e, $e->getMessage());
+            self::assertSame($code, $e->getErrorCode(), $e->getMessage());
+            return $e;
+        }
+        self::fail("expected {$code}");
+    }
+
+    public function testTheDocsSnippetAsWritten(): void
+    {
+        $_SERVER['HTTP_PAYVOST_SIGNATURE'] = WebhookSignature::generateHeader(self::BODY, self::SECRET);
+        putenv('PAYVOST_WEBHOOK_SECRET=' . self::SECRET);
+        $payload = self::BODY; // stands for @file_get_contents('php://input')
+        // From the Payvost webhook docs:
+        $sig_header = $_SERVER['HTTP_PAYVOST_SIGNATURE'];
+        $secret = getenv('PAYVOST_WEBHOOK_SECRET');
+        try {
+            $event = \Payvost\Webhook::constructEvent($payload, $sig_header, $secret);
+        } catch(\Payvost\Exception\SignatureVerificationException $e) {
+            self::fail($e->getMessage());
+        }
+        self::assertSame('evt_1', $event->id);
+        putenv('PAYVOST_WEBHOOK_SECRET');
+        unset($_SERVER['HTTP_PAYVOST_SIGNATURE']);
+    }
+
+    public function testExceptionClassesAndCodes(): void
+    {
+        $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
+            fn () => Webhook::constructEvent(str_repeat('x', 500), self::header(), self::SECRET, 300, self::NOW));
+        self::assertSame(str_repeat('x', 100), $e->getHttpBody());
+        self::assertSame(self::header(), $e->getSigHeader());
+        self::assertStringContainsString("file_get_contents('php://input')", $e->getMessage());
+        self::fails(SignatureVerificationException::class, 'header_missing', fn () => Webhook::constructEvent(self::BODY, null, self::SECRET, 300, self::NOW));
+        self::fails(SignatureVerificationException::class, 'timestamp_too_old', fn () => Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW + 301));
+        self::fails(InvalidArgumentException::class, 'secret_invalid', fn () => Webhook::constructEvent(self::BODY, self::header(), 'sk_live_1', 300, self::NOW));
+        self::fails(InvalidArgumentException::class, 'tolerance_invalid', fn () => Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 0, self::NOW));
+        $body = '{"id":"evt_1","type":"x"}';
+        self::fails(UnexpectedValueException::class, 'payload_invalid_event', fn () => Webhook::constructEvent($body, self::header($body), self::SECRET, 300, self::NOW));
+        self::assertInstanceOf(\UnexpectedValueException::class, new UnexpectedValueException('m', 'payload_invalid_json'));
+        self::assertInstanceOf(\InvalidArgumentException::class, new InvalidArgumentException('m', 'secret_invalid'));
+        self::assertSame(
+            ['secret_invalid', 'tolerance_invalid', 'header_missing', 'header_malformed', 'no_signatures', 'signature_mismatch',
+             'timestamp_too_old', 'timestamp_too_new', 'payload_invalid_json', 'payload_invalid_event', 'payload_wrong_type'],
+            Runtime::get()->codes(),
+        );
+    }
+
+    public function testArgumentTypes(): void
+    {
+        $h = self::header();
+        self::assertSame('evt_1', Webhook::constructEvent(self::BODY, $h, ['whsec_other', self::SECRET], 300.0, new \DateTimeImmutable('@' . self::NOW))->id);
+        self::assertSame(1, WebhookSignature::verifyHeader(self::BODY, $h, ['whsec_other', self::SECRET], 300, self::NOW)->secretIndex);
+        foreach ([json_decode(self::BODY), json_decode(self::BODY, true), null, 42, 1.5] as $payload) {
+            $e = self::fails(UnexpectedValueException::class, 'payload_wrong_type', fn () => Webhook::constructEvent($payload, $h, self::SECRET, 300, self::NOW));
+            self::assertStringContainsString("file_get_contents('php://input')", $e->getMessage());
+        }
+        foreach ([42, ['t=1'], new \stdClass()] as $header) {
+            self::fails(SignatureVerificationException::class, 'header_malformed', fn () => Webhook::constructEvent(self::BODY, $header, self::SECRET, 300, self::NOW));
+        }
+        foreach ([42, null, [], [self::SECRET, 7], ['a' => self::SECRET]] as $secret) {
+            self::fails(InvalidArgumentException::class, 'secret_invalid', fn () => Webhook::constructEvent(self::BODY, $h, $secret, 300, self::NOW));
+        }
+        foreach (['300', null, 1.5, -1, 2592001, INF, NAN] as $tolerance) {
+            self::fails(InvalidArgumentException::class, 'tolerance_invalid', fn () => Webhook::constructEvent(self::BODY, $h, self::SECRET, $tolerance, self::NOW));
+        }
+        foreach (['1764000000', 1.5, new \stdClass()] as $now) {
+            self::fails(InvalidArgumentException::class, 'tolerance_invalid', fn () => Webhook::constructEvent(self::BODY, $h, self::SECRET, 300, $now));
+        }
+    }
+
+    public function testEventAccessAtEveryLevel(): void
+    {
+        $event = Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW);
+        self::assertInstanceOf(Event::class, $event);
+        self::assertSame(2000, $event->data->object->amount);
+        self::assertSame(2000, $event['data']['object']['amount']);
+        self::assertSame('a', $event->data->object->items[0]->sku);
+        self::assertSame('a', $event['data']['object']['items'][0]['sku']);
+        self::assertInstanceOf(PayvostObject::class, $event->data);
+        self::assertTrue(isset($event->data) && isset($event['created']) && !isset($event['nope']));
+        self::assertNull($event->nope);
+        self::assertSame(['id', 'type', 'created', 'data'], array_keys(iterator_to_array($event)));
+        self::assertCount(4, $event);
+        self::assertEquals(json_decode(self::BODY), $event->jsonSerialize());
+        self::assertSame(json_encode(json_decode(self::BODY)), json_encode($event));
+        $this->expectException(\LogicException::class);
+        $event['id'] = 'evt_2';
+    }
+
+    public function testSecretsNeverShow(): void
+    {
+        $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
+            fn () => Webhook::constructEvent(self::BODY, self::header(secret: 'whsec_x'), self::SECRET, 300, self::NOW));
+        $f = self::fails(InvalidArgumentException::class, 'secret_invalid', fn () => Webhook::constructEvent(self::BODY, self::header(), ' ' . self::SECRET, 300, self::NOW));
+        foreach ([$e, $f] as $error) {
+            self::assertStringNotContainsString(self::SECRET, print_r($error, true) . var_export($error->getMessage(), true));
+        }
+        ob_start();
+        var_dump(Runtime::get());
+        self::assertStringNotContainsString(self::SECRET, (string) ob_get_clean());
+    }
+
+    public function testEveryCallWorksAfterATrap(): void
+    {
+        self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
+        $generation = Runtime::get()->generation();
+        self::fails(EngineException::class, 'engine_trap', fn () => Runtime::get()->call('pv_trap_for_tests'));
+        self::assertSame($generation + 1, Runtime::get()->generation());
+        // The kept verifier belonged to the old instance: a new one is made.
+        self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
+        self::fails(SignatureVerificationException::class, 'signature_mismatch', fn () => Webhook::constructEvent(self::BODY, self::header(), 'whsec_y', 300, self::NOW));
+        self::assertStringStartsWith('t=' . self::NOW . ',v1=', self::header());
+    }
+
+    public function testThePhpFpmPreloadSetupWorks(): void
+    {
+        // As the README's php.ini lines set it up: the declarations preloaded
+        // into a scope, the library found by the dynamic loader.
+        $script = tempnam(sys_get_temp_dir(), 'payvost-preload-');
+        file_put_contents($script, '<?php require getenv("PAYVOST_PHP_AUTOLOAD");
+            FFI::scope("PAYVOST_WASM");
+            $b = "{\"id\":\"evt_p\",\"type\":\"x\",\"data\":{\"object\":{}}}";
+            echo \Payvost\Webhook::constructEvent($b, \Payvost\WebhookSignature::generateHeader($b, "whsec_p"), "whsec_p")->id;');
+        $header = dirname(__DIR__) . '/resources/wasm.h';
+        $library = dirname(Runtime::library());
+        $out = shell_exec(sprintf(
+            'env -u PAYVOST_WASMTIME_LIB LD_LIBRARY_PATH=%s %s -d ffi.enable=preload -d ffi.preload=%s %s 2>&1',
+            escapeshellarg($library), escapeshellarg(PHP_BINARY), escapeshellarg($header), escapeshellarg($script),
+        ));
+        unlink($script);
+        self::assertSame('evt_p', $out);
+    }
+
+    public function testTheEngineIsFoundOrExplained(): void
+    {
+        $library = Runtime::library();
+        self::assertFileExists($library);
+        $missing = getenv('PAYVOST_WASMTIME_LIB');
+        putenv('PAYVOST_WASMTIME_LIB');
+        try {
+            if (!array_filter(Runtime::DEFAULT_LIBRARIES, 'is_file')) {
+                $e = self::fails(EngineException::class, 'engine_unavailable', fn () => Runtime::library());
+                self::assertStringContainsString('pip download --no-deps --only-binary=:all: wasmtime', $e->getMessage());
+            }
+        } finally {
+            putenv("PAYVOST_WASMTIME_LIB={$missing}");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Tests;
+
+use Payvost\Exception\ExceptionInterface;
+use Payvost\Webhook;
+use Payvost\WebhookSignature;
+use PHPUnit\Framework\TestCase;
+
+/** Every conformance vector in tests/vectors/ (schema in its README), with its exact outcome. */
+final class VectorsTest extends TestCase
+{
+    /** @return iterable<string, array{array<string, mixed>}> */
+    public static function cases(): iterable
+    {
+        foreach (glob(PAYVOST_ROOT . '/tests/vectors/*.json') as $file) {
+            $doc = json_decode(file_get_contents($file), true, 512, JSON_THROW_ON_ERROR);
+            if ($doc['schema'] !== 'verify/1') {
+                continue; // rfc4231.json: the MAC itself, run by the core
+            }
+            foreach ($doc['cases'] as $case) {
+                yield $case['id'] => [$case];
+            }
+        }
+    }
+
+    public function testThereAreEnoughCases(): void
+    {
+        self::assertGreaterThanOrEqual(150, iterator_count(self::cases()));
+    }
+
+    /**
+     * @dataProvider cases
+     * @param array<string, mixed> $case
+     */
+    public function testVector(array $case): void
+    {
+        $payload = base64_decode($case['payload_b64'], true);
+        $secret = count($case['secrets']) === 1 ? $case['secrets'][0] : $case['secrets'];
+        $tolerance = $case['tolerance'] ?? Webhook::DEFAULT_TOLERANCE;
+        $now = (int) $case['now']; // beyond 2^53 the vectors write a decimal string
+        $expected = $case['expected'];
+        if (isset($expected['error'])) {
+            try {
+                Webhook::constructEvent($payload, $case['header'], $secret, $tolerance, $now);
+                self::fail("expected {$expected['error']}");
+            } catch (ExceptionInterface $e) {
+                self::assertSame($expected['error'], $e->getErrorCode(), $e->getMessage());
+            }
+            return;
+        }
+        $event = Webhook::constructEvent($payload, $case['header'], $secret, $tolerance, $now);
+        self::assertSame($expected['event_id'], $event->id);
+        self::assertSame($expected['event_type'], $event['type']);
+        $verified = WebhookSignature::verifyHeader($payload, $case['header'], $secret, $tolerance, $now);
+        self::assertSame($expected['secret_index'], $verified->secretIndex);
+        self::assertSame((int) $expected['timestamp'], $verified->timestamp);
+        $raw = $event->jsonSerialize();
+        foreach ($expected['fields'] ?? [] as $path => $value) {
+            $found = $raw;
+            foreach (explode('.', $path) as $part) {
+                $found = $found->{$part};
+            }
+            self::assertEquals(json_decode(json_encode($value)), $found, $path);
+        }
+        if (array_key_exists('created', $expected)) {
+            self::assertEquals($expected['created'], $event->created);
+        }
+        if (isset($expected['object'])) {
+            foreach ($expected['object']['typed'] as $field => $value) {
+                if ($value !== null) {
+                    self::assertSame($value, $event->data->object->{$field}, $field);
+                }
+            }
+        }
+        // Exactly what json_decode makes of the body.
+        self::assertEquals(json_decode($payload), $raw);
+    }
+}
