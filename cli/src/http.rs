@@ -1,0 +1,71 @@
+//! POSTing a delivery, as Payvost's sender does: JSON body, signature header,
+//! 30 s to answer.
+
+use std::time::{Duration, Instant};
+
+/// What an endpoint answered.
+pub struct Answer {
+    pub status: u16,
+    pub reason: &'static str,
+    pub body: String,
+    pub elapsed: Duration,
+}
+
+impl Answer {
+    pub fn accepted(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The start of the answer's body, on one line.
+    pub fn start(&self) -> String {
+        let flat: String = self
+            .body
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let cut: String = flat.chars().take(80).collect();
+        if flat.chars().count() > 80 {
+            format!("{cut}…")
+        } else {
+            cut
+        }
+    }
+
+    pub fn millis(&self) -> u128 {
+        self.elapsed.as_millis()
+    }
+}
+
+/// How long Payvost waits for an answer (SPEC section 8).
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn post(url: &str, body: &[u8], signature: Option<&str>) -> Result<Answer, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(TIMEOUT))
+        .build()
+        .into();
+    let mut request = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header(
+            "User-Agent",
+            concat!("Payvost-CLI/", env!("CARGO_PKG_VERSION")),
+        );
+    if let Some(signature) = signature {
+        request = request.header(payvost_webhooks::SIGNATURE_HEADER, signature);
+    }
+    let started = Instant::now();
+    let mut response = request
+        .send(body)
+        .map_err(|e| format!("POST {url} failed: {e}"))?;
+    let elapsed = started.elapsed();
+    let status = response.status();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Ok(Answer {
+        status: status.as_u16(),
+        reason: status.canonical_reason().unwrap_or(""),
+        body,
+        elapsed,
+    })
+}

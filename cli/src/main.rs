@@ -1,0 +1,83 @@
+//! `payvost`: the command line of the Payvost webhook SDK.
+//!
+//! `payvost webhooks send | sign | verify | listen | check`: every check goes
+//! through the `payvost-webhooks` core.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod events;
+mod http;
+mod listen;
+mod send;
+mod verify;
+
+#[derive(Parser)]
+#[command(
+    name = "payvost",
+    version,
+    about = "Payvost webhooks from the command line"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Send, sign, verify and receive webhook deliveries; audit an endpoint.
+    #[command(subcommand)]
+    Webhooks(Webhooks),
+}
+
+#[derive(Subcommand)]
+enum Webhooks {
+    /// Build a realistic event, sign it and POST it to an endpoint.
+    Send(send::Args),
+    /// Print the Payvost-Signature header for the body on standard input.
+    Sign(verify::SignArgs),
+    /// Verify the body on standard input against a header, and explain.
+    Verify(verify::VerifyArgs),
+    /// Receive deliveries on 127.0.0.1, verify them and print each event.
+    Listen(listen::Args),
+    /// Audit an endpoint against the security checklist of the webhook docs.
+    Check(check::Args),
+}
+
+fn main() -> ExitCode {
+    let Cli {
+        command: Command::Webhooks(command),
+    } = Cli::parse();
+    let outcome = match command {
+        Webhooks::Send(args) => send::run(&args),
+        Webhooks::Sign(args) => verify::sign(&args),
+        Webhooks::Verify(args) => verify::verify(&args),
+        Webhooks::Listen(args) => listen::run(&args),
+        Webhooks::Check(args) => check::run(&args),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(message) => {
+            eprintln!("payvost: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The secret of a command: `--secret`, or the `PAYVOST_WEBHOOK_SECRET` environment variable.
+#[derive(clap::Args, Debug, Clone)]
+pub struct SecretArg {
+    /// The endpoint's signing secret, whsec_... (default: $PAYVOST_WEBHOOK_SECRET)
+    #[arg(long, env = "PAYVOST_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: String,
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,134 @@
+//! `payvost webhooks send`: a realistic signed event POSTed to an endpoint,
+//! retried on the schedule of SPEC section 8 when asked.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use payvost_webhooks::EventType;
+use serde_json::{Value, json};
+
+use crate::{SecretArg, events, http, now};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Where to POST the event, e.g. https://yourapp.com/webhooks/payvost
+    #[arg(long)]
+    endpoint: String,
+    /// The event type, e.g. payment.succeeded (any of the 16 known, or another)
+    #[arg(long)]
+    event: String,
+    /// The id of the object the event carries, e.g. pay_test_1234567890
+    #[arg(long)]
+    id: Option<String>,
+    /// A JSON file whose fields are merged into data.object
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Sign with this unix time instead of now (first attempt)
+    #[arg(long, allow_hyphen_values = true)]
+    timestamp: Option<i64>,
+    #[command(flatten)]
+    secret: SecretArg,
+    /// Retry on failure like Payvost: after 5 min, 15 min, 1 h, 3 h, 6 h and 12 h
+    #[arg(long)]
+    retry: bool,
+    /// Multiply the retry delays, e.g. 0.001 to run the schedule in seconds
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Append each attempt to this file as a JSON line
+    #[arg(long)]
+    log: Option<PathBuf>,
+}
+
+/// Seconds between attempts: SPEC section 8.
+pub const SCHEDULE: [u64; 6] = [300, 900, 3_600, 10_800, 21_600, 43_200];
+
+fn human(secs: u64) -> String {
+    match secs {
+        s if s >= 3_600 => format!("{} h", s / 3_600),
+        s => format!("{} min", s / 60),
+    }
+}
+
+pub fn run(args: &Args) -> Result<bool, String> {
+    if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
+        return Err("--time-scale must be a number of at least 0".into());
+    }
+    let event_type = EventType::from_name(&args.event);
+    let created = args.timestamp.unwrap_or_else(now);
+    let mut object = events::sample_object(&event_type, args.id.as_deref(), created);
+    if let Some(path) = &args.data {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let Value::Object(extra) = serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not JSON: {e}", path.display()))?
+        else {
+            return Err(format!("{} must hold a JSON object", path.display()));
+        };
+        if let Value::Object(fields) = &mut object {
+            fields.extend(extra);
+        }
+    }
+    let id = events::event_id();
+    let body = events::event(&id, &event_type, object, created).to_string();
+    let attempts = if args.retry {
+        SCHEDULE.len().saturating_add(1)
+    } else {
+        1
+    };
+    println!("{} {id} → {}", event_type, args.endpoint);
+    for attempt in 1..=attempts {
+        // Each attempt is signed afresh, as Payvost re-signs retries.
+        let t = if attempt == 1 {
+            args.timestamp.unwrap_or_else(now)
+        } else {
+            now()
+        };
+        let header = payvost_webhooks::sign(body.as_bytes(), &args.secret.secret, t);
+        let answer = http::post(&args.endpoint, body.as_bytes(), Some(&header));
+        let next = (attempt < attempts)
+            .then(|| SCHEDULE.get(attempt.saturating_sub(1)).copied())
+            .flatten();
+        let (ok, line, status, millis) = match &answer {
+            Ok(a) => (
+                a.accepted(),
+                format!(
+                    "{} {} in {} ms  {}",
+                    a.status,
+                    a.reason,
+                    a.millis(),
+                    a.start()
+                ),
+                Some(a.status),
+                Some(a.millis()),
+            ),
+            Err(e) => (false, e.clone(), None, None),
+        };
+        let retry = match (ok, next) {
+            (false, Some(secs)) => format!("  next attempt in {}", human(secs)),
+            _ => String::new(),
+        };
+        println!(
+            "  attempt {attempt}/{attempts}  t={t}  {}  {line}{retry}",
+            if ok { "succeeded" } else { "failed" }
+        );
+        if let Some(path) = &args.log {
+            let record = json!({"attempt": attempt, "event_id": id, "type": event_type.as_str(), "t": t,
+                                "signature": header, "status": status, "ms": millis, "succeeded": ok});
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            writeln!(file, "{record}")
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        if ok {
+            return Ok(true);
+        }
+        if let Some(secs) = next {
+            std::thread::sleep(Duration::from_secs_f64(secs as f64 * args.time_scale));
+        }
+    }
+    Ok(false)
+}

@@ -1,0 +1,137 @@
+//! `payvost webhooks sign` and `verify`: the body on standard input.
+
+use std::io::Read;
+
+use payvost_webhooks::{Error, Webhook};
+
+use crate::{SecretArg, now};
+
+#[derive(clap::Args)]
+pub struct SignArgs {
+    /// Sign with this unix time instead of now
+    #[arg(long, allow_hyphen_values = true)]
+    timestamp: Option<i64>,
+    #[command(flatten)]
+    secret: SecretArg,
+}
+
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The Payvost-Signature header value
+    #[arg(long)]
+    header: String,
+    /// The signing secret; repeat it, or separate with commas, while rotating
+    #[arg(
+        long = "secret",
+        env = "PAYVOST_WEBHOOK_SECRET",
+        hide_env_values = true,
+        value_delimiter = ',',
+        required = true
+    )]
+    secrets: Vec<String>,
+    /// Seconds the timestamp may lie from now, both ways
+    #[arg(long, default_value_t = 300)]
+    tolerance: i64,
+    /// Check against this unix time instead of now (the time a queued delivery was received)
+    #[arg(long, allow_hyphen_values = true)]
+    now: Option<i64>,
+}
+
+fn stdin() -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    std::io::stdin()
+        .read_to_end(&mut body)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(body)
+}
+
+pub fn sign(args: &SignArgs) -> Result<bool, String> {
+    let body = stdin()?;
+    println!(
+        "{}",
+        payvost_webhooks::sign(
+            &body,
+            &args.secret.secret,
+            args.timestamp.unwrap_or_else(now)
+        )
+    );
+    Ok(true)
+}
+
+pub fn verify(args: &VerifyArgs) -> Result<bool, String> {
+    let body = stdin()?;
+    let now = args.now.unwrap_or_else(now);
+    let webhook = Webhook::with_secrets(&args.secrets).and_then(|w| w.tolerance(args.tolerance));
+    let outcome = webhook.as_ref().map_err(Clone::clone).and_then(|w| {
+        let verified = w.verify(&body, &args.header, now)?;
+        Ok((verified, w.construct_event(&body, &args.header, now)?))
+    });
+    match outcome {
+        Ok((verified, event)) => {
+            let pretty = serde_json::to_string_pretty(event.payload()).unwrap_or_default();
+            println!("{pretty}");
+            eprintln!(
+                "verified: {} {} signed at t={} with secret #{} of {}",
+                event.event_type(),
+                event.id(),
+                verified.timestamp,
+                verified.secret_index,
+                args.secrets.len()
+            );
+            Ok(true)
+        }
+        Err(error) => {
+            println!("{}: {error}", error.code());
+            if let Ok(webhook) = &webhook {
+                for hint in explain(&error, webhook, &body, &args.header, now) {
+                    println!("  - {hint}");
+                }
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// What usually went wrong, when a failure says something about it.
+fn explain(error: &Error, webhook: &Webhook, body: &[u8], header: &str, now: i64) -> Vec<String> {
+    let mut hints = Vec::new();
+    match error {
+        Error::TimestampTooOld { age, tolerance } => hints.push(format!(
+            "the signature is {age} s old, {} s beyond the tolerance: if this machine's clock is right, the delivery \
+             was held back; for a queued delivery pass --now with the time it was received",
+            age.saturating_sub(*tolerance)
+        )),
+        Error::TimestampTooNew { ahead, .. } => {
+            hints.push(format!("the signature is {ahead} s in the future: this machine's clock is {ahead} s behind the sender's"));
+        }
+        Error::SignatureMismatch => {
+            // Would it match a body changed the usual ways?
+            let text = String::from_utf8_lossy(body);
+            let candidates: Vec<(&str, Vec<u8>)> = [
+                ("with trailing whitespace removed: something added a newline to the body", text.trim_end().as_bytes().to_vec()),
+                (
+                    "as compact JSON: the body was parsed and re-serialised (pretty-printed) before verifying; pass the raw body",
+                    serde_json::from_slice::<serde_json::Value>(body).map(|v| v.to_string().into_bytes()).unwrap_or_default(),
+                ),
+            ]
+            .into_iter()
+            .filter(|(_, candidate)| !candidate.is_empty() && candidate.as_slice() != body)
+            .collect();
+            let mut found = false;
+            for (why, candidate) in candidates {
+                if webhook.verify(&candidate, header, now).is_ok() {
+                    hints.push(format!("the signature matches this body {why}"));
+                    found = true;
+                }
+            }
+            if !found {
+                if text.contains("\n  ") || text.contains(": ") {
+                    hints.push("the body looks pretty-printed, while Payvost sends compact JSON: was it re-serialised?".into());
+                }
+                hints.push("otherwise the secret is not this endpoint's (each endpoint has its own whsec_ secret)".into());
+            }
+        }
+        _ => {}
+    }
+    hints
+}

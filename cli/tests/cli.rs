@@ -1,0 +1,338 @@
+//! The `payvost` binary end to end: sign and verify through standard input,
+//! `send` and `check` against `listen`, `check` against a receiver that skips
+//! verification, and `send --retry` against one that fails twice.
+
+// Test code: a panic here is a failing test, not a crash of the tool.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SECRET: &str = "whsec_cli_tests";
+
+fn payvost(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_payvost"))
+        .args(args)
+        .env("PAYVOST_WEBHOOK_SECRET", SECRET)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// `payvost webhooks listen --port 0`, and its URL.
+struct Listener(Child, String);
+
+impl Listener {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_payvost"))
+            .args(["webhooks", "listen", "--port", "0"])
+            .env("PAYVOST_WEBHOOK_SECRET", SECRET)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap()
+            .to_owned();
+        Listener(child, url)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A receiver on 127.0.0.1 answering the n-th request with `status(n)`.
+fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+            let code = status(n);
+            let reply =
+                format!("HTTP/1.1 {code} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            stream.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    (url, count)
+}
+
+#[test]
+fn sign_then_verify_and_the_explanations() {
+    let body = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}"#;
+    let header =
+        String::from_utf8(payvost(&["webhooks", "sign", "--timestamp", "1764000000"], body).stdout)
+            .unwrap();
+    let header = header.trim();
+    assert!(header.starts_with("t=1764000000,v1="), "{header}");
+
+    let ok = payvost(
+        &[
+            "webhooks",
+            "verify",
+            "--header",
+            header,
+            "--now",
+            "1764000010",
+            "--secret",
+            "whsec_old,whsec_cli_tests",
+        ],
+        body,
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    assert!(text(&ok).contains("with secret #1 of 2"), "{}", text(&ok));
+    assert!(text(&ok).contains("\"amount\": 2000"));
+
+    let stale = payvost(
+        &[
+            "webhooks",
+            "verify",
+            "--header",
+            header,
+            "--now",
+            "1764000400",
+        ],
+        body,
+    );
+    assert_eq!(stale.status.code(), Some(1));
+    assert!(text(&stale).contains("timestamp_too_old"));
+    assert!(
+        text(&stale).contains("400 s old, 100 s beyond the tolerance"),
+        "{}",
+        text(&stale)
+    );
+
+    let early = payvost(
+        &[
+            "webhooks",
+            "verify",
+            "--header",
+            header,
+            "--now",
+            "1763999000",
+        ],
+        body,
+    );
+    assert!(
+        text(&early).contains("this machine's clock is 1000 s behind"),
+        "{}",
+        text(&early)
+    );
+
+    let mut newline = body.to_vec();
+    newline.push(b'\n');
+    let added = payvost(
+        &[
+            "webhooks",
+            "verify",
+            "--header",
+            header,
+            "--now",
+            "1764000000",
+        ],
+        &newline,
+    );
+    assert!(text(&added).contains("signature_mismatch"));
+    assert!(
+        text(&added).contains("with trailing whitespace removed"),
+        "{}",
+        text(&added)
+    );
+
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    let compact = serde_json::to_string(&value).unwrap();
+    let signed = payvost(
+        &["webhooks", "sign", "--timestamp", "1764000000"],
+        compact.as_bytes(),
+    );
+    let reserialised = payvost(
+        &[
+            "webhooks",
+            "verify",
+            "--header",
+            String::from_utf8_lossy(&signed.stdout).trim(),
+            "--now",
+            "1764000000",
+        ],
+        pretty.as_bytes(),
+    );
+    assert!(
+        text(&reserialised).contains("as compact JSON: the body was parsed and re-serialised"),
+        "{}",
+        text(&reserialised)
+    );
+}
+
+#[test]
+fn send_and_check_against_listen() {
+    let listener = Listener::start();
+    let sent = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &listener.1,
+            "--event",
+            "refund.created",
+            "--id",
+            "ref_test_42",
+        ],
+        b"",
+    );
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert!(text(&sent).contains("200 OK"), "{}", text(&sent));
+
+    let checked = payvost(&["webhooks", "check", &listener.1], b"");
+    assert!(checked.status.success(), "{}", text(&checked));
+    assert_eq!(
+        text(&checked).matches("PASS").count(),
+        8,
+        "{}",
+        text(&checked)
+    );
+    assert!(text(&checked).contains("WARN"));
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_payvost"))
+        .args([
+            "webhooks",
+            "send",
+            "--endpoint",
+            &listener.1,
+            "--event",
+            "payment.failed",
+            "--secret",
+            "whsec_wrong",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    assert!(text(&wrong).contains("400 Bad Request"));
+}
+
+#[test]
+fn check_fails_a_receiver_that_skips_verification() {
+    let (url, _) = fixture(|_| 200);
+    let checked = payvost(&["webhooks", "check", &url, "--json"], b"");
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    let failed: Vec<_> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "FAIL")
+        .map(|r| r["check"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(failed.len(), 5, "{failed:?}");
+    assert!(
+        failed.iter().all(|c| c.starts_with("rejects")),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn retry_follows_the_schedule_with_fresh_signatures_and_one_event_id() {
+    let (url, count) = fixture(|n| if n <= 2 { 500 } else { 200 });
+    let log = std::env::temp_dir().join(format!("payvost-retry-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    // 5 min and 15 min, scaled to 1.2 s and 3.6 s: signatures a second apart at least.
+    let sent = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &url,
+            "--event",
+            "payment.succeeded",
+            "--retry",
+            "--time-scale",
+            "0.004",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(sent.status.success(), "{}", text(&sent));
+    assert_eq!(count.load(Ordering::SeqCst), 3);
+    let out = text(&sent);
+    assert!(
+        out.contains("attempt 1/7") && out.contains("next attempt in 5 min"),
+        "{out}"
+    );
+    assert!(
+        out.contains("attempt 2/7") && out.contains("next attempt in 15 min"),
+        "{out}"
+    );
+    assert!(
+        out.contains("attempt 3/7") && out.contains("succeeded  200"),
+        "{out}"
+    );
+    let attempts: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(attempts.len(), 3);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| a["event_id"] == attempts[0]["event_id"])
+    );
+    assert!(
+        attempts[0]["t"].as_i64() < attempts[1]["t"].as_i64()
+            && attempts[1]["t"].as_i64() < attempts[2]["t"].as_i64()
+    );
+    assert_ne!(attempts[0]["signature"], attempts[1]["signature"]);
+    assert_ne!(attempts[1]["signature"], attempts[2]["signature"]);
+    assert_eq!(
+        attempts
+            .iter()
+            .map(|a| a["succeeded"].as_bool().unwrap())
+            .collect::<Vec<_>>(),
+        [false, false, true]
+    );
+    let _ = std::fs::remove_file(&log);
+}
