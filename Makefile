@@ -3,12 +3,23 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo
 
-demo: tools
+# The core signing, verifying and refusing; then every front door's example
+# receiver on 127.0.0.1, sent and audited by the CLI, in one table.
+demo: tools node wasm
+	@scripts/ensure-tools.sh php
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
+	$(CARGO) build --release --quiet -p payvost-cli
+	scripts/php-env.sh python3 scripts/demo.py --python "$$(scripts/python-env.sh)"
 
-test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm test-php
+# The CLI against every example receiver: the demo, asserting.
+test-demo: tools node wasm
+	@scripts/ensure-tools.sh php
+	$(CARGO) build --release --quiet -p payvost-cli
+	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
+
+test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm test-php test-demo
 
 tools:
 	@scripts/ensure-tools.sh core

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""`make demo`: every front door's example receiver on 127.0.0.1, sent a real
+delivery with `payvost webhooks send` and audited with `payvost webhooks
+check`, in one table; everything started is stopped. With --test it is the
+CLI's test against each example receiver (make test), ending in a
+"N passed, N failed" line and a non-zero exit on any failure.
+
+Run through make (it builds what is needed and sets the environment)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = ROOT / "target" / "release" / "payvost"
+COLUMNS = [
+    ("send", "send"),
+    ("accepts a valid event (2xx)", "valid"),
+    ("rejects a bad signature (4xx)", "bad sig"),
+    ("rejects a tampered body (4xx)", "tampered"),
+    ("rejects a stale timestamp (4xx)", "stale"),
+    ("rejects a timestamp from the future (4xx)", "future"),
+    ("rejects a missing header (4xx)", "no header"),
+    ("answers a duplicate delivery with 2xx", "duplicate"),
+    ("answers within 30 s", "< 30 s"),
+    ("uses HTTPS", "https"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("did not start")
+
+
+def worker_project(work: Path) -> Path:
+    """The Cloudflare worker bundled for workerd against the packed WASM package."""
+    project = work / "worker"
+    project.mkdir()
+    tarball = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(project)],
+                             cwd=ROOT / "bindings-wasm" / "pkg", check=True, capture_output=True, text=True).stdout.strip()
+    (project / "package.json").write_text('{"name":"demo-worker","private":true,"type":"module"}')
+    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", f"./{tarball}"], cwd=project, check=True)
+    shutil.copy(ROOT / "examples" / "cloudflare-worker" / "worker.mjs", project / "worker.mjs")
+    tools = ROOT / "bindings-wasm" / "node_modules" / ".bin"
+    subprocess.run([str(tools / "esbuild"), "worker.mjs", "--bundle", "--format=esm", "--conditions=workerd",
+                    "--external:*.wasm", "--outfile=bundle.mjs", "--log-level=warning"], cwd=project, check=True)
+    shutil.copy(project / "node_modules/@payvost/webhooks-wasm/dist/payvost_wasm_bg.wasm", project / "payvost_wasm_bg.wasm")
+    return project
+
+
+def receivers(python: str, secret: str, work: Path):
+    """(name, command, cwd, env, url) of each example receiver."""
+    node_path = work / "node_path"
+    (node_path / "@payvost").mkdir(parents=True)
+    os.symlink(ROOT / "bindings-node", node_path / "@payvost" / "node-sdk")
+    base = {**os.environ, "PAYVOST_WEBHOOK_SECRET": secret}
+    port = free_port()
+    yield ("Node (Express)", [shutil.which("node"), "server.js"], ROOT / "examples/node-express",
+           {**base, "PORT": str(port), "NODE_PATH": f"{node_path}{os.pathsep}{ROOT / 'bindings-node/node_modules'}"},
+           f"http://127.0.0.1:{port}/webhooks/payvost")
+    for name, folder in [("Python (Flask)", "python-flask"), ("Python (FastAPI)", "python-fastapi")]:
+        port = free_port()
+        yield (name, [python, "app.py"], ROOT / "examples" / folder, {**base, "PORT": str(port)},
+               f"http://127.0.0.1:{port}/webhooks/payvost")
+    port = free_port()
+    yield ("PHP (php -S)", ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "webhook.php"], ROOT / "examples/php",
+           {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"], "PAYVOST_EVENTS_FILE": str(work / "php-events")},
+           f"http://127.0.0.1:{port}/webhooks/payvost")
+    project = worker_project(work)
+    port = free_port()
+    (project / "config.capnp").write_text(f'''using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [(name = "main", worker = .worker)],
+  sockets = [(name = "http", address = "127.0.0.1:{port}", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [
+    (name = "worker.mjs", esModule = embed "bundle.mjs"),
+    (name = "dist/payvost_wasm_bg.wasm", wasm = embed "payvost_wasm_bg.wasm"),
+  ],
+  bindings = [(name = "PAYVOST_WEBHOOK_SECRET", text = "{secret}")],
+  compatibilityDate = "2026-11-01",
+);
+''')
+    yield ("Worker (workerd, WASM)", [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp"], project,
+           base, f"http://127.0.0.1:{port}/webhooks/payvost")
+
+
+def payvost(*args: str, secret: str) -> subprocess.CompletedProcess:
+    return subprocess.run([str(CLI), "webhooks", *args], capture_output=True, text=True,
+                          env={**os.environ, "PAYVOST_WEBHOOK_SECRET": secret}, timeout=120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--python", required=True, help="a Python with the payvost wheel, Flask and FastAPI")
+    parser.add_argument("--test", action="store_true", help="assert, and end with 'N passed, N failed'")
+    args = parser.parse_args()
+    secret = "whsec_demo_" + secrets.token_hex(12)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="payvost-demo-") as tmp:
+        work = Path(tmp)
+        running = []
+        try:
+            for name, command, cwd, env, url in receivers(args.python, secret, work):
+                log = open(work / f"{len(running)}.log", "w")
+                process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+                running.append(process)
+                try:
+                    wait_for(url, process)
+                except RuntimeError as e:
+                    print(f"{name}: {e}\n{(work / f'{len(running) - 1}.log').read_text()}", file=sys.stderr)
+                    results[name] = {column: "FAIL" for column, _ in COLUMNS}
+                    continue
+                sent = payvost("send", "--endpoint", url, "--event", "payment.succeeded", "--id", "pay_test_1234567890", secret=secret)
+                if not args.test:
+                    print(f"$ payvost webhooks send --endpoint {url} --event payment.succeeded --id pay_test_1234567890")
+                    print(sent.stdout.rstrip() + sent.stderr.rstrip())
+                checked = payvost("check", url, "--json", secret=secret)
+                row = {"send": "PASS" if sent.returncode == 0 else "FAIL"}
+                try:
+                    row.update({r["check"]: r["result"] for r in json.loads(checked.stdout)["results"]})
+                except (ValueError, KeyError):
+                    print(f"{name}: check gave no report: {checked.stdout}{checked.stderr}", file=sys.stderr)
+                results[name] = row
+        finally:
+            for process in running:
+                process.terminate()
+            for process in running:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    mark = {"PASS": "✓", "WARN": "! (http)", "FAIL": "✗"}
+    width = max(len(name) for name in results) + 2
+    print()
+    print("".ljust(width) + " ".join(short.ljust(9) for _, short in COLUMNS))
+    for name, row in results.items():
+        print(name.ljust(width) + " ".join(mark.get(row.get(column, "FAIL"), "✗").ljust(9) for column, _ in COLUMNS))
+    outcomes = [row.get(column, "FAIL") for row in results.values() for column, _ in COLUMNS]
+    passed = sum(o != "FAIL" for o in outcomes)
+    failed = len(outcomes) - passed
+    print(f"\nEvery door: the send accepted, forged/tampered/stale/future/unsigned deliveries refused, duplicates acknowledged."
+          if failed == 0 else "\nSome door does not follow the checklist: see ✗ above.")
+    if args.test:
+        print(f"demo: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
