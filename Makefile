@@ -3,7 +3,7 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo
+.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -82,6 +82,28 @@ bench-node: node
 
 bench-python: tools
 	$$(scripts/python-env.sh bench/python/requirements.txt) bench/python/bench.py
+
+# Every cargo-fuzz target for FUZZ_SECONDS each, seeded from tests/vectors/.
+FUZZ_SECONDS ?= 30
+fuzz:
+	@scripts/ensure-tools.sh fuzz
+	python3 fuzz/seed.py
+	cd fuzz && for target in header verify construct_event event; do \
+	  cargo +nightly fuzz run $$target corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 || exit 1; \
+	done
+
+# The memory checks at full scale: 1,000,000 calls in Node (napi and WASM)
+# and Python, 100,000 in PHP (its test's own count), 100 MiB payloads.
+soak: node wasm
+	@scripts/ensure-tools.sh php
+	PAYVOST_SOAK_CALLS=1000000 node --test bindings-node/test/memory.test.js
+	PAYVOST_SOAK_CALLS=1000000 PAYVOST_SDK=$$PWD/bindings-wasm/pkg node --test bindings-node/test/memory.test.js
+	PAYVOST_SOAK_CALLS=1000000 $$(scripts/python-env.sh) -m pytest -p no:cacheprovider -s bindings-python/tests/test_memory.py
+	scripts/php-env.sh phpunit -c bindings-wasm/php/phpunit.xml --filter MemoryTest
+
+# Timing evidence (dudect-style Welch's t-test): see docs/security.md.
+timing:
+	$(CARGO) run --release --quiet -p payvost-bench --bin timing
 
 # Speed against the physical limit; writes the table for bench/README.md.
 bench:

@@ -35,7 +35,12 @@ export function createWebhooks(backend) {
     } catch (error) {
       throw fromNative(error)
     }
+    const replaced = cached.verifier
     cached = { secrets: list.slice(), tolerance, verifier }
+    // A WebAssembly verifier's memory is freed here, not whenever a finalizer
+    // runs: the module's memory never shrinks, so lagging frees would grow it.
+    // Every use of a verifier is synchronous, so none is in use now.
+    if (replaced !== undefined && typeof replaced.free === 'function') replaced.free()
     return verifier
   }
 

@@ -65,6 +65,11 @@ case "${1:-core}" in
       rm -rf "$dir"
     fi
     ;;
+  fuzz)
+    # cargo-fuzz runs libFuzzer with sanitizers, which need a nightly toolchain.
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2
+    ;;
   *)
     echo "ensure-tools: unknown tool set $1" >&2
     exit 2

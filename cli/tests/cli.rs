@@ -253,6 +253,45 @@ fn send_and_check_against_listen() {
 }
 
 #[test]
+fn the_secret_never_reaches_output_or_logs() {
+    let listener = Listener::start();
+    let log = std::env::temp_dir().join(format!("payvost-secret-{}.jsonl", std::process::id()));
+    let mut seen = String::new();
+    for args in [
+        vec![
+            "webhooks",
+            "send",
+            "--endpoint",
+            &listener.1,
+            "--event",
+            "payment.succeeded",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        vec!["webhooks", "check", &listener.1],
+        vec!["webhooks", "verify", "--header", "t=1,v1=00"],
+        vec![
+            "webhooks",
+            "send",
+            "--endpoint",
+            "http://127.0.0.1:9/none",
+            "--event",
+            "payment.succeeded",
+        ],
+    ] {
+        seen += &text(&payvost(&args, b"{}"));
+    }
+    seen += &std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_file(&log);
+    assert!(!seen.contains(SECRET), "{seen}");
+    let help = text(&payvost(&["webhooks", "send", "--help"], b""));
+    assert!(
+        !help.contains(SECRET),
+        "clap must hide the environment's value: {help}"
+    );
+}
+
+#[test]
 fn check_fails_a_receiver_that_skips_verification() {
     let (url, _) = fixture(|_| 200);
     let checked = payvost(&["webhooks", "check", &url, "--json"], b"");

@@ -1,0 +1,60 @@
+'use strict'
+// Seeded random and mutated inputs, 100,000 calls: only the SDK's error
+// classes, with SPEC codes, ever come out (napi addon and WASM build alike).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const payvost = require('./sdk')
+
+const CALLS = Number(process.env.PAYVOST_ESCAPE_CALLS || 100_000)
+const SECRET = 'whsec_escape'
+const BODY = Buffer.from('{"id":"evt_1","type":"payment.succeeded","created":1764000000,"data":{"object":{"id":"pay_1","amount":2000}}}')
+
+/** mulberry32: a small seeded generator, so a failure replays. */
+function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+test(`${CALLS} random and mutated calls raise only SDK errors with SPEC codes`, () => {
+  const random = rng(20261128)
+  const int = (n) => Math.floor(random() * n)
+  const pick = (items) => items[int(items.length)]
+  const bytes = (n) => Uint8Array.from({ length: n }, () => int(256))
+  const now = 1764000000
+  const header = payvost.webhooks.generateTestHeaderString({ payload: BODY, secret: SECRET, timestamp: now })
+  const mutate = (buffer) => {
+    const copy = Uint8Array.from(buffer)
+    for (let k = 1 + int(4); k > 0; k--) copy[int(copy.length)] = int(256)
+    return random() < 0.3 ? copy.subarray(0, int(copy.length)) : copy
+  }
+  const odd = () => pick([undefined, null, 0, -1, NaN, Infinity, 1.5, 2 ** 60, 10n, true, '', 'x', {}, [], [1], new Int16Array(2),
+    new DataView(new ArrayBuffer(4)), () => 1, Symbol('s'), new Date(NaN), { tolerance: 'x' }, { now: {} }])
+  const codes = new Set(Object.values(payvost.errorCodes))
+  let errors = 0
+  let events = 0
+  for (let i = 0; i < CALLS; i++) {
+    const payload = pick([BODY, mutate(BODY), bytes(int(64)), mutate(BODY).buffer, BODY.toString(), String.fromCharCode(...bytes(20)), odd()])
+    const sig = pick([header, header.slice(0, int(header.length)), header.replace(/\d/, String(int(10))), [header], [header, header],
+      String.fromCharCode(...bytes(int(40))), odd()])
+    const secret = pick([SECRET, [SECRET, 'whsec_b'], 'sk_live', ` ${SECRET}`, String.fromCharCode(...bytes(8)), odd()])
+    const options = pick([undefined, 300, { now }, { now, tolerance: int(1000) }, { now: BigInt(now) }, { now: new Date(now * 1000) }, odd()])
+    try {
+      const outcome = i % 2
+        ? payvost.webhooks.constructEvent(payload, sig, secret, options)
+        : payvost.webhooks.verifyHeader(payload, sig, secret, options)
+      assert.equal(typeof outcome, 'object')
+      events++
+    } catch (error) {
+      if (!(error instanceof payvost.PayvostError) || !codes.has(error.code)) {
+        assert.fail(`call ${i} threw ${error && error.name}: ${error && error.message} (${error && error.code})`)
+      }
+      errors++
+    }
+  }
+  assert.equal(errors + events, CALLS)
+  assert.ok(events > 0 && errors > 0, `${events} events, ${errors} errors`)
+})
