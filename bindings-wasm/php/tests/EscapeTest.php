@@ -31,7 +31,7 @@ final class EscapeTest extends TestCase
         $codes = Runtime::get()->codes();
         [$events, $errors] = [0, 0];
         for ($i = 0; $i < 100_000; $i++) {
-            $payload = $pick([$body, $mutate($body), random_bytes(mt_rand(0, 64)), $pick($odd)]);
+            $payload = $pick([$body, $mutate($body), random_bytes(mt_rand(1, 64)), $pick($odd)]);
             $sig = $pick([$header, substr($header, 0, mt_rand(0, strlen($header))), random_bytes(20), $pick($odd)]);
             $key = $pick([$secret, [$secret, 'whsec_b'], 'sk_live', " {$secret}", random_bytes(8), $pick($odd)]);
             $tolerance = $pick([300, 600, 0, -5, 1.5, '300', $pick($odd)]);
