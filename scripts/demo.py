@@ -95,22 +95,10 @@ def receivers(python: str, secret: str, work: Path):
            f"http://127.0.0.1:{port}/webhooks/payvost")
     project = worker_project(work)
     port = free_port()
-    (project / "config.capnp").write_text(f'''using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
-  sockets = [(name = "http", address = "127.0.0.1:{port}", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "bundle.mjs"),
-    (name = "dist/payvost_wasm_bg.wasm", wasm = embed "payvost_wasm_bg.wasm"),
-  ],
-  bindings = [(name = "PAYVOST_WEBHOOK_SECRET", text = "{secret}")],
-  compatibilityDate = "2026-11-01",
-);
-''')
-    yield ("Worker (workerd, WASM)", [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp"], project,
-           base, f"http://127.0.0.1:{port}/webhooks/payvost")
+    shutil.copy(ROOT / "examples" / "cloudflare-worker" / "config.capnp", project / "config.capnp")
+    yield ("Worker (workerd, WASM)",
+           [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp", "--socket-addr", f"http=127.0.0.1:{port}"],
+           project, base, f"http://127.0.0.1:{port}/webhooks/payvost")
 
 
 def payvost(*args: str, secret: str) -> subprocess.CompletedProcess:

@@ -1,12 +1,12 @@
 //! The native half of `@payvost/node-sdk`. Each function converts its
 //! arguments, calls the core and forwards any error as its SPEC code and
 //! message; `lib/errors.js` turns those into the SDK's error classes, and
-//! `lib/convert.js` has already turned JavaScript's loose types into the
+//! `js/convert.mjs` has already turned JavaScript's loose types into the
 //! strict ones taken here. No rule of the protocol is written in this crate.
 
 use napi::bindgen_prelude::{BigInt, Either, Uint8ArraySlice};
 use napi_derive::napi;
-use payvost_webhooks::{Envelope, Error, Member, Tolerance, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{Envelope, Error, Tolerance, Webhook, unix_seconds_from_f64};
 
 /// A raw body: bytes, or text that is sent as its UTF-8 bytes.
 type Payload<'a> = Either<Uint8ArraySlice<'a>, String>;
@@ -107,21 +107,6 @@ impl Verifier {
     }
 }
 
-/// What `lib/convert.js` says a parsed member is, as a small number (a
-/// napi call taking numbers costs far less than one reading an object).
-fn member(kind: u32, number: f64) -> Member<'static> {
-    match kind {
-        1 => Member::Null,
-        2 => Member::Bool,
-        3 => Member::Number(number),
-        4 => Member::String("-"), // non-empty: the rule reads no more of it
-        5 => Member::String(""),
-        6 => Member::Array,
-        7 => Member::Object,
-        _ => Member::Missing,
-    }
-}
-
 /// Judges the event `JSON.parse` built from a payload `verifyJson` passed,
 /// from the kinds of the members the envelope rules name.
 #[napi]
@@ -134,14 +119,10 @@ pub fn check_envelope(
     created: u32,
     created_value: f64,
 ) -> Result<(), napi::Error<&'static str>> {
-    Envelope {
-        top_level: member(top_level, 0.0),
-        id: member(id, 0.0),
-        event_type: member(event_type, 0.0),
-        data: member(data, 0.0),
-        data_object: member(data_object, 0.0),
-        created: member(created, created_value),
-    }
+    Envelope::from_codes(
+        [top_level, id, event_type, data, data_object, created],
+        created_value,
+    )
     .check()
     .map(drop)
     .map_err(forward)

@@ -7,7 +7,7 @@
 //! of the protocol is written in this crate.
 
 use js_sys::{BigInt, Reflect};
-use payvost_webhooks::{Envelope, Error, Member, Tolerance, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{Envelope, Error, Tolerance, Webhook, unix_seconds_from_f64};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -80,20 +80,6 @@ impl Verifier {
     }
 }
 
-/// What `js/convert.mjs` says a parsed member is, as a small number.
-fn member(kind: u32, number: f64) -> Member<'static> {
-    match kind {
-        1 => Member::Null,
-        2 => Member::Bool,
-        3 => Member::Number(number),
-        4 => Member::String("-"), // non-empty: the rule reads no more of it
-        5 => Member::String(""),
-        6 => Member::Array,
-        7 => Member::Object,
-        _ => Member::Missing,
-    }
-}
-
 /// Judges the event `JSON.parse` built, from the kinds of its members.
 #[wasm_bindgen(js_name = checkEnvelope)]
 pub fn check_envelope(
@@ -105,14 +91,10 @@ pub fn check_envelope(
     created: u32,
     created_value: f64,
 ) -> Result<(), JsValue> {
-    Envelope {
-        top_level: member(top_level, 0.0),
-        id: member(id, 0.0),
-        event_type: member(event_type, 0.0),
-        data: member(data, 0.0),
-        data_object: member(data_object, 0.0),
-        created: member(created, created_value),
-    }
+    Envelope::from_codes(
+        [top_level, id, event_type, data, data_object, created],
+        created_value,
+    )
     .check()
     .map(drop)
     .map_err(throw)

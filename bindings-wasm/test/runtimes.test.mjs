@@ -4,7 +4,7 @@
 // what it starts.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import test from 'node:test'
@@ -56,23 +56,14 @@ test('workerd serves the Cloudflare Worker example', async (t) => {
   execFileSync(join(tools, 'esbuild'), [join(project, 'worker.mjs'), '--bundle', '--format=esm', '--conditions=workerd',
     '--external:*.wasm', `--outfile=${bundle}`, '--log-level=warning'], { cwd: project })
   copyFileSync(join(packageDir, 'dist', 'payvost_wasm_bg.wasm'), join(project, 'payvost_wasm_bg.wasm'))
+  copyFileSync(join(WORKER, 'config.capnp'), join(project, 'config.capnp'))
   const port = await freePort()
-  writeFileSync(join(project, 'config.capnp'), `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .worker)],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [
-    (name = "worker.mjs", esModule = embed "bundle.mjs"),
-    (name = "dist/payvost_wasm_bg.wasm", wasm = embed "payvost_wasm_bg.wasm"),
-  ],
-  bindings = [(name = "PAYVOST_WEBHOOK_SECRET", text = "${SECRET}")],
-  compatibilityDate = "2026-11-01",
-);
-`)
   const url = `http://127.0.0.1:${port}`
-  const server = await start(join(tools, 'workerd'), ['serve', 'config.capnp'], { cwd: project, ready: () => answers(url) })
+  const server = await start(join(tools, 'workerd'), ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], {
+    cwd: project,
+    env: { PAYVOST_WEBHOOK_SECRET: SECRET },
+    ready: () => answers(url),
+  })
   t.after(server.stop)
   await sendDeliveries(`${url}/webhooks/payvost`, sdk)
 })

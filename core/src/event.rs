@@ -254,6 +254,45 @@ pub struct Envelope<'a> {
     pub created: Member<'a>,
 }
 
+impl Envelope<'static> {
+    /// The envelope as a compact list of kind codes, the form in which the
+    /// JavaScript layer (`js/convert.mjs`) hands a `JSON.parse` result to the
+    /// napi addon and to the WebAssembly module, whose calls take numbers far
+    /// more cheaply than objects. `codes` are, in order, the kinds of the top
+    /// level, `id`, `type`, `data`, `data.object` and `created`: 0 missing,
+    /// 1 null, 2 boolean, 3 number, 4 non-empty string, 5 empty string,
+    /// 6 array, 7 object; `created_value` is `created` when it is a number.
+    ///
+    /// ```
+    /// use payvost_webhooks::Envelope;
+    ///
+    /// assert_eq!(Envelope::from_codes([7, 4, 4, 7, 7, 3], 1.764e9).check()?, Some(1_764_000_000));
+    /// assert_eq!(Envelope::from_codes([7, 5, 4, 7, 7, 0], 0.0).check().unwrap_err().code(), "payload_invalid_event");
+    /// # Ok::<(), payvost_webhooks::Error>(())
+    /// ```
+    pub fn from_codes(codes: [u32; 6], created_value: f64) -> Self {
+        let member = |code: u32, number: f64| match code {
+            1 => Member::Null,
+            2 => Member::Bool,
+            3 => Member::Number(number),
+            4 => Member::String("-"), // non-empty: the rules read no more of it
+            5 => Member::String(""),
+            6 => Member::Array,
+            7 => Member::Object,
+            _ => Member::Missing,
+        };
+        let [top_level, id, event_type, data, data_object, created] = codes;
+        Envelope {
+            top_level: member(top_level, 0.0),
+            id: member(id, 0.0),
+            event_type: member(event_type, 0.0),
+            data: member(data, 0.0),
+            data_object: member(data_object, 0.0),
+            created: member(created, created_value),
+        }
+    }
+}
+
 /// The largest integer every language holds exactly in a number: 2^53 - 1.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
