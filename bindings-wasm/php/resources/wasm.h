@@ -34,6 +34,8 @@ void wasm_store_delete(wasm_store_t *);
 void wasm_byte_vec_new(wasm_byte_vec_t *out, size_t size, const char *data);
 void wasm_byte_vec_delete(wasm_byte_vec_t *);
 wasm_module_t *wasm_module_new(wasm_store_t *, const wasm_byte_vec_t *binary);
+void wasm_module_serialize(const wasm_module_t *, wasm_byte_vec_t *out);
+wasm_module_t *wasm_module_deserialize(wasm_store_t *, const wasm_byte_vec_t *);
 void wasm_module_exports(const wasm_module_t *, wasm_exporttype_vec_t *out);
 void wasm_exporttype_vec_delete(wasm_exporttype_vec_t *);
 const wasm_name_t *wasm_exporttype_name(const wasm_exporttype_t *);

@@ -86,18 +86,7 @@ final class Runtime
         $this->ffi = self::preloaded() ?? self::load();
         $this->engine = $this->ffi->wasm_engine_new();
         $this->newStore();
-        $wasm = file_get_contents(__DIR__ . '/../resources/payvost.wasm');
-        if ($wasm === false) {
-            throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
-        }
-        $binary = $this->ffi->new('wasm_byte_vec_t');
-        $this->ffi->wasm_byte_vec_new(FFI::addr($binary), strlen($wasm), $wasm);
-        $module = $this->ffi->wasm_module_new($this->store, FFI::addr($binary));
-        $this->ffi->wasm_byte_vec_delete(FFI::addr($binary));
-        if ($module === null) {
-            throw new EngineException('The WebAssembly module did not compile', 'engine_unavailable');
-        }
-        $this->module = $module;
+        $this->module = $this->compile();
         $this->args = $this->ffi->new('wasm_val_t[4]');
         $this->argsVec = $this->ffi->new('wasm_val_vec_t');
         $this->argsVec->data = FFI::addr($this->args[0]);
@@ -107,6 +96,114 @@ final class Runtime
         $this->instantiate();
         $this->call('pv_error_codes');
         $this->codes = explode(',', $this->output());
+    }
+
+    /** How the module was obtained: 'compiled', or 'cache' (see cacheDirectory()). */
+    private string $source = 'compiled';
+
+    public function source(): string
+    {
+        return $this->source;
+    }
+
+    /**
+     * The module, compiled from resources/payvost.wasm, or, when a cache
+     * directory is configured, the engine's machine code for it saved there by
+     * an earlier process (wasm_module_serialize): about 0.3 ms instead of tens.
+     */
+    private function compile(): CData
+    {
+        $wasm = file_get_contents(__DIR__ . '/../resources/payvost.wasm');
+        if ($wasm === false) {
+            throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
+        }
+        $cache = self::cacheFile($wasm);
+        if ($cache !== null && is_file($cache)) {
+            $module = $this->withBytes((string) file_get_contents($cache), fn (CData $bytes) => $this->ffi->wasm_module_deserialize($this->store, $bytes));
+            // A cache from another engine version, or damaged, is refused: compile instead.
+            if ($module !== null) {
+                $this->source = 'cache';
+                return $module;
+            }
+        }
+        $module = $this->withBytes($wasm, fn (CData $bytes) => $this->ffi->wasm_module_new($this->store, $bytes));
+        if ($module === null) {
+            throw new EngineException('The WebAssembly module did not compile', 'engine_unavailable');
+        }
+        if ($cache !== null) {
+            $out = $this->ffi->new('wasm_byte_vec_t');
+            $this->ffi->wasm_module_serialize($module, FFI::addr($out));
+            $temporary = $cache . '.' . getmypid() . '.tmp';
+            if (@file_put_contents($temporary, FFI::string($out->data, $out->size)) !== false) {
+                chmod($temporary, 0600);
+                rename($temporary, $cache); // atomic: a reader sees a whole file or none
+            }
+            $this->ffi->wasm_byte_vec_delete(FFI::addr($out));
+        }
+        return $module;
+    }
+
+    /** Calls $use with a wasm_byte_vec_t holding $bytes, then frees it. */
+    private function withBytes(string $bytes, callable $use): ?CData
+    {
+        $vec = $this->ffi->new('wasm_byte_vec_t');
+        $this->ffi->wasm_byte_vec_new(FFI::addr($vec), strlen($bytes), $bytes);
+        try {
+            return $use(FFI::addr($vec));
+        } finally {
+            $this->ffi->wasm_byte_vec_delete(FFI::addr($vec));
+        }
+    }
+
+    /**
+     * The cache directory, when PAYVOST_WASM_CACHE_DIR or the
+     * payvost.cache_dir php.ini setting names one. It holds machine code that
+     * is loaded and run as is, so it must belong to this user and be writable
+     * by no one else; anything else is refused rather than trusted.
+     */
+    public static function cacheDirectory(): ?string
+    {
+        $directory = getenv('PAYVOST_WASM_CACHE_DIR') ?: (get_cfg_var('payvost.cache_dir') ?: null);
+        if (!is_string($directory) || $directory === '') {
+            return null;
+        }
+        if (!is_dir($directory)) {
+            @mkdir($directory, 0700, true);
+        }
+        clearstatcache(true, $directory);
+        $stat = @stat($directory);
+        $owner = function_exists('posix_geteuid') ? posix_geteuid() : $stat['uid'] ?? -1;
+        if ($stat === false || ($stat['mode'] & 0o022) !== 0 || $stat['uid'] !== $owner) {
+            throw new EngineException(
+                "The module cache directory {$directory} must exist, belong to this user and be writable by no one else "
+                . '(chmod 700): it holds machine code that is loaded as is.',
+                'engine_unavailable',
+            );
+        }
+        return $directory;
+    }
+
+    /** The cache file for this module and this engine library, if caching is on. */
+    private static function cacheFile(string $wasm): ?string
+    {
+        $directory = self::cacheDirectory();
+        if ($directory === null) {
+            return null;
+        }
+        // Machine code is only good for the engine build that made it.
+        $library = self::preloadedLibraryIdentity();
+        return $directory . '/payvost-' . hash('sha256', $wasm . "\0" . $library) . '.cwasm';
+    }
+
+    private static function preloadedLibraryIdentity(): string
+    {
+        try {
+            $path = self::library();
+        } catch (EngineException) {
+            return 'preloaded';
+        }
+        $real = realpath($path) ?: $path;
+        return $real . "\0" . (@filesize($real) ?: 0) . "\0" . (@filemtime($real) ?: 0);
     }
 
     /** The declarations php.ini preloaded (ffi.preload), if it did. */
