@@ -346,8 +346,7 @@ impl Member<'_> {
             Member::Missing => "missing",
             Member::Null => "null",
             Member::Bool => "a boolean",
-            Member::Number(n) if n.is_finite() => "a number that is not a whole one, or too large",
-            Member::Number(_) => "a number too large for a float",
+            Member::Number(_) => "a number",
             Member::String("") => "an empty string",
             Member::String(_) => "a string",
             Member::Array => "an array",
@@ -364,10 +363,7 @@ fn non_empty_string(field: &str, member: Member<'_>) -> Result<(), Error> {
 }
 
 fn invalid_event(field: &str, wanted: &str, found: Member<'_>) -> Error {
-    let found = match found {
-        Member::Number(_) => "a number",
-        other => other.described(),
-    };
+    let found = found.described();
     Error::PayloadInvalidEvent(alloc::format!("`{field}` must be {wanted}, found {found}"))
 }
 

@@ -132,3 +132,19 @@ fn codes_are_unique_snake_case_and_classified() {
     assert!(err(Webhook::new("")).is_configuration_error());
     assert!(!Error::PayloadInvalidJson(String::new()).is_signature_error());
 }
+
+#[test]
+fn a_top_level_of_another_kind_is_named_plainly() {
+    for (body, kind) in [
+        ("42", "a number"),
+        ("[1]", "an array"),
+        ("\"x\"", "a string"),
+        ("null", "null"),
+    ] {
+        let e = payvost_webhooks::Event::from_slice(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("The payload is authentic but not a JSON object: its top level is {kind}")
+        );
+    }
+}
