@@ -2,8 +2,12 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
+# The tools venv (maturin, zig, cargo-zigbuild, auditwheel): scripts/ensure-tools.sh.
+TOOLS_PATH := $(CURDIR)/target/py-tools/bin:$(PATH)
+# This machine's addon, as its platform package ships it (glibc 2.17).
+NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test dist test-platforms tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -19,7 +23,7 @@ test-demo: tools node wasm
 	$(CARGO) build --release --quiet -p payvost-cli
 	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
 
-test: tools fmt-check clippy no-std test-rust test-node test-python test-wasm test-php test-demo
+test: tools fmt-check clippy no-std test-rust test-node test-platforms test-python test-wasm test-php test-demo
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -41,14 +45,33 @@ no-std:
 
 # The napi addon and its loader (native.js), and the shared JS layer of js/
 # bundled to CommonJS (lib/sdk.js) with its types.
-node:
+# The addon is linked by zig against glibc 2.17, as released (make dist);
+# lib/wasm.js and its module are the fallback where no addon loads.
+node: wasm
 	@scripts/ensure-tools.sh node
-	cd bindings-node && CARGO_TARGET_DIR=../target/napi npx napi build --platform --release --js native.js --dts native.d.ts
+	@scripts/ensure-tools.sh zig
+	cd bindings-node && PATH="$(TOOLS_PATH)" CARGO_TARGET_DIR=../target/napi npx napi build --platform --release \
+	  -x --target $(NAPI_HOST_TARGET) --js native.js --dts native.d.ts
 	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --log-level=warning --outfile=lib/sdk.js
+	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
+	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/
 	cp js/index.d.ts bindings-node/index.d.ts
 
+# The Node suite three ways (native addon, forced WASM fallback, installed
+# with --omit=optional) and on the lowest Node that `engines` admits.
 test-node: node
 	scripts/test-node.sh
+
+# One foreign architecture run for real: the arm64 Linux addon under
+# qemu-aarch64 (the rest are checked by make dist: docs/platforms.md).
+test-platforms: node
+	scripts/test-arm64.sh
+
+# Every release artifact into dist/, each built and checked, with
+# dist/SHA256SUMS and dist/manifest.json: see docs/platforms.md.
+dist: node wasm
+	@scripts/ensure-tools.sh dist
+	python3 scripts/dist.py
 
 # The wheel, built and installed into a fresh venv, then pytest.
 test-python: tools

@@ -14,12 +14,18 @@ export function describe(value) {
   return `a ${typeof value}`
 }
 
+// String.prototype.toWellFormed arrived in Node 20; in a `u` regex a valid
+// pair is one code point, so \p{Surrogate} matches only lone halves.
+const toWellFormed = typeof String.prototype.toWellFormed === 'function'
+  ? (text) => (text.isWellFormed() ? text : text.toWellFormed())
+  : (text) => text.replace(/\p{Surrogate}/gu, '\uFFFD')
+
 /** Bytes or text of the raw body. */
 export function payload(value) {
   if (typeof value === 'string') {
     // A lone surrogate cannot come from decoding the bytes that were signed;
     // make the text exactly what its UTF-8 encoding (what is verified) holds.
-    return value.isWellFormed() ? value : value.toWellFormed()
+    return toWellFormed(value)
   }
   if (value instanceof Uint8Array) return value
   if (value instanceof ArrayBuffer) return new Uint8Array(value)

@@ -251,6 +251,13 @@ export interface Webhooks {
   ): Promise<Event>
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
   middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
+  /**
+   * Which engine runs the core: `'napi'`, the native addon for this platform,
+   * or `'wasm'`, the WebAssembly build (always in @payvost/webhooks-wasm; in
+   * @payvost/node-sdk where no native addon loads, or with
+   * `PAYVOST_NODE_BACKEND=wasm`). Behaviour is the same; only speed differs.
+   */
+  readonly backend: 'napi' | 'wasm'
   readonly DEFAULT_TOLERANCE: 300
   readonly errorCodes: { readonly [K in ErrorCode as Uppercase<K>]: K }
 }

@@ -8,7 +8,7 @@ import { fromNative, payvostError } from './errors.mjs'
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
 
 /**
- * @param backend {Verifier, checkEnvelope, sign, errorCodes, DEFAULT_TOLERANCE}
+ * @param backend {name, Verifier, checkEnvelope, sign, errorCodes, DEFAULT_TOLERANCE}
  */
 export function createWebhooks(backend) {
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
@@ -154,6 +154,8 @@ export function createWebhooks(backend) {
     generateTestHeaderString,
     constructEventFromRequest,
     middleware,
+    /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
+    backend: backend.name,
     DEFAULT_TOLERANCE: backend.DEFAULT_TOLERANCE,
     errorCodes,
   }

