@@ -58,7 +58,8 @@ CLI_TARGETS = [
 ARCH = {"x86_64": "x86-64", "aarch64": "aarch64"}
 # What a binary may link against besides the C library, per format.
 ALLOWED_LIBS = {
-    "elf": {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libgcc_s.so.1",
+    # musl's dynamic loader takes libc.so (zig's musl link names it) as itself.
+    "elf": {"libc.so", "libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libgcc_s.so.1",
             "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"},
     "macho": {"/usr/lib/libSystem.B.dylib", "/usr/lib/libiconv.2.dylib",
               "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation",

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not WHEEL, reason="PAYVOST_WHEEL is unset: run t
 
 def test_the_wheel_is_tagged_abi3_manylinux2014():
     name = Path(WHEEL).name
-    assert name == "payvost-0.1.0-cp39-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    assert name == "payvost-0.1.0-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
 
 
 def test_auditwheel_finds_it_meets_manylinux2014():
