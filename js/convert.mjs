@@ -27,15 +27,39 @@ export function payload(value) {
     // make the text exactly what its UTF-8 encoding (what is verified) holds.
     return toWellFormed(value)
   }
-  if (value instanceof Uint8Array) return value
-  if (value instanceof ArrayBuffer) return new Uint8Array(value)
-  if (Object.prototype.toString.call(value) === '[object Uint8Array]') return value // another realm's
+  if (value instanceof Uint8Array) return readable(value, value.buffer)
+  if (value instanceof ArrayBuffer) return new Uint8Array(readable(value, value))
+  if (Object.prototype.toString.call(value) === '[object Uint8Array]') return readable(value, value.buffer) // another realm's
   throw payvostError(
     'payload_wrong_type',
     `The payload must be the raw request body (a Buffer, Uint8Array, ArrayBuffer or string), not ${describe(value)}. ` +
       "With Express, use express.raw({type: 'application/json'}) on the webhook route and pass req.body; " +
       'with fetch-style frameworks, pass await request.text() or use constructEventFromRequest.',
   )
+}
+
+/**
+ * `value`, unless its memory was detached (transferred to a worker, or an
+ * ArrayBuffer's `transfer()`): its bytes are gone, and every view of it
+ * throws a TypeError that would escape as not ours.
+ */
+function readable(value, buffer) {
+  if (!isDetached(buffer)) return value
+  throw payvostError(
+    'payload_wrong_type',
+    "The payload's ArrayBuffer is detached (transferred to a worker or by transfer()), so its bytes can no " +
+      'longer be read: verify the body before transferring it, or pass a copy.',
+  )
+}
+
+function isDetached(buffer) {
+  if (typeof buffer.detached === 'boolean') return buffer.detached // Node 20+
+  try {
+    new Uint8Array(buffer, 0, 0) // throws only over a detached buffer
+    return false
+  } catch {
+    return true
+  }
 }
 
 /** The header value: req.headers may hold a string or an array of them. */

@@ -50,7 +50,11 @@ function echo(value) {
   if (value === undefined || value === null) return undefined
   const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, ECHO_LIMIT)) : value
   if (!(bytes instanceof Uint8Array)) return undefined
-  return decoder.decode(bytes.subarray(0, ECHO_LIMIT))
+  try {
+    return decoder.decode(bytes.subarray(0, ECHO_LIMIT))
+  } catch {
+    return undefined // a view over memory detached since the call began: no bytes left to echo
+  }
 }
 
 /**

@@ -115,7 +115,18 @@ export function createWebhooks(backend) {
         `constructEventFromRequest takes a WHATWG Request (as in Next.js, Hono, Remix), not ${convert.describe(request)}.`,
       )
     }
-    const body = new Uint8Array(await request.arrayBuffer())
+    const unread = 'call constructEventFromRequest before anything reads the body (request.json(), request.text(), ' +
+      'a body parser), or pass the bytes that were read to constructEvent.'
+    if (request.bodyUsed === true) {
+      throw payvostError('payload_wrong_type', `The request body was already read (request.bodyUsed is true), so its raw bytes are gone: ${unread}`)
+    }
+    let body
+    try {
+      body = new Uint8Array(await request.arrayBuffer())
+    } catch (error) {
+      // A stream locked by another reader: undici says "Body is unusable".
+      throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${unread}`)
+    }
     return constructEvent(body, request.headers.get('payvost-signature'), secret, opts)
   }
 

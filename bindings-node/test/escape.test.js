@@ -58,3 +58,26 @@ test(`${CALLS} random and mutated calls raise only SDK errors with SPEC codes`, 
   assert.equal(errors + events, CALLS)
   assert.ok(events > 0 && errors > 0, `${events} events, ${errors} errors`)
 })
+
+test('a detached ArrayBuffer, or a view over one, is the SDK error payload_wrong_type, never TypeError', () => {
+  const header = payvost.webhooks.generateTestHeaderString({ payload: BODY, secret: SECRET, timestamp: 1764000000 })
+  const detach = (buffer) => structuredClone(buffer, { transfer: [buffer] })
+  const buffer = new Uint8Array(BODY).buffer
+  const view = new Uint8Array(buffer)
+  detach(buffer)
+  for (const [what, payload] of [['ArrayBuffer', buffer], ['Uint8Array', view]]) {
+    for (const call of [
+      () => payvost.webhooks.constructEvent(payload, header, SECRET, { now: 1764000000 }),
+      () => payvost.webhooks.verifyHeader(payload, header, SECRET, { now: 1764000000 }),
+      () => payvost.webhooks.generateTestHeaderString({ payload, secret: SECRET, timestamp: 1764000000 }),
+    ]) {
+      assert.throws(call, (e) => {
+        assert.ok(e instanceof payvost.PayvostInvalidPayloadError, `${what}: ${e.name}: ${e.message}`)
+        assert.equal(e.code, 'payload_wrong_type')
+        assert.equal(e.message, "The payload's ArrayBuffer is detached (transferred to a worker or by transfer()), " +
+          'so its bytes can no longer be read: verify the body before transferring it, or pass a copy.')
+        return true
+      })
+    }
+  }
+})

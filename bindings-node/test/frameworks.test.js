@@ -89,3 +89,23 @@ test('constructEventFromRequest reads a WHATWG Request once', async () => {
   await assert.rejects(payvost.webhooks.constructEventFromRequest(bare, SECRET, { tolerance: 60 }), (e) => e.code === 'header_missing')
   await assert.rejects(payvost.webhooks.constructEventFromRequest({ body }, SECRET), (e) => e.code === 'payload_wrong_type')
 })
+
+test('constructEventFromRequest on a body already read or locked: the SDK error, never TypeError', async () => {
+  const headers = { 'payvost-signature': sign(body) }
+  const used = new Request('https://example.com/', { method: 'POST', body, headers })
+  await used.text()
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(used, SECRET), (e) => {
+    assert.ok(e instanceof payvost.PayvostInvalidPayloadError, `${e.name}: ${e.message}`)
+    assert.equal(e.code, 'payload_wrong_type')
+    assert.match(e.message, /^The request body was already read \(request\.bodyUsed is true\), so its raw bytes are gone: call constructEventFromRequest before anything reads the body/)
+    return true
+  })
+  const locked = new Request('https://example.com/', { method: 'POST', body, headers })
+  locked.body.getReader()
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(locked, SECRET), (e) => {
+    assert.ok(e instanceof payvost.PayvostInvalidPayloadError, `${e.name}: ${e.message}`)
+    assert.equal(e.code, 'payload_wrong_type')
+    assert.match(e.message, /^The request body could not be read \(.+\): call constructEventFromRequest before anything reads the body/)
+    return true
+  })
+})
