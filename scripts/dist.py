@@ -139,12 +139,9 @@ def check_binary(path, rust_target, *, exports=(), static=False):
     expected_fmt = "pe" if "windows" in rust_target else "macho" if "apple" in rust_target else "elf"
     if fmt != expected_fmt:
         raise CheckError(f"{path.name} is {fmt}, expected {expected_fmt}")
-    header = llvm("llvm-readobj", "--file-headers", path)
-    machine = {"elf": {"x86_64": "EM_X86_64", "aarch64": "EM_AARCH64"},
-               "macho": {"x86_64": "CPU_TYPE_X86_64", "aarch64": "CPU_TYPE_ARM64"},
-               "pe": {"x86_64": "IMAGE_FILE_MACHINE_AMD64"}}[fmt][arch]
-    if machine not in header:
-        raise CheckError(f"{path.name} is not {machine}")
+    found_arch = re.search(r"^Arch: (\S+)", llvm("llvm-readobj", "--file-headers", path), re.M)
+    if not found_arch or found_arch.group(1) != arch:
+        raise CheckError(f"{path.name} is for {found_arch and found_arch.group(1)}, not {arch}")
     checks = [f"{fmt} {ARCH[arch]}"]
 
     if exports:

@@ -62,7 +62,7 @@ pub fn header(value: &Bound<'_, PyAny>) -> Result<String, Error> {
     if value.is_none() {
         return Ok(String::new());
     }
-    if let Ok(text) = value.extract::<String>() {
+    if let Some(text) = text(value) {
         return Ok(text);
     }
     if let Ok(bytes) = value.cast::<PyBytes>() {
@@ -76,21 +76,48 @@ pub fn header(value: &Bound<'_, PyAny>) -> Result<String, Error> {
 
 /// One secret or a sequence of them (rotation).
 pub fn secrets(value: &Bound<'_, PyAny>) -> Result<Vec<String>, Error> {
-    if let Ok(text) = value.extract::<String>() {
+    if let Some(text) = text(value) {
         return Ok(vec![text]);
     }
-    let sequence = value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok();
-    if let (true, Ok(list)) = (sequence, value.extract::<Vec<String>>()) {
-        return Ok(list);
+    if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {
+        let items = value
+            .try_iter()
+            .map_err(|_| Error::SecretInvalid(SecretProblem::NotText))?;
+        return items
+            .map(|item| item.ok().as_ref().and_then(text))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(Error::SecretInvalid(SecretProblem::NotText));
     }
     Err(Error::SecretInvalid(SecretProblem::NotText))
 }
 
 /// A secret for signing test headers: any string.
 pub fn secret_for_signing(value: &Bound<'_, PyAny>) -> Result<String, Error> {
-    value
-        .extract::<String>()
-        .map_err(|_| Error::SecretInvalid(SecretProblem::NotText))
+    text(value).ok_or(Error::SecretInvalid(SecretProblem::NotText))
+}
+
+/// A `str` as Rust text. A lone surrogate, which UTF-8 cannot carry, becomes
+/// one U+FFFD, exactly as the JavaScript doors convert their strings, so every
+/// door then judges the same text (a header or secret holding one can only
+/// fail to verify).
+fn text(value: &Bound<'_, PyAny>) -> Option<String> {
+    let string = value.cast::<PyString>().ok()?;
+    if let Ok(text) = string.extract::<String>() {
+        return Some(text);
+    }
+    let utf16 = string
+        .call_method1("encode", ("utf-16-le", "surrogatepass"))
+        .and_then(|bytes| bytes.extract::<Vec<u8>>())
+        .ok()?;
+    let units = utf16
+        .chunks_exact(2)
+        .filter_map(|pair| <[u8; 2]>::try_from(pair).ok())
+        .map(u16::from_le_bytes);
+    Some(
+        char::decode_utf16(units)
+            .map(|unit| unit.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// A tolerance in seconds: an `int` or a whole `float`.

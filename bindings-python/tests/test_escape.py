@@ -44,3 +44,36 @@ def test_random_and_mutated_calls_raise_only_sdk_errors() -> None:
             assert error.code in payvost.ERROR_CODES, error.code
             errors += 1
     assert events > 0 and errors > 0 and events + errors == CALLS
+
+
+def test_lone_surrogates_become_u_fffd_as_in_the_javascript_doors() -> None:
+    """A `str` with a lone surrogate (which UTF-8 cannot carry) is converted
+    as the JavaScript doors convert theirs: each lone surrogate becomes one
+    U+FFFD. The core then judges the same text in every door."""
+    import hashlib
+    import hmac
+
+    header = payvost.WebhookSignature.generate_header(BODY, SECRET, timestamp=NOW)
+    # In the header: a v1 that can never match, not "must be text, not str".
+    try:
+        payvost.Webhook.construct_event(BODY, header + "\ud800", SECRET, now=NOW)
+    except payvost.error.SignatureVerificationError as error:
+        assert error.code == "signature_mismatch"
+    else:
+        raise AssertionError("a header with a lone surrogate verified")
+    try:
+        payvost.Webhook.construct_event(BODY, "t=17640\udc0000000," + header.split(",")[1], SECRET, now=NOW)
+    except payvost.error.SignatureVerificationError as error:
+        assert error.code == "header_malformed"
+        assert "\ufffd" in error.sig_header
+    else:
+        raise AssertionError("a t= with a lone surrogate was read")
+
+    # In a secret, alone or in a list: the key is the secret's text with U+FFFD.
+    for secret in ["whsec_\ud800x", ["whsec_other", "whsec_\ud800x"]]:
+        signed = payvost.WebhookSignature.generate_header(BODY, "whsec_\ud800x", timestamp=NOW)
+        key = "whsec_\ufffdx".encode()
+        expected = hmac.new(key, f"{NOW}.".encode() + BODY, hashlib.sha256).hexdigest()
+        assert signed == f"t={NOW},v1={expected}"
+        event = payvost.Webhook.construct_event(BODY, signed, secret, now=NOW)
+        assert event.id == "evt_1"
