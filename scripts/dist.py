@@ -61,7 +61,7 @@ ALLOWED_LIBS = {
     # musl's dynamic loader takes libc.so (zig's musl link names it) as itself.
     "elf": {"libc.so", "libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "librt.so.1", "libgcc_s.so.1",
             "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"},
-    "macho": {"/usr/lib/libSystem.B.dylib", "/usr/lib/libiconv.2.dylib",
+    "macho": {"/usr/lib/libSystem.B.dylib", "/usr/lib/libiconv.2.dylib", "/usr/lib/libcharset.1.dylib",
               "/System/Library/Frameworks/CoreFoundation.framework/Versions/A/CoreFoundation",
               "/System/Library/Frameworks/Security.framework/Versions/A/Security"},
     "pe": {"kernel32.dll", "ntdll.dll", "msvcrt.dll", "bcryptprimitives.dll", "api-ms-win-core-synch-l1-2-0.dll",
@@ -170,8 +170,11 @@ def check_binary(path, rust_target, *, exports=(), static=False):
         if static:
             checks.append("static, no dynamic dependency")
     elif fmt == "macho":
+        # --dylibs-used lists the library's own install name too (LC_ID_DYLIB).
+        own = llvm("llvm-objdump", "--macho", "--dylib-id", path).splitlines()[1:]
         needed = [line.split(" (")[0].strip() for line in
-                  llvm("llvm-objdump", "--macho", "--dylibs-used", path).splitlines()[1:] if line.strip()]
+                  llvm("llvm-objdump", "--macho", "--dylibs-used", path).splitlines()[1:]
+                  if line.strip() and line.strip() not in {o.strip() for o in own}]
     else:
         needed = re.findall(r"Name: (\S+\.dll)", llvm("llvm-readobj", "--coff-imports", path), re.I)
     unexpected = sorted({lib for lib in needed if lib.lower() not in {a.lower() for a in ALLOWED_LIBS[fmt]}})
