@@ -171,10 +171,10 @@ def check_binary(path, rust_target, *, exports=(), static=False):
             checks.append("static, no dynamic dependency")
     elif fmt == "macho":
         # --dylibs-used lists the library's own install name too (LC_ID_DYLIB).
-        own = llvm("llvm-objdump", "--macho", "--dylib-id", path).splitlines()[1:]
-        needed = [line.split(" (")[0].strip() for line in
-                  llvm("llvm-objdump", "--macho", "--dylibs-used", path).splitlines()[1:]
-                  if line.strip() and line.strip() not in {o.strip() for o in own}]
+        own = {line.strip() for line in llvm("llvm-objdump", "--macho", "--dylib-id", path).splitlines()[1:]}
+        needed = [name for name in (line.split(" (")[0].strip() for line in
+                                    llvm("llvm-objdump", "--macho", "--dylibs-used", path).splitlines()[1:])
+                  if name and name not in own]
     else:
         needed = re.findall(r"Name: (\S+\.dll)", llvm("llvm-readobj", "--coff-imports", path), re.I)
     unexpected = sorted({lib for lib in needed if lib.lower() not in {a.lower() for a in ALLOWED_LIBS[fmt]}})
