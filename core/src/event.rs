@@ -408,10 +408,12 @@ impl<'a> Decoded<'a> {
                         Decoded::Text(Cow::Owned(text))
                     }),
             },
-            // A number too large for f64 fails to parse: NaN breaks the rule alike.
-            Member::Number(_) => {
-                Decoded::Number(serde_json::from_str::<f64>(raw.get()).unwrap_or(f64::NAN))
-            }
+            // Rust's own float parser rounds correctly (ties to even), as
+            // JavaScript's and Python's do, so every door judges the same
+            // value; serde_json's faster parser may be off by one ulp. A JSON
+            // number is valid input to it; one too large reads as infinity,
+            // which breaks the rule as NaN would.
+            Member::Number(_) => Decoded::Number(raw.get().parse::<f64>().unwrap_or(f64::NAN)),
             other => Decoded::Other(other),
         }
     }

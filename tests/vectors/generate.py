@@ -371,6 +371,25 @@ def payload_group():
       PAYLOAD.replace(b'"created":1764000000', b'"created":9223372036854775808'), E)
     p("created-huge-exponent", "created too large for a float",
       PAYLOAD.replace(b'"created":1764000000', b'"created":1e400'), E)
+    # Near 2^53 a fraction is decided by correct rounding to the nearest
+    # double (ties to even), the value every door's parser must agree on.
+    def created(text, comment, outcome=E, **expected):
+        name = "created-" + text.replace(".", "p").replace("-", "minus-").replace("e", "E")
+        p(name, comment, PAYLOAD.replace(b'"created":1764000000', b'"created":' + text.encode()), outcome, **expected)
+    created("9007199254740991.4", "rounds down to 2^53 - 1, a whole number", None, created=2**53 - 1)
+    created("-9007199254740991.4", "rounds up to -(2^53 - 1), a whole number", None, created=-(2**53 - 1))
+    created("4503599627370495.5", "below 2^52 a half is held exactly: not whole")
+    created("4503599627370496.5", "above 2^52 a half ties to the even 2^52", None, created=2**52)
+    created("4503599627370497.5", "a half ties to the even neighbour above", None, created=2**52 + 2)
+    created("9007199254740990.5", "a half ties to the even 2^53 - 2", None, created=2**53 - 2)
+    created("9007199254740991.5", "a half ties to the even 2^53: beyond the limit")
+    created("9007199254740992.5", "rounds to 2^53: beyond the limit")
+    created("9007199254740991.49999999999999999999", "just under a half rounds down to 2^53 - 1", None,
+            created=2**53 - 1)
+    created("1764000000.00000000000000000001", "a fraction too small for a double is lost", None, created=NOW)
+    created("1764000000.000001", "a fraction a double holds is not whole")
+    created("1.76400000000000000001e9", "judged by value after rounding", None, created=NOW)
+    created("9.0071992547409915e15", "2^53 - 0.5 in exponent form ties to 2^53")
     p("created-bool", "created as a boolean", event(created=True), E)
     p("created-null", "a null created reads as absent", event(created=None), created=None)
     p("created-absent", "created is optional", {"id": "evt_1", "type": "payment.succeeded",
