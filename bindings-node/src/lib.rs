@@ -136,7 +136,7 @@ pub fn sign(
     timestamp: Seconds,
 ) -> Result<String, napi::Error<&'static str>> {
     let timestamp = seconds(timestamp).map_err(forward)?;
-    Ok(payvost_webhooks::sign(bytes(&payload), &secret, timestamp))
+    payvost_webhooks::sign(bytes(&payload), &secret, timestamp).map_err(forward)
 }
 
 /// Every error code, for the drift test and `errorCodes`.

@@ -179,6 +179,22 @@ test('generateTestHeaderString', () => {
   throwsCode(() => webhooks.generateTestHeaderString(undefined), payvost.PayvostInvalidPayloadError, 'payload_wrong_type')
 })
 
+test('generateTestHeaderString refuses what no verifier would accept', () => {
+  const sign = (secret, timestamp) => () => webhooks.generateTestHeaderString({ payload: BODY, secret, timestamp })
+  for (const [secret, message] of [
+    ['', 'The webhook signing secret is empty'],
+    ['sk_live_1', 'The webhook signing secret starts with sk_ and looks like an API key; the webhook signing secret starts with whsec_'],
+    [' whsec_x', 'The webhook signing secret starts or ends with whitespace, often a newline copied from a .env file; remove it, the secret is used exactly as given'],
+  ]) {
+    assert.equal(throwsCode(sign(secret, NOW), payvost.PayvostConfigurationError, 'secret_invalid').message, message)
+  }
+  assert.equal(
+    throwsCode(sign(SECRET, -1), payvost.PayvostConfigurationError, 'tolerance_invalid').message,
+    "Cannot sign at timestamp -1: a Payvost-Signature's t is whole unix seconds from 0, and every verifier refuses a negative one as header_malformed",
+  )
+  assert.match(sign(SECRET, 0)(), /^t=0,v1=[0-9a-f]{64}$/)
+})
+
 test('error codes: exported, complete, the same as the core', () => {
   const spec = [
     'secret_invalid', 'tolerance_invalid', 'header_missing', 'header_malformed', 'no_signatures',

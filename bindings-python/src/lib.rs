@@ -95,7 +95,7 @@ fn sign(
     let payload = convert::payload(payload).raise(py, None)?;
     let secret = convert::secret_for_signing(secret).raise(py, None)?;
     let timestamp = convert::seconds(timestamp).raise(py, None)?;
-    Ok(payvost_webhooks::sign(payload.as_ref(), &secret, timestamp))
+    payvost_webhooks::sign(payload.as_ref(), &secret, timestamp).raise(py, None)
 }
 
 /// The kind of object an event type carries: `payment`, ..., `other`.

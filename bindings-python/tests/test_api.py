@@ -153,6 +153,25 @@ def test_generate_header() -> None:
     raises(InvalidPayloadError, "payload_wrong_type", lambda: payvost.WebhookSignature.generate_header({}, SECRET))  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("secret", "message"), [
+    ("", "The webhook signing secret is empty"),
+    ("sk_live_1", "The webhook signing secret starts with sk_ and looks like an API key; "
+                  "the webhook signing secret starts with whsec_"),
+    ("whsec_x\n", "The webhook signing secret starts or ends with whitespace, often a newline copied from a .env file; "
+                  "remove it, the secret is used exactly as given"),
+])
+def test_generate_header_refuses_secrets_no_verifier_accepts(secret: str, message: str) -> None:
+    error = raises(ConfigurationError, "secret_invalid", lambda: payvost.WebhookSignature.generate_header(BODY, secret, NOW))
+    assert str(error) == message
+
+
+def test_generate_header_refuses_a_negative_timestamp() -> None:
+    error = raises(ConfigurationError, "tolerance_invalid", lambda: payvost.WebhookSignature.generate_header(BODY, SECRET, -1))
+    assert str(error) == ("Cannot sign at timestamp -1: a Payvost-Signature's t is whole unix seconds from 0, "
+                          "and every verifier refuses a negative one as header_malformed")
+    assert payvost.WebhookSignature.generate_header(BODY, SECRET, 0).startswith("t=0,v1=")
+
+
 ODD = [None, True, 0, -1, 2**70, 1.5, float("nan"), "", "x", b"", b"\xff", bytearray(b"{}"), [], [None], {}, (), object(),
        datetime.datetime(2026, 1, 1), memoryview(b"{}"), "\ud800"]
 

@@ -103,11 +103,7 @@ pub fn check_envelope(
 /// The header value Payvost would send for `payload`, for tests.
 #[wasm_bindgen]
 pub fn sign(payload: &[u8], secret: &str, timestamp: JsValue) -> Result<String, JsValue> {
-    Ok(payvost_webhooks::sign(
-        payload,
-        secret,
-        seconds(&timestamp)?,
-    ))
+    payvost_webhooks::sign(payload, secret, seconds(&timestamp)?).map_err(throw)
 }
 
 /// Every error code, for the drift test and `errorCodes`.

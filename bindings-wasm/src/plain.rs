@@ -205,8 +205,10 @@ pub extern "C" fn pv_verify(verifier: u32, payload_len: u32, header_len: u32, no
 pub extern "C" fn pv_sign(payload_len: u32, secret_len: u32, timestamp: i64) -> i32 {
     with(|state| {
         let (payload, secret) = state.split(payload_len, secret_len);
-        let header = sign(payload, &String::from_utf8_lossy(secret), timestamp);
-        state.succeed(header)
+        match sign(payload, &String::from_utf8_lossy(secret), timestamp) {
+            Ok(header) => state.succeed(header),
+            Err(error) => state.fail(error),
+        }
     })
 }
 

@@ -84,7 +84,8 @@ pub fn run(args: &Args) -> Result<bool, String> {
         } else {
             now()
         };
-        let header = payvost_webhooks::sign(body.as_bytes(), &args.secret.secret, t);
+        let header = payvost_webhooks::sign(body.as_bytes(), &args.secret.secret, t)
+            .map_err(|e| e.to_string())?;
         let answer = http::post(&args.endpoint, body.as_bytes(), Some(&header));
         let next = (attempt < attempts)
             .then(|| SCHEDULE.get(attempt.saturating_sub(1)).copied())

@@ -47,14 +47,10 @@ fn stdin() -> Result<Vec<u8>, String> {
 
 pub fn sign(args: &SignArgs) -> Result<bool, String> {
     let body = stdin()?;
-    println!(
-        "{}",
-        payvost_webhooks::sign(
-            &body,
-            &args.secret.secret,
-            args.timestamp.unwrap_or_else(now)
-        )
-    );
+    let t = args.timestamp.unwrap_or_else(now);
+    let header =
+        payvost_webhooks::sign(&body, &args.secret.secret, t).map_err(|e| e.to_string())?;
+    println!("{header}");
     Ok(true)
 }
 

@@ -100,6 +100,25 @@ fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<Atomi
 }
 
 #[test]
+fn sign_refuses_what_no_verifier_accepts() {
+    let api_key = payvost(&["webhooks", "sign", "--secret", "sk_live_1"], b"{}");
+    assert_eq!(api_key.status.code(), Some(2), "{}", text(&api_key));
+    assert!(api_key.stdout.is_empty());
+    assert!(
+        text(&api_key).contains("starts with sk_ and looks like an API key"),
+        "{}",
+        text(&api_key)
+    );
+    let negative = payvost(&["webhooks", "sign", "--timestamp=-1"], b"{}");
+    assert_eq!(negative.status.code(), Some(2), "{}", text(&negative));
+    assert!(
+        text(&negative).contains("Cannot sign at timestamp -1"),
+        "{}",
+        text(&negative)
+    );
+}
+
+#[test]
 fn sign_then_verify_and_the_explanations() {
     let body = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}"#;
     let header =

@@ -8,7 +8,7 @@ fn main() -> Result<(), payvost_webhooks::Error> {
     let now = 1_764_000_000;
     let body = br#"{"id":"evt_1NxDemo","type":"payment.succeeded","created":1764000000,"data":{"object":{"id":"pay_test_1234567890","amount":2000,"currency":"eur","status":"succeeded","customer":"cust_42"}}}"#;
 
-    let header = sign(body, secret, now);
+    let header = sign(body, secret, now)?;
     println!("Payvost-Signature: {header}\n");
 
     let webhook = Webhook::new(secret)?;

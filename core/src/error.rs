@@ -105,6 +105,9 @@ pub enum ToleranceProblem {
     NotANumber,
     /// A time (`now`, or a timestamp to sign) that is NaN or infinite.
     TimeNotFinite,
+    /// A timestamp to sign that is negative: the header grammar has no
+    /// sign, so no verifier would accept the header.
+    SigningTimeNegative(i64),
 }
 
 /// Which rule of the header grammar was broken (SPEC section 2).
@@ -283,8 +286,18 @@ impl fmt::Display for Nth {
 
 impl fmt::Display for ToleranceProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let ToleranceProblem::TimeNotFinite = self {
-            return f.write_str("`now` and timestamps must be finite numbers of unix seconds");
+        match *self {
+            ToleranceProblem::TimeNotFinite => {
+                return f.write_str("`now` and timestamps must be finite numbers of unix seconds");
+            }
+            ToleranceProblem::SigningTimeNegative(t) => {
+                return write!(
+                    f,
+                    "Cannot sign at timestamp {t}: a Payvost-Signature's t is whole unix seconds \
+                     from 0, and every verifier refuses a negative one as header_malformed"
+                );
+            }
+            _ => {}
         }
         f.write_str("The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)")?;
         match self {
@@ -292,7 +305,7 @@ impl fmt::Display for ToleranceProblem {
             ToleranceProblem::NotWhole => f.write_str("; it was not a whole number"),
             ToleranceProblem::TooLarge => f.write_str("; it was more than 30 days"),
             ToleranceProblem::NotANumber => f.write_str("; it was not a number"),
-            ToleranceProblem::TimeNotFinite => Ok(()),
+            ToleranceProblem::TimeNotFinite | ToleranceProblem::SigningTimeNegative(_) => Ok(()),
         }
     }
 }

@@ -49,7 +49,7 @@ pub use serde_json;
 /// let now = std::time::SystemTime::now()
 ///     .duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
 /// let payload = br#"{"id":"evt_1","type":"customer.created","data":{"object":{"id":"cust_1"}}}"#;
-/// let header = payvost_webhooks::sign(payload, "whsec_test", now);
+/// let header = payvost_webhooks::sign(payload, "whsec_test", now)?;
 ///
 /// let event = payvost_webhooks::construct_event(payload, &header, "whsec_test")?;
 /// assert_eq!(event.id(), "evt_1");

@@ -21,7 +21,7 @@ use crate::tolerance::Tolerance;
 ///
 /// let now = 1_764_000_000;
 /// let payload = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}"#;
-/// let header = sign(payload, "whsec_test", now);
+/// let header = sign(payload, "whsec_test", now)?;
 ///
 /// let webhook = Webhook::new("whsec_test")?.tolerance(600)?;
 /// let event = webhook.construct_event(payload, &header, now + 30)?;
@@ -66,7 +66,7 @@ impl Webhook {
     /// use payvost_webhooks::{sign, Webhook};
     ///
     /// let webhook = Webhook::with_secrets(&["whsec_new", "whsec_old"])?;
-    /// let header = sign(b"{}", "whsec_old", 10);
+    /// let header = sign(b"{}", "whsec_old", 10)?;
     /// assert_eq!(webhook.verify(b"{}", &header, 10)?.secret_index, 1);
     /// # Ok::<(), payvost_webhooks::Error>(())
     /// ```
@@ -183,10 +183,15 @@ impl Webhook {
 
     /// A header value signing `payload` at `timestamp` with the first
     /// secret, as Payvost would send it; for tests.
-    pub fn sign(&self, payload: &[u8], timestamp: i64) -> String {
+    ///
+    /// # Errors
+    ///
+    /// `tolerance_invalid` for a negative timestamp, as [`crate::sign`].
+    pub fn sign(&self, payload: &[u8], timestamp: i64) -> Result<String, Error> {
         match self.keys.first() {
             Some(key) => header_value(key, payload, timestamp),
-            None => String::new(), // with_secrets refuses an empty list
+            // with_secrets refuses an empty list
+            None => Err(Error::SecretInvalid(crate::error::SecretProblem::NoSecrets)),
         }
     }
 }

@@ -46,13 +46,13 @@ fn secrets_never_appear_in_messages_or_debug() {
         !shown.contains("do_not_leak") && !shown.contains("other_secret"),
         "{shown}"
     );
-    let header = sign(b"{}", SECRET, 10);
+    let header = sign(b"{}", SECRET, 10).unwrap();
     for (payload, header, now) in [
         (&b"{}"[..], "t=1,v1=00", 1),
         (b"{}", "", 1),
         (b"{}", &header, 10_000),
         (b"{}", &header, -10_000),
-        (b"[]", &sign(b"[]", SECRET, 1), 1),
+        (b"[]", &sign(b"[]", SECRET, 1).unwrap(), 1),
         (b"{}", &header, 10),
     ] {
         let e = err(webhook.construct_event(payload, header, now));
@@ -88,7 +88,7 @@ fn messages_echo_at_most_100_bytes_of_input() {
 #[test]
 fn timestamp_messages_give_age_and_tolerance() {
     let webhook = Webhook::new(SECRET).unwrap();
-    let header = sign(b"{}", SECRET, 1000);
+    let header = sign(b"{}", SECRET, 1000).unwrap();
     let old = err(webhook.verify(b"{}", &header, 1400));
     assert_eq!(
         old,
@@ -147,4 +147,24 @@ fn a_top_level_of_another_kind_is_named_plainly() {
             format!("The payload is authentic but not a JSON object: its top level is {kind}")
         );
     }
+}
+
+#[test]
+fn signing_refuses_what_no_verifier_accepts() {
+    let refused = sign(b"{}", "", 1).unwrap_err();
+    assert_eq!(refused.code(), "secret_invalid");
+    assert_eq!(refused.to_string(), "The webhook signing secret is empty");
+    let refused = sign(b"{}", SECRET, -1).unwrap_err();
+    assert_eq!(refused.code(), "tolerance_invalid");
+    assert_eq!(
+        refused.to_string(),
+        "Cannot sign at timestamp -1: a Payvost-Signature's t is whole unix seconds from 0, \
+         and every verifier refuses a negative one as header_malformed"
+    );
+    let refused = Webhook::new(SECRET)
+        .unwrap()
+        .sign(b"{}", i64::MIN)
+        .unwrap_err();
+    assert_eq!(refused.code(), "tolerance_invalid");
+    assert!(sign(b"{}", SECRET, 0).unwrap().starts_with("t=0,v1="));
 }

@@ -7,7 +7,7 @@ use payvost_webhooks::{Webhook, sign};
 
 fuzz_target!(|payload: &[u8]| {
     let webhook = Webhook::new("whsec_fuzz").unwrap();
-    let header = sign(payload, "whsec_fuzz", 1_764_000_000);
+    let header = sign(payload, "whsec_fuzz", 1_764_000_000).unwrap();
     let tree = webhook.construct_event(payload, &header, 1_764_000_000);
     let raw = webhook.construct_raw_event(payload, &header, 1_764_000_000);
     match (&tree, &raw) {

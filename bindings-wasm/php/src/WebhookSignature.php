@@ -33,7 +33,10 @@ final class WebhookSignature
         $seconds = Arguments::now($timestamp);
         $runtime = Runtime::get();
         $runtime->write($payload . $secret);
-        $runtime->call('pv_sign', strlen($payload), strlen($secret), $seconds);
+        $status = $runtime->call('pv_sign', strlen($payload), strlen($secret), $seconds);
+        if ($status !== 0) {
+            throw Errors::make($runtime->code($status), $runtime->output());
+        }
         return $runtime->output();
     }
 }

@@ -105,6 +105,20 @@ final class ApiTest extends TestCase
         }
     }
 
+    public function testGenerateHeaderRefusesWhatNoVerifierAccepts(): void
+    {
+        foreach ([
+            '' => 'The webhook signing secret is empty',
+            'sk_live_1' => 'The webhook signing secret starts with sk_ and looks like an API key; the webhook signing secret starts with whsec_',
+        ] as $secret => $message) {
+            $e = self::fails(InvalidArgumentException::class, 'secret_invalid', fn () => WebhookSignature::generateHeader(self::BODY, (string) $secret, self::NOW));
+            self::assertSame($message, $e->getMessage());
+        }
+        $e = self::fails(InvalidArgumentException::class, 'tolerance_invalid', fn () => WebhookSignature::generateHeader(self::BODY, self::SECRET, -1));
+        self::assertSame("Cannot sign at timestamp -1: a Payvost-Signature's t is whole unix seconds from 0, and every verifier refuses a negative one as header_malformed", $e->getMessage());
+        self::assertStringStartsWith('t=0,v1=', WebhookSignature::generateHeader(self::BODY, self::SECRET, 0));
+    }
+
     public function testEventAccessAtEveryLevel(): void
     {
         $event = Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW);
