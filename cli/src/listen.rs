@@ -1,12 +1,17 @@
 //! `payvost webhooks listen`: a receiver on 127.0.0.1 that verifies each
-//! delivery and prints it, for testing senders (and this CLI).
+//! delivery and prints it, for testing senders (and this CLI). The HTTP
+//! server and its limits are in `receiver.rs`.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::Write;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use hyper::StatusCode;
 use payvost_webhooks::Webhook;
 use serde_json::json;
 
+use crate::receiver::{self, Answer, Delivery, Limits};
 use crate::{SecretArg, now};
 
 #[derive(clap::Args)]
@@ -19,58 +24,89 @@ pub struct Args {
     /// Seconds the timestamp may lie from now, both ways
     #[arg(long, default_value_t = 300)]
     tolerance: i64,
+    /// Seconds a client has to send a request's headers
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// The largest body accepted, in bytes; a larger one is answered 413
+    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    body_limit: u64,
 }
-
-/// The largest body read; Payvost's events are far smaller.
-const BODY_LIMIT: u64 = 5 * 1024 * 1024;
 
 pub fn run(args: &Args) -> Result<bool, String> {
     let webhook = Webhook::new(&args.secret.secret)
         .and_then(|w| w.tolerance(args.tolerance))
         .map_err(|e| format!("{}: {e}", e.code()))?;
-    let server = tiny_http::Server::http(("127.0.0.1", args.port))
-        .map_err(|e| format!("cannot listen: {e}"))?;
-    let port = server.server_addr().to_ip().map_or(args.port, |a| a.port());
-    println!("listening on http://127.0.0.1:{port}");
-    let mut seen = HashSet::new();
-    for mut request in server.incoming_requests() {
-        let mut body = Vec::new();
-        let read = request.as_reader().take(BODY_LIMIT).read_to_end(&mut body);
-        let header = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv(payvost_webhooks::SIGNATURE_HEADER))
-            .map(|h| h.value.as_str().to_owned())
-            .unwrap_or_default();
-        let (status, answer) = match read.map_err(|e| e.to_string()).and_then(|_| {
-            webhook
-                .construct_event(&body, &header, now())
-                .map_err(|e| format!("{}: {e}", e.code()))
-        }) {
+    let limits = Limits {
+        header_timeout: Duration::from_secs(args.header_timeout),
+        body_timeout: Duration::from_secs(args.body_timeout),
+        body_limit: args.body_limit,
+    };
+    // One thread is plenty for a test receiver: verifying takes microseconds
+    // and every wait is asynchronous.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the receiver: {e}"))?;
+    runtime.block_on(async {
+        let (listener, port) = receiver::bind(args.port).await?;
+        println!("listening on http://127.0.0.1:{port}");
+        let receiver = Arc::new(Receiver {
+            webhook,
+            seen: Mutex::new(HashSet::new()),
+        });
+        receiver::serve(listener, limits, move |delivery| {
+            let receiver = Arc::clone(&receiver);
+            async move { receiver.receive(&delivery) }
+        })
+        .await;
+        Ok(true)
+    })
+}
+
+/// The verifier and the event ids seen so far, to flag duplicates.
+struct Receiver {
+    webhook: Webhook,
+    seen: Mutex<HashSet<String>>,
+}
+
+impl Receiver {
+    fn receive(&self, delivery: &Delivery) -> Answer {
+        let line;
+        let answer = match self
+            .webhook
+            .construct_event(&delivery.body, &delivery.signature, now())
+        {
             Ok(event) => {
-                let duplicate = !seen.insert(event.id().to_owned());
-                println!(
+                let duplicate = !self
+                    .seen
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(event.id().to_owned());
+                line = format!(
                     "✓ {} {}{}",
                     event.event_type(),
                     event.id(),
                     if duplicate { " (duplicate)" } else { "" }
                 );
-                (200, json!({"received": true, "duplicate": duplicate}))
+                (
+                    StatusCode::OK,
+                    json!({"received": true, "duplicate": duplicate}),
+                )
             }
-            Err(message) => {
-                println!("✗ {message}");
-                let code = message.split(':').next().unwrap_or("").to_owned();
-                (400, json!({"error": {"code": code, "message": message}}))
+            Err(e) => {
+                line = format!("✗ {}: {e}", e.code());
+                (
+                    StatusCode::BAD_REQUEST,
+                    receiver::error(e.code(), &e.to_string()),
+                )
             }
         };
-        let response = tiny_http::Response::from_string(answer.to_string())
-            .with_status_code(status)
-            .with_header(
-                tiny_http::Header::from_bytes("Content-Type", "application/json")
-                    .map_err(|()| "bad header")?,
-            );
-        // A client that went away is its own problem.
-        let _ = request.respond(response);
+        // One line per delivery, whole, even with many connections at once;
+        // a closed stdout must not stop the receiver.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        answer
     }
-    Ok(true)
 }

@@ -11,6 +11,7 @@ mod check;
 mod events;
 mod http;
 mod listen;
+mod receiver;
 mod send;
 mod verify;
 
