@@ -7,7 +7,7 @@ TOOLS_PATH := $(CURDIR)/target/py-tools/bin:$(PATH)
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test dist test-platforms tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -23,7 +23,7 @@ test-demo: tools node wasm
 	$(CARGO) build --release --quiet -p payvost-cli
 	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
 
-test: tools fmt-check clippy no-std test-rust test-node test-platforms test-python test-wasm test-php test-demo
+test: tools fmt-check clippy no-std test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -105,6 +105,19 @@ bench-node: node
 
 bench-python: tools
 	$$(scripts/python-env.sh bench/python/requirements.txt) bench/python/bench.py
+
+# Every door (napi, WASM in Node, Python, PHP, the CLI) on the same random
+# cases, compared outcome by outcome (tests/differential/run.py). The seed is
+# printed; DIFFERENTIAL_SEED=n replays it. make test runs a 2,000-case slice.
+DIFFERENTIAL_CASES ?= 100000
+differential: tools node wasm
+	@scripts/ensure-tools.sh php
+	$(CARGO) build --release --quiet -p payvost-cli
+	scripts/php-env.sh python3 tests/differential/run.py --cases $(DIFFERENTIAL_CASES) \
+	  --python "$$(scripts/python-env.sh)" $(if $(DIFFERENTIAL_SEED),--seed $(DIFFERENTIAL_SEED))
+
+test-differential:
+	$(MAKE) --no-print-directory differential DIFFERENTIAL_CASES=2000
 
 # Every cargo-fuzz target for FUZZ_SECONDS each, seeded from tests/vectors/.
 FUZZ_SECONDS ?= 30

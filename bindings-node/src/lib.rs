@@ -6,7 +6,7 @@
 
 use napi::bindgen_prelude::{BigInt, Either, Uint8ArraySlice};
 use napi_derive::napi;
-use payvost_webhooks::{Envelope, Error, Tolerance, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{Envelope, Error, Webhook, unix_seconds_from_f64};
 
 /// A raw body: bytes, or text that is sent as its UTF-8 bytes.
 type Payload<'a> = Either<Uint8ArraySlice<'a>, String>;
@@ -63,10 +63,8 @@ impl Verifier {
     /// Checks the secrets and the tolerance (seconds).
     #[napi(constructor)]
     pub fn new(secrets: Vec<String>, tolerance: f64) -> Result<Self, napi::Error<&'static str>> {
-        let tolerance = Tolerance::from_f64(tolerance).map_err(forward)?;
-        let webhook = Webhook::with_secrets(&secrets).map_err(forward)?;
         Ok(Verifier {
-            webhook: webhook.with_tolerance(tolerance),
+            webhook: Webhook::from_parts(&secrets, tolerance).map_err(forward)?,
         })
     }
 

@@ -30,8 +30,9 @@ impl Verifier {
         tolerance: &Bound<'_, PyAny>,
     ) -> PyResult<Self> {
         let secrets = convert::secrets(secret).raise(py, None)?;
-        let tolerance = convert::tolerance(tolerance).raise(py, None)?;
+        // Secrets first, then the tolerance: the order every door reports.
         let webhook = Webhook::with_secrets(&secrets).raise(py, None)?;
+        let tolerance = convert::tolerance(tolerance).raise(py, None)?;
         Ok(Verifier {
             webhook: webhook.with_tolerance(tolerance),
             secrets: secrets.len(),

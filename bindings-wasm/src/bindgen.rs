@@ -49,10 +49,8 @@ impl Verifier {
     /// Checks the secrets and the tolerance (seconds).
     #[wasm_bindgen(constructor)]
     pub fn new(secrets: Vec<String>, tolerance: f64) -> Result<Verifier, JsValue> {
-        let tolerance = Tolerance::from_f64(tolerance).map_err(throw)?;
-        let webhook = Webhook::with_secrets(&secrets).map_err(throw)?;
         Ok(Verifier {
-            webhook: webhook.with_tolerance(tolerance),
+            webhook: Webhook::from_parts(&secrets, tolerance).map_err(throw)?,
         })
     }
 

@@ -147,8 +147,7 @@ pub extern "C" fn pv_verifier_new(secrets_len: u32, tolerance: f64) -> i32 {
                 _ => return -state.fail(Error::SecretInvalid(SecretProblem::NotText)),
             }
         }
-        let made = Tolerance::from_f64(tolerance)
-            .and_then(|tolerance| Ok(Webhook::with_secrets(&secrets)?.with_tolerance(tolerance)));
+        let made = Webhook::from_parts(&secrets, tolerance);
         match made {
             Err(error) => -state.fail(error),
             Ok(webhook) => {

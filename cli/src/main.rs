@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cases;
 mod check;
 mod events;
 mod http;
@@ -45,6 +46,9 @@ enum Webhooks {
     Listen(listen::Args),
     /// Audit an endpoint against the security checklist of the webhook docs.
     Check(check::Args),
+    /// Verify JSON-lines cases from standard input (for differential testing).
+    #[command(hide = true)]
+    VerifyCases,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Webhooks::Verify(args) => verify::verify(&args),
         Webhooks::Listen(args) => listen::run(&args),
         Webhooks::Check(args) => check::run(&args),
+        Webhooks::VerifyCases => cases::run(),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

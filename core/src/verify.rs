@@ -99,6 +99,27 @@ impl Webhook {
         Ok(self.with_tolerance(Tolerance::new(secs)?))
     }
 
+    /// A verifier from secrets and a tolerance in seconds as a binding holds
+    /// it (a float), judged in the order every door reports: the secrets
+    /// first, then the tolerance.
+    ///
+    /// ```
+    /// use payvost_webhooks::Webhook;
+    ///
+    /// assert!(Webhook::from_parts(&["whsec_a"], 600.0).is_ok());
+    /// let both_wrong = Webhook::from_parts(&["sk_live_1"], 0.5).unwrap_err();
+    /// assert_eq!(both_wrong.code(), "secret_invalid");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `secret_invalid`, then `tolerance_invalid`, as [`Webhook::with_secrets`]
+    /// and [`Tolerance::from_f64`].
+    pub fn from_parts<S: AsRef<str>>(secrets: &[S], tolerance: f64) -> Result<Self, Error> {
+        let webhook = Self::with_secrets(secrets)?;
+        Ok(webhook.with_tolerance(Tolerance::from_f64(tolerance)?))
+    }
+
     /// The same verifier with an already checked tolerance.
     pub fn with_tolerance(self, tolerance: Tolerance) -> Self {
         Webhook { tolerance, ..self }

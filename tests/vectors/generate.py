@@ -226,6 +226,9 @@ def tolerance_group():
         g.case("invalid-" + id, "tolerance %r is tolerance_invalid" % (tol,), tolerance=tol,
                error="tolerance_invalid")
     g.case("whole-float", "a whole float tolerance (300.0) is a whole number of seconds", tolerance=300.0)
+    for id, secrets in [("api-key", ["sk_live_1"]), ("empty", [""]), ("none", [])]:
+        g.case("secret-before-tolerance-" + id, "with both invalid, the secret is reported (secrets, then tolerance)",
+               secrets=secrets, tolerance=0, error="secret_invalid")
     g.case("invalid-before-header", "tolerance is checked before the header (step 1 before 2)",
            tolerance=0, header=None, sign=False, error="tolerance_invalid")
     at("mismatch-before-timestamp", "a stale, badly signed header is a mismatch, not stale: step 4 before 5",

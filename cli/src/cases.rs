@@ -1,0 +1,55 @@
+//! `payvost webhooks verify-cases` (hidden): many verifications in one
+//! process, for `make differential`, which runs the same cases through every
+//! door of the SDK and compares the outcomes.
+//!
+//! Standard input holds one case per line, as JSON:
+//! `{"payload_b64", "header": string or null, "secrets": [...], "now", "tolerance"?}`.
+//! Standard output gets one outcome per line, in order:
+//! `{"code": "..."}` or `{"id": "...", "secret_index": n}`.
+
+use std::io::{BufRead, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use payvost_webhooks::{Error, Webhook};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+struct Case {
+    payload_b64: String,
+    header: Option<String>,
+    secrets: Vec<String>,
+    now: i64,
+    tolerance: Option<i64>,
+}
+
+pub fn run() -> Result<bool, String> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (number, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
+        let case: Case =
+            serde_json::from_str(&line).map_err(|e| format!("case {}: {e}", number + 1))?;
+        let payload = STANDARD
+            .decode(&case.payload_b64)
+            .map_err(|e| format!("case {}: payload_b64: {e}", number + 1))?;
+        let outcome = match outcome(&case, &payload) {
+            Ok((id, secret_index)) => json!({"id": id, "secret_index": secret_index}),
+            Err(error) => json!({"code": error.code()}),
+        };
+        writeln!(out, "{outcome}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    Ok(true)
+}
+
+fn outcome(case: &Case, payload: &[u8]) -> Result<(String, usize), Error> {
+    let mut webhook = Webhook::with_secrets(&case.secrets)?;
+    if let Some(tolerance) = case.tolerance {
+        webhook = webhook.tolerance(tolerance)?;
+    }
+    let header = case.header.as_deref().unwrap_or("");
+    let event = webhook.construct_event(payload, header, case.now)?;
+    let verified = webhook.verify(payload, header, case.now)?;
+    Ok((event.id().to_owned(), verified.secret_index))
+}
