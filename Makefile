@@ -2,8 +2,6 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 CARGO ?= cargo
-# The tools venv (maturin, zig, cargo-zigbuild, auditwheel): scripts/ensure-tools.sh.
-TOOLS_PATH := $(CURDIR)/target/py-tools/bin:$(PATH)
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
@@ -50,8 +48,7 @@ no-std:
 node: wasm
 	@scripts/ensure-tools.sh node
 	@scripts/ensure-tools.sh zig
-	cd bindings-node && PATH="$(TOOLS_PATH)" CARGO_TARGET_DIR=../target/napi npx napi build --platform --release \
-	  -x --target $(NAPI_HOST_TARGET) --js native.js --dts native.d.ts
+	scripts/napi-build.sh $(NAPI_HOST_TARGET) --js native.js --dts native.d.ts
 	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --log-level=warning --outfile=lib/sdk.js
 	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
 	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/

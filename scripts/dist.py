@@ -258,11 +258,7 @@ def build_napi(rust_target, platform, suffix):
             env={**ENV, "LIBNODE_PATH": str(stub), "CARGO_TARGET_DIR": str(ROOT / "target" / "dist-win")})
         shutil.copy(ROOT / "target" / "dist-win" / rust_target / "release" / "payvost_node.dll", addon)
         return addon
-    env = {**ENV, "CARGO_TARGET_DIR": str(ROOT / "target" / "napi")}
-    if "musl" in rust_target:
-        env["RUSTFLAGS"] = "-C target-feature=-crt-static"  # a cdylib cannot be a static-CRT musl binary
-    run("npx", "napi", "build", "--platform", "--release", "-x", "--target", rust_target + suffix,
-        "--output-dir", out, "--no-js", "--dts", "ignored.d.ts", cwd=ROOT / "bindings-node", env=env)
+    run(ROOT / "scripts" / "napi-build.sh", rust_target + suffix, "--output-dir", out, "--no-js", "--dts", "ignored.d.ts")
     shutil.copy(out / f"payvost.{platform}.node", addon)
     return addon
 

@@ -6,8 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-tools.sh arm64
-(cd bindings-node && PATH="$PWD/../target/py-tools/bin:$PATH" CARGO_TARGET_DIR=../target/napi \
-  npx napi build --platform --release -x --target aarch64-unknown-linux-gnu.2.17 --output-dir ../target/napi-arm64 --no-js --dts ignored.d.ts)
+scripts/napi-build.sh aarch64-unknown-linux-gnu.2.17 --output-dir ../target/napi-arm64 --no-js --dts ignored.d.ts
 cp target/napi-arm64/payvost.linux-arm64-gnu.node bindings-node/
 
 scratch=target/npm-scratch/arm64
