@@ -80,7 +80,7 @@ fn main() {
         .map_or(1_000_000, |s| s.parse().unwrap());
     let payload = payvost_bench::payment_event(256);
     let header =
-        sign(&payload, payvost_bench::SECRET, payvost_bench::NOW).expect("a valid secret and time");
+        sign(&payload, payvost_bench::SECRET, payvost_bench::NOW).unwrap_or_else(|e| panic!("{e}"));
     let tag = header.rsplit("v1=").next().unwrap().to_owned();
     let flip = |at: usize| {
         let mut hex = tag.clone().into_bytes();
