@@ -26,13 +26,12 @@ struct Case {
 
 pub fn run() -> Result<bool, String> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (number, line) in std::io::stdin().lock().lines().enumerate() {
+    for (number, line) in (1_usize..).zip(std::io::stdin().lock().lines()) {
         let line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
-        let case: Case =
-            serde_json::from_str(&line).map_err(|e| format!("case {}: {e}", number + 1))?;
+        let case: Case = serde_json::from_str(&line).map_err(|e| format!("case {number}: {e}"))?;
         let payload = STANDARD
             .decode(&case.payload_b64)
-            .map_err(|e| format!("case {}: payload_b64: {e}", number + 1))?;
+            .map_err(|e| format!("case {number}: payload_b64: {e}"))?;
         let outcome = match outcome(&case, &payload) {
             Ok((id, secret_index)) => json!({"id": id, "secret_index": secret_index}),
             Err(error) => json!({"code": error.code()}),
