@@ -81,3 +81,33 @@ test('a detached ArrayBuffer, or a view over one, is the SDK error payload_wrong
     }
   }
 })
+
+test('lone surrogates in every string argument become U+FFFD, as in Python; never a foreign exception', () => {
+  const crypto = require('node:crypto')
+  const NOW = 1764000000
+  const header = payvost.webhooks.generateTestHeaderString({ payload: BODY, secret: SECRET, timestamp: NOW })
+  const code = (fn) => {
+    try {
+      fn()
+    } catch (e) {
+      assert.ok(e instanceof payvost.PayvostError, `${e.name}: ${e.message}`)
+      return e.code
+    }
+    return 'ok'
+  }
+  // In the header: a v1 that can never match; in t=, a malformed header.
+  assert.equal(code(() => payvost.webhooks.constructEvent(BODY, header + '\ud800', SECRET, { now: NOW })), 'signature_mismatch')
+  const broken = `t=17640\udc0000000,${header.split(',')[1]}`
+  assert.equal(code(() => payvost.webhooks.constructEvent(BODY, broken, SECRET, { now: NOW })), 'header_malformed')
+  // In a secret, alone or in a list: the key is the secret's text with U+FFFD.
+  const signed = payvost.webhooks.generateTestHeaderString({ payload: BODY, secret: 'whsec_\ud800x', timestamp: NOW })
+  const expected = crypto.createHmac('sha256', Buffer.from('whsec_\ufffdx')).update(`${NOW}.`).update(BODY).digest('hex')
+  assert.equal(signed, `t=${NOW},v1=${expected}`)
+  for (const secret of ['whsec_\ud800x', ['whsec_other', 'whsec_\ud800x']]) {
+    assert.equal(payvost.webhooks.constructEvent(BODY, signed, secret, { now: NOW }).id, 'evt_1')
+  }
+  // In a string payload: verified as the bytes it encodes to.
+  const body = '{"id":"evt_\ud800","type":"x","data":{"object":{}}}'
+  const bodySigned = payvost.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: NOW })
+  assert.equal(payvost.webhooks.constructEvent(Buffer.from(body), bodySigned, SECRET, { now: NOW }).id, 'evt_\ufffd')
+})

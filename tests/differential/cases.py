@@ -222,9 +222,37 @@ class Generator:
             "now": self.pick([(20, lambda: NOW), (3, lambda: NOW + self.rng.randint(-700, 700)),
                               (1, lambda: self.rng.choice([0, -1, 2**53 - 1, -(2**53 - 1)]))]),
         }
+        if self.rng.random() < 0.02:
+            self.lone_surrogate(case)
         if self.rng.random() < 0.15:
             case["tolerance"] = self.rng.choice([1, 60, 299, 300, 301, 600, 2592000, 600, 0, -5, 2592001])
         return case
+
+
+    def lone_surrogate(self, case: dict[str, Any]) -> None:
+        """A lone surrogate in the header or a secret: strings JavaScript and
+        Python can hold but UTF-8 cannot carry. Those doors turn each into
+        U+FFFD; PHP and the CLI are given that text (see `as_utf8`)."""
+        surrogate = self.rng.choice(["\ud800", "\udbff", "\udc00", "\udfff"])
+        where = self.rng.choice(["header", "secret"]) if case["secrets"] else "header"
+        if where == "header" and case["header"] is not None:
+            at = self.rng.randint(0, len(case["header"]))
+            case["header"] = case["header"][:at] + surrogate + case["header"][at:]
+        elif case["secrets"]:
+            i = self.rng.randrange(len(case["secrets"]))
+            case["secrets"][i] = case["secrets"][i] + surrogate
+
+
+def as_utf8(value: Any) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD, as the JavaScript
+    and Python doors convert strings, for doors whose strings are UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, list):
+        return [as_utf8(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_utf8(v) for k, v in value.items()}
+    return value
 
 
 def generate(seed: int, count: int) -> Iterator[dict[str, Any]]:

@@ -25,20 +25,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cases import generate  # noqa: E402
+from cases import as_utf8, generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tests" / "differential"
 
 
-def doors(python: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+def doors(python: str) -> dict[str, tuple[list[str], dict[str, str], bool]]:
+    """Each door: its command, its environment, and whether its strings are
+    UTF-8 only (PHP and Rust cannot hold a lone surrogate)."""
     return {
         "napi": (["node", str(HERE / "door.js")],
-                 {"PAYVOST_SDK": str(ROOT / "bindings-node"), "PAYVOST_NODE_BACKEND": "napi"}),
-        "wasm": (["node", str(HERE / "door.js")], {"PAYVOST_SDK": str(ROOT / "bindings-wasm" / "pkg")}),
-        "python": ([python, str(HERE / "door.py")], {}),
-        "php": (["php", str(HERE / "door.php")], {}),
-        "cli": ([str(ROOT / "target" / "release" / "payvost"), "webhooks", "verify-cases"], {}),
+                 {"PAYVOST_SDK": str(ROOT / "bindings-node"), "PAYVOST_NODE_BACKEND": "napi"}, False),
+        "wasm": (["node", str(HERE / "door.js")], {"PAYVOST_SDK": str(ROOT / "bindings-wasm" / "pkg")}, False),
+        "python": ([python, str(HERE / "door.py")], {}, False),
+        "php": (["php", str(HERE / "door.php")], {}, True),
+        "cli": ([str(ROOT / "target" / "release" / "payvost"), "webhooks", "verify-cases"], {}, True),
     }
 
 
@@ -53,16 +55,17 @@ def main() -> int:
 
     work = ROOT / "target" / "differential"
     work.mkdir(parents=True, exist_ok=True)
-    cases_file = work / "cases.jsonl"
     cases = list(generate(seed, args.cases))
-    cases_file.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    files = {False: work / "cases.jsonl", True: work / "cases-utf8.jsonl"}
+    files[False].write_text("".join(json.dumps(c) + "\n" for c in cases))
+    files[True].write_text("".join(json.dumps(as_utf8(c)) + "\n" for c in cases))
 
     started = time.monotonic()
     outcomes: dict[str, list[dict]] = {}
     broken = False
-    for name, (command, env) in doors(args.python).items():
+    for name, (command, env, utf8_only) in doors(args.python).items():
         door_started = time.monotonic()
-        with cases_file.open("rb") as stdin:
+        with files[utf8_only].open("rb") as stdin:
             result = subprocess.run(command, stdin=stdin, capture_output=True, env={**os.environ, **env})
         lines = result.stdout.decode("utf-8", "replace").splitlines()
         seconds = time.monotonic() - door_started
