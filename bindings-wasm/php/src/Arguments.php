@@ -38,7 +38,7 @@ final class Arguments
     }
 
     /** @return list<string> */
-    public static function secrets(mixed $secret): array
+    public static function secrets(#[\SensitiveParameter] mixed $secret): array
     {
         if (is_string($secret)) {
             return [$secret];

@@ -343,7 +343,7 @@ final class Runtime
     }
 
     /** Puts `$bytes` at the start of the module's input buffer. */
-    public function write(string $bytes): void
+    public function write(#[\SensitiveParameter] string $bytes): void
     {
         $length = strlen($bytes);
         if ($length > $this->inputCapacity) {

@@ -15,12 +15,13 @@ final class Verifiers
     private static int $handle = 0;
     private static int $generation = 0;
 
-    public static function for(mixed $secret, mixed $tolerance): int
+    public static function for(#[\SensitiveParameter] mixed $secret, mixed $tolerance): int
     {
         $secrets = Arguments::secrets($secret);
         $seconds = Arguments::tolerance($tolerance);
         $runtime = Runtime::get();
-        $key = serialize([$secrets, $seconds]);
+        // A digest, so the secrets are not kept in a static property in clear.
+        $key = hash('sha256', serialize([$secrets, $seconds]));
         if ($key === self::$key && self::$generation === $runtime->generation()) {
             return self::$handle;
         }

@@ -28,7 +28,7 @@ final class Webhook
     public static function constructEvent(
         mixed $payload,
         mixed $sigHeader,
-        mixed $secret,
+        #[\SensitiveParameter] mixed $secret,
         mixed $tolerance = self::DEFAULT_TOLERANCE,
         mixed $now = null,
     ): Event {
@@ -44,7 +44,7 @@ final class Webhook
     }
 
     /** @internal Verifies (and, for pv_construct, judges) in the module; the output on success. */
-    public static function check(string $function, mixed $payload, mixed $sigHeader, mixed $secret, mixed $tolerance, mixed $now): string
+    public static function check(string $function, mixed $payload, mixed $sigHeader, #[\SensitiveParameter] mixed $secret, mixed $tolerance, mixed $now): string
     {
         $verifier = Verifiers::for($secret, $tolerance);
         $seconds = Arguments::now($now);

@@ -15,7 +15,7 @@ final class WebhookSignature
     public static function verifyHeader(
         mixed $payload,
         mixed $sigHeader,
-        mixed $secret,
+        #[\SensitiveParameter] mixed $secret,
         mixed $tolerance = Webhook::DEFAULT_TOLERANCE,
         mixed $now = null,
     ): Verified {
@@ -24,7 +24,7 @@ final class WebhookSignature
     }
 
     /** The header value Payvost would send for $payload, for testing a handler without a network. */
-    public static function generateHeader(mixed $payload, mixed $secret, mixed $timestamp = null): string
+    public static function generateHeader(mixed $payload, #[\SensitiveParameter] mixed $secret, mixed $timestamp = null): string
     {
         $payload = Arguments::payload($payload);
         if (!is_string($secret)) {

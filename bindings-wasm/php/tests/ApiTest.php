@@ -138,6 +138,36 @@ final class ApiTest extends TestCase
         $event['id'] = 'evt_2';
     }
 
+    public function testNoSecretInAnyTrace(): void
+    {
+        // PHP's own default and php.ini-development: traces carry arguments.
+        $previous = ini_set('zend.exception_ignore_args', '0');
+        try {
+            $canary = 'whsec_c4n4ry'; // short enough to show whole in getTraceAsString()
+            $apiKey = 'sk_c4n4ry';
+            $calls = [
+                fn () => Webhook::constructEvent(self::BODY, 't=1,v1=00', $canary, 300, self::NOW),
+                fn () => Webhook::constructEvent(self::BODY, 't=1,v1=00', [$canary, 'whsec_other'], 300, self::NOW),
+                fn () => Webhook::constructEvent(self::BODY, self::header(), $apiKey, 300, self::NOW),
+                fn () => WebhookSignature::verifyHeader(self::BODY, 'nonsense', $canary, 300, self::NOW),
+                fn () => WebhookSignature::generateHeader([], $canary),
+                fn () => WebhookSignature::generateHeader(self::BODY, $apiKey),
+            ];
+            foreach ($calls as $i => $call) {
+                try {
+                    $call();
+                    self::fail("call {$i} did not throw");
+                } catch (ExceptionInterface $e) {
+                    $shown = $e->getTraceAsString() . print_r($e->getTrace(), true) . $e->getMessage();
+                    self::assertStringContainsString('Object(SensitiveParameterValue)', $shown, "call {$i}: arguments are in the trace");
+                    self::assertStringNotContainsString('c4n4ry', $shown, "call {$i}");
+                }
+            }
+        } finally {
+            ini_set('zend.exception_ignore_args', (string) $previous);
+        }
+    }
+
     public function testSecretsNeverShow(): void
     {
         $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
