@@ -93,6 +93,9 @@ case "${1:-core}" in
     command -v php >/dev/null && command -v phpunit >/dev/null && command -v composer >/dev/null || {
       apt-get update -qq && apt-get install -y -qq php-cli phpunit composer
     }
+    # The servers the PHP suite runs the docs' snippet under: PHP-FPM, driven
+    # through FastCGI by cgi-fcgi.
+    need_apt php-fpm libfcgi-bin
     # Wasmtime's C library: Debian has no WebAssembly engine; the PyPI wheel
     # of wasmtime carries the C API's shared library.
     if [ ! -f target/wasmtime/libwasmtime.so ]; then

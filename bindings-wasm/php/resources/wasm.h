@@ -29,6 +29,7 @@ typedef struct wasm_val_t {
 typedef struct wasm_val_vec_t { size_t size; wasm_val_t *data; } wasm_val_vec_t;
 
 wasm_engine_t *wasm_engine_new(void);
+void wasm_engine_delete(wasm_engine_t *);
 wasm_store_t *wasm_store_new(wasm_engine_t *);
 void wasm_store_delete(wasm_store_t *);
 void wasm_byte_vec_new(wasm_byte_vec_t *out, size_t size, const char *data);
@@ -36,6 +37,7 @@ void wasm_byte_vec_delete(wasm_byte_vec_t *);
 wasm_module_t *wasm_module_new(wasm_store_t *, const wasm_byte_vec_t *binary);
 void wasm_module_serialize(const wasm_module_t *, wasm_byte_vec_t *out);
 wasm_module_t *wasm_module_deserialize(wasm_store_t *, const wasm_byte_vec_t *);
+void wasm_module_delete(wasm_module_t *);
 void wasm_module_exports(const wasm_module_t *, wasm_exporttype_vec_t *out);
 void wasm_exporttype_vec_delete(wasm_exporttype_vec_t *);
 const wasm_name_t *wasm_exporttype_name(const wasm_exporttype_t *);

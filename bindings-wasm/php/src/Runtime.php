@@ -156,31 +156,53 @@ final class Runtime
     }
 
     /**
-     * The cache directory, when PAYVOST_WASM_CACHE_DIR or the
-     * payvost.cache_dir php.ini setting names one. It holds machine code that
-     * is loaded and run as is, so it must belong to this user and be writable
-     * by no one else; anything else is refused rather than trusted.
+     * The cache directory. PAYVOST_WASM_CACHE_DIR or the payvost.cache_dir
+     * php.ini setting names one (`off` turns caching off); otherwise it is
+     * payvost-wasm-<uid> in the system's temporary directory, created on
+     * first use. It holds machine code that is loaded and run as is, so it
+     * must be a real directory of this user's that no one else can write to:
+     * a configured one that is not is an error, a default one that is not
+     * (made by someone else first) is passed over and the module compiled.
      */
     public static function cacheDirectory(): ?string
     {
-        $directory = getenv('PAYVOST_WASM_CACHE_DIR') ?: (get_cfg_var('payvost.cache_dir') ?: null);
-        if (!is_string($directory) || $directory === '') {
+        $configured = getenv('PAYVOST_WASM_CACHE_DIR') ?: (get_cfg_var('payvost.cache_dir') ?: null);
+        if (is_string($configured) && $configured !== '') {
+            if (strtolower($configured) === 'off') {
+                return null;
+            }
+            if (!self::isPrivateDirectory($configured, true)) {
+                throw new EngineException(
+                    "The module cache directory {$configured} must exist, belong to this user and be writable by no one else "
+                    . '(chmod 700): it holds machine code that is loaded as is.',
+                    'engine_unavailable',
+                );
+            }
+            return $configured;
+        }
+        if (!function_exists('posix_geteuid')) {
             return null;
         }
-        if (!is_dir($directory)) {
+        $default = rtrim(sys_get_temp_dir(), '/') . '/payvost-wasm-' . posix_geteuid();
+        return self::isPrivateDirectory($default, false) ? $default : null;
+    }
+
+    /**
+     * Creates $directory (mode 700) if absent; true when it is a directory of
+     * this user's that no one else can write to. A symbolic link is followed
+     * only for a configured directory: one planted in a shared temporary
+     * directory is not ours.
+     */
+    private static function isPrivateDirectory(string $directory, bool $followLink): bool
+    {
+        if (!file_exists($directory)) {
             @mkdir($directory, 0700, true);
         }
         clearstatcache(true, $directory);
-        $stat = @stat($directory);
-        $owner = function_exists('posix_geteuid') ? posix_geteuid() : $stat['uid'] ?? -1;
-        if ($stat === false || ($stat['mode'] & 0o022) !== 0 || $stat['uid'] !== $owner) {
-            throw new EngineException(
-                "The module cache directory {$directory} must exist, belong to this user and be writable by no one else "
-                . '(chmod 700): it holds machine code that is loaded as is.',
-                'engine_unavailable',
-            );
-        }
-        return $directory;
+        $stat = $followLink ? @stat($directory) : @lstat($directory);
+        $owner = function_exists('posix_geteuid') ? posix_geteuid() : ($stat['uid'] ?? -1);
+        return $stat !== false && ($stat['mode'] & 0o170000) === 0o040000
+            && ($stat['mode'] & 0o022) === 0 && $stat['uid'] === $owner;
     }
 
     /** The cache file for this module and this engine library, if caching is on. */
@@ -293,6 +315,14 @@ final class Runtime
     /** After a trap: the instance and its store are dropped, fresh ones made. */
     private function reset(): void
     {
+        $this->dropInstance();
+        $this->ffi->wasm_store_delete($this->store);
+        $this->newStore();
+        $this->instantiate();
+    }
+
+    private function dropInstance(): void
+    {
         $this->functions = [];
         $this->memory = null;
         if ($this->exports !== null) {
@@ -304,9 +334,25 @@ final class Runtime
             $this->ffi->wasm_instance_delete($this->instance);
             $this->instance = null;
         }
-        $this->ffi->wasm_store_delete($this->store);
-        $this->newStore();
-        $this->instantiate();
+    }
+
+    /**
+     * The engine's objects live outside PHP's memory manager: PHP-FPM ends
+     * each request by destroying this object, and without this every request
+     * would leak an engine, a compiled module and an instance (about 400 KiB).
+     */
+    public function __destruct()
+    {
+        $this->dropInstance();
+        if (isset($this->module)) {
+            $this->ffi->wasm_module_delete($this->module);
+        }
+        if (isset($this->store)) {
+            $this->ffi->wasm_store_delete($this->store);
+        }
+        if (isset($this->engine)) {
+            $this->ffi->wasm_engine_delete($this->engine);
+        }
     }
 
     public function generation(): int

@@ -4,10 +4,9 @@ declare(strict_types=1);
 
 namespace Payvost\Tests;
 
-use Payvost\Runtime;
 use PHPUnit\Framework\TestCase;
 
-/** The opt-in module cache: off by default, used across processes, never trusted blindly. */
+/** The module cache: on by default in a private temporary directory, used across processes, never trusted blindly. */
 final class CacheTest extends TestCase
 {
     private string $directory;
@@ -21,12 +20,20 @@ final class CacheTest extends TestCase
     protected function tearDown(): void
     {
         chmod($this->directory, 0700);
+        $default = $this->defaultDirectory();
+        if (is_dir($default) && !is_link($default)) {
+            array_map('unlink', glob($default . '/*') ?: []);
+            rmdir($default);
+        }
         array_map('unlink', glob($this->directory . '/*') ?: []);
         rmdir($this->directory);
     }
 
-    /** A fresh PHP process verifying once: "<event id> <module source>", or its error. */
-    private function child(): string
+    /**
+     * A fresh PHP process verifying once: "<event id> <module source>", or its
+     * error. By default the cache directory is named; $environment replaces that.
+     */
+    private function child(?string $environment = null): string
     {
         $script = 'require getenv("PAYVOST_PHP_AUTOLOAD");
             $b = "{\"id\":\"evt_c\",\"type\":\"x\",\"data\":{\"object\":{}}}";
@@ -34,15 +41,50 @@ final class CacheTest extends TestCase
                 $h = \Payvost\WebhookSignature::generateHeader($b, "whsec_c");
                 echo \Payvost\Webhook::constructEvent($b, $h, "whsec_c")->id, " ", \Payvost\Runtime::get()->source();
             } catch (\Payvost\Exception\ExceptionInterface $e) { echo $e->getErrorCode(), ": ", $e->getMessage(); }';
-        return (string) shell_exec(sprintf('PAYVOST_WASM_CACHE_DIR=%s %s -r %s 2>&1',
-            escapeshellarg($this->directory), escapeshellarg(PHP_BINARY), escapeshellarg($script)));
+        $environment ??= 'PAYVOST_WASM_CACHE_DIR=' . escapeshellarg($this->directory);
+        return (string) shell_exec(sprintf('env -u PAYVOST_WASM_CACHE_DIR %s %s -r %s 2>&1',
+            $environment, escapeshellarg(PHP_BINARY), escapeshellarg($script)));
     }
 
-    public function testTheCacheIsOffUnlessADirectoryIsNamed(): void
+    /** The default directory, under a temporary directory of this test's own. */
+    private function defaultDirectory(): string
     {
-        self::assertFalse(getenv('PAYVOST_WASM_CACHE_DIR'));
-        self::assertNull(Runtime::cacheDirectory());
-        self::assertSame('compiled', Runtime::get()->source());
+        return $this->directory . '/payvost-wasm-' . posix_geteuid();
+    }
+
+    public function testByDefaultTheModuleIsCachedInAPrivateTemporaryDirectory(): void
+    {
+        $tmp = 'TMPDIR=' . escapeshellarg($this->directory);
+        self::assertSame('evt_c compiled', $this->child($tmp));
+        self::assertSame(0700, fileperms($this->defaultDirectory()) & 0777);
+        self::assertCount(1, glob($this->defaultDirectory() . '/*.cwasm'));
+        self::assertSame('evt_c cache', $this->child($tmp));
+    }
+
+    public function testADefaultDirectoryThatIsNotPrivateIsPassedOver(): void
+    {
+        $tmp = 'TMPDIR=' . escapeshellarg($this->directory);
+        mkdir($this->defaultDirectory(), 0777);
+        chmod($this->defaultDirectory(), 0777); // as if made by someone else first
+        self::assertSame('evt_c compiled', $this->child($tmp));
+        self::assertSame('evt_c compiled', $this->child($tmp));
+        self::assertSame([], glob($this->defaultDirectory() . '/*.cwasm'));
+        rmdir($this->defaultDirectory());
+        // A symbolic link planted there, even to a private directory, is not followed.
+        mkdir($this->directory . '/elsewhere', 0700);
+        symlink($this->directory . '/elsewhere', $this->defaultDirectory());
+        self::assertSame('evt_c compiled', $this->child($tmp));
+        self::assertSame([], glob($this->directory . '/elsewhere/*'));
+        unlink($this->defaultDirectory());
+        rmdir($this->directory . '/elsewhere');
+    }
+
+    public function testOffTurnsTheCacheOff(): void
+    {
+        $off = 'PAYVOST_WASM_CACHE_DIR=off TMPDIR=' . escapeshellarg($this->directory);
+        self::assertSame('evt_c compiled', $this->child($off));
+        self::assertSame('evt_c compiled', $this->child($off));
+        self::assertFalse(file_exists($this->defaultDirectory()));
     }
 
     public function testACompiledModuleIsSavedThenLoaded(): void

@@ -1,0 +1,17 @@
+<?php
+
+// opcache.preload for ffi.enable=preload (see README): outside the CLI, PHP
+// lets only preloaded code call FFI's static API (FFI::addr, FFI::string...),
+// so the package's classes are compiled and linked here, at server start.
+
+declare(strict_types=1);
+
+spl_autoload_register(static function (string $class): void {
+    if (str_starts_with($class, 'Payvost\\')) {
+        require __DIR__ . '/src/' . str_replace('\\', '/', substr($class, strlen('Payvost\\'))) . '.php';
+    }
+});
+foreach (new RecursiveIteratorIterator(new RecursiveDirectoryIterator(__DIR__ . '/src', FilesystemIterator::SKIP_DOTS)) as $file) {
+    $class = 'Payvost\\' . str_replace('/', '\\', substr($file->getPathname(), strlen(__DIR__ . '/src/'), -4));
+    class_exists($class) || interface_exists($class);
+}
