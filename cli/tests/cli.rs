@@ -10,6 +10,8 @@
     clippy::arithmetic_side_effects
 )]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
@@ -76,18 +78,7 @@ fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<Atomi
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap();
-                }
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
+            let mut body = vec![0; common::content_length(&mut reader)];
             reader.read_exact(&mut body).unwrap();
             let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
             let code = status(n);

@@ -13,6 +13,8 @@
     clippy::arithmetic_side_effects
 )]
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -131,18 +133,7 @@ fn reply(reader: &mut BufReader<TcpStream>) -> Reply {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap();
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap();
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0; length];
+    let mut body = vec![0; common::content_length(reader)];
     reader.read_exact(&mut body).unwrap();
     Reply::Answer(status, String::from_utf8(body).unwrap())
 }
