@@ -68,6 +68,7 @@ test-platforms: node
 # dist/SHA256SUMS and dist/manifest.json: see docs/platforms.md.
 dist: node wasm
 	@scripts/ensure-tools.sh dist
+	@scripts/ensure-tools.sh php
 	python3 scripts/dist.py
 
 # The wheel, built and installed into a fresh venv, then pytest.

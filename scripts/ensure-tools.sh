@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130
-WASMTIME_VERSION=50.0.1
 # Foreign Node binaries: arm64 for the emulated suite, the engines floor, Windows under Wine.
 NODE_ARM64_VERSION=20.20.2
 NODE_FLOOR_VERSION=18.20.8
@@ -96,15 +95,10 @@ case "${1:-core}" in
     # The servers the PHP suite runs the docs' snippet under: PHP-FPM, driven
     # through FastCGI by cgi-fcgi.
     need_apt php-fpm libfcgi-bin
-    # Wasmtime's C library: Debian has no WebAssembly engine; the PyPI wheel
-    # of wasmtime carries the C API's shared library.
-    if [ ! -f target/wasmtime/libwasmtime.so ]; then
-      dir=$(mktemp -d)
-      python3 -m pip download -q --no-deps --only-binary=:all: "wasmtime==$WASMTIME_VERSION" -d "$dir"
-      mkdir -p target/wasmtime
-      python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open('target/wasmtime/libwasmtime.so', 'wb').write(z.read('wasmtime/linux-x86_64/_libwasmtime.so'))" "$dir"/wasmtime-*.whl
-      rm -rf "$dir"
-    fi
+    # The package's Wasmtime engine is built from the wasmtime-c-api-impl
+    # crate (scripts/php-engine.sh), whose build script runs cmake.
+    need_apt cmake
+    need_py_tools
     ;;
   # Builds for glibc 2.17 and other platforms link with zig (`make node`, the wheel).
   zig)

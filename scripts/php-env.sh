@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs payvost/payvost-php with Composer into a scratch project, as a user
 # would (a path repository, Packagist off: no network), then runs the command
-# given with PAYVOST_PHP_AUTOLOAD and PAYVOST_WASMTIME_LIB pointing at it.
+# given with PAYVOST_PHP_AUTOLOAD pointing at it. The package's own Wasmtime
+# engine for this machine is built first (scripts/php-engine.sh), so nothing
+# names the engine: the package finds the one it bundles.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/php-engine.sh >/dev/null
 scratch=target/php-scratch
 rm -rf "$scratch" && mkdir -p "$scratch"
 cat > "$scratch/composer.json" <<'JSON'
@@ -18,5 +21,4 @@ cat > "$scratch/composer.json" <<'JSON'
 JSON
 (cd "$scratch" && COMPOSER_ALLOW_SUPERUSER=1 composer install --no-interaction --quiet)
 export PAYVOST_PHP_AUTOLOAD="$PWD/$scratch/vendor/autoload.php"
-export PAYVOST_WASMTIME_LIB="$PWD/target/wasmtime/libwasmtime.so"
 exec "$@"

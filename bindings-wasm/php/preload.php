@@ -1,8 +1,11 @@
 <?php
 
-// opcache.preload for ffi.enable=preload (see README): outside the CLI, PHP
-// lets only preloaded code call FFI's static API (FFI::addr, FFI::string...),
+// opcache.preload for ffi.enable=preload (see README). Outside the CLI, PHP
+// then lets only preloaded code use FFI's static API (FFI::addr, FFI::string),
 // so the package's classes are compiled and linked here, at server start.
+// The engine's declarations come from the ffi.preload line: FFI::load() here
+// would be refused wherever opcache.preload_user is set, as under PHP-FPM
+// started as root.
 
 declare(strict_types=1);
 

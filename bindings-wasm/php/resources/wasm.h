@@ -1,11 +1,9 @@
 #define FFI_SCOPE "PAYVOST_WASM"
 #define FFI_LIB "libwasmtime.so"
 /* The part of the standard WebAssembly C API (wasm.h) that payvost/payvost-php
- * calls. Runtime.php loads it with FFI::cdef(), or, under PHP-FPM with
- * ffi.enable=preload, php.ini preloads it (ffi.preload) into the scope above.
- *
- * FFI_LIB is found by the dynamic loader: /usr/local/lib is on its path.
- * PHP reads the two defines above only when they open the file. */
+ * calls. Runtime.php loads it with FFI::cdef() and the library it finds, or,
+ * under ffi.enable=preload, php.ini preloads it (ffi.preload) into the scope
+ * above; FFI_LIB is then found by the dynamic loader (see the README). */
 
 typedef struct wasm_engine_t wasm_engine_t;
 typedef struct wasm_store_t wasm_store_t;

@@ -19,8 +19,9 @@ use Payvost\Exception\EngineException;
  */
 final class Runtime
 {
-    /** The declarations of wasm.h this class calls (resources/wasm.h). */
-    private const WASM_H = __DIR__ . '/../resources/wasm.h';
+    /** The engine's declarations (the part of wasm.h the package calls), and their FFI scope when preloaded. */
+    public const WASM_H = __DIR__ . '/../resources/wasm.h';
+    public const FFI_SCOPE = 'PAYVOST_WASM';
 
     private const I32 = 0;
     private const I64 = 1;
@@ -41,10 +42,19 @@ final class Runtime
     ];
 
     /** Where the Wasmtime C library is looked for when nothing names it. */
-    public const DEFAULT_LIBRARIES = [
+    /** The platforms the released package bundles an engine for (resources/engine/<platform>/). */
+    public const BUNDLED_PLATFORMS = [
+        'linux-x86_64', 'linux-aarch64', 'linux-x86_64-musl', 'linux-aarch64-musl', 'darwin-x86_64', 'darwin-aarch64',
+    ];
+
+    /** Where a system-wide Wasmtime C library is looked for, after the one the package bundles. */
+    public const SYSTEM_LIBRARIES = [
         '/usr/local/lib/libwasmtime.so',
         '/usr/lib/libwasmtime.so',
         '/usr/lib/x86_64-linux-gnu/libwasmtime.so',
+        '/usr/lib/aarch64-linux-gnu/libwasmtime.so',
+        '/usr/local/lib/libwasmtime.dylib',
+        '/opt/homebrew/lib/libwasmtime.dylib',
     ];
 
     private static ?self $shared = null;
@@ -232,7 +242,7 @@ final class Runtime
     private static function preloaded(): ?FFI
     {
         try {
-            return FFI::scope('PAYVOST_WASM');
+            return FFI::scope(self::FFI_SCOPE);
         } catch (\FFI\Exception) {
             return null;
         }
@@ -253,25 +263,59 @@ final class Runtime
         }
     }
 
-    /** The library named by PAYVOST_WASMTIME_LIB, the payvost.wasmtime_library ini setting, or a default path. */
+    /**
+     * The Wasmtime C library: the one PAYVOST_WASMTIME_LIB or the
+     * payvost.wasmtime_library php.ini setting names, else the one the
+     * package bundles for this platform (resources/engine/<platform>/), else
+     * a system-wide one.
+     */
     public static function library(): string
     {
         $named = getenv('PAYVOST_WASMTIME_LIB') ?: (get_cfg_var('payvost.wasmtime_library') ?: null);
         if (is_string($named) && $named !== '') {
             return $named;
         }
-        foreach (self::DEFAULT_LIBRARIES as $path) {
+        $bundled = self::bundledLibrary();
+        if (is_file($bundled)) {
+            return $bundled;
+        }
+        foreach (self::SYSTEM_LIBRARIES as $path) {
             if (is_file($path)) {
                 return $path;
             }
         }
+        $platform = self::platform();
+        $install = "install Wasmtime's C library (libwasmtime, 48 or newer) and name it with the PAYVOST_WASMTIME_LIB "
+            . 'environment variable or the payvost.wasmtime_library php.ini setting.';
         throw new EngineException(
-            'The Wasmtime C library was not found. Install it from the wasmtime wheel on PyPI: '
-            . '`pip download --no-deps --only-binary=:all: wasmtime==50.0.1 && unzip -j wasmtime-*.whl '
-            . "'wasmtime/linux-x86_64/_libwasmtime.so' && mv _libwasmtime.so /usr/local/lib/libwasmtime.so`, "
-            . 'or name it with the PAYVOST_WASMTIME_LIB environment variable or the payvost.wasmtime_library php.ini setting.',
+            in_array($platform, self::BUNDLED_PLATFORMS, true)
+                ? "The package's Wasmtime engine for {$platform} is missing ({$bundled}): install the released package "
+                    . '(composer require payvost/payvost-php) rather than a copy of the repository, or ' . $install
+                : "No Wasmtime engine is bundled for {$platform} (the package has one for "
+                    . implode(', ', self::BUNDLED_PLATFORMS) . '): ' . $install,
             'engine_unavailable',
         );
+    }
+
+    /** The engine the package bundles for this platform (the file may be absent). */
+    public static function bundledLibrary(): string
+    {
+        $extension = PHP_OS_FAMILY === 'Darwin' ? 'dylib' : 'so';
+        return dirname(__DIR__) . '/resources/engine/' . self::platform() . "/libwasmtime.{$extension}";
+    }
+
+    /** This machine as the bundled engines are named: linux-x86_64, linux-aarch64-musl, darwin-aarch64... */
+    public static function platform(): string
+    {
+        $os = strtolower(PHP_OS_FAMILY);
+        $arch = match ($machine = strtolower(php_uname('m'))) {
+            'x86_64', 'amd64' => 'x86_64',
+            'aarch64', 'arm64' => 'aarch64',
+            default => $machine,
+        };
+        // musl's loader is mapped into every process linked against it.
+        $musl = $os === 'linux' && str_contains((string) @file_get_contents('/proc/self/maps'), '/ld-musl-');
+        return "{$os}-{$arch}" . ($musl ? '-musl' : '');
     }
 
     private function newStore(): void

@@ -193,7 +193,7 @@ final class ApiTest extends TestCase
         self::assertStringStartsWith('t=' . self::NOW . ',v1=', self::header());
     }
 
-    public function testThePhpFpmPreloadSetupWorks(): void
+    public function testAnFfiPreloadLineNamingTheHeaderWorks(): void
     {
         // As the README's php.ini lines set it up: the declarations preloaded
         // into a scope, the library found by the dynamic loader.
@@ -212,19 +212,64 @@ final class ApiTest extends TestCase
         self::assertSame('evt_p', $out);
     }
 
-    public function testTheEngineIsFoundOrExplained(): void
+    public function testTheBundledEngineIsFoundWithNothingConfigured(): void
     {
-        $library = Runtime::library();
-        self::assertFileExists($library);
-        $missing = getenv('PAYVOST_WASMTIME_LIB');
-        putenv('PAYVOST_WASMTIME_LIB');
+        self::assertFalse(getenv('PAYVOST_WASMTIME_LIB'));
+        self::assertFalse(get_cfg_var('payvost.wasmtime_library'));
+        self::assertSame('linux-x86_64', Runtime::platform());
+        self::assertSame(Runtime::bundledLibrary(), Runtime::library());
+        self::assertStringEndsWith('/resources/engine/linux-x86_64/libwasmtime.so', Runtime::library());
+        self::assertFileExists(Runtime::library());
+    }
+
+    /** A fresh PHP process verifying once with $environment: "<library> <event id>", or its error. */
+    private static function child(string $environment, string $autoload): string
+    {
+        $script = 'require ' . var_export($autoload, true) . ';
+            $b = "{\"id\":\"evt_e\",\"type\":\"x\",\"data\":{\"object\":{}}}";
+            try {
+                $h = "t=" . time() . ",v1=" . hash_hmac("sha256", time() . "." . $b, "whsec_e");
+                echo \Payvost\Webhook::constructEvent($b, $h, "whsec_e")->id, " ", \Payvost\Runtime::library();
+            } catch (\Payvost\Exception\ExceptionInterface $e) { echo $e->getErrorCode(), ": ", $e->getMessage(); }';
+        return (string) shell_exec(sprintf('env -u PAYVOST_WASMTIME_LIB %s %s -r %s 2>&1',
+            $environment, escapeshellarg(PHP_BINARY), escapeshellarg($script)));
+    }
+
+    public function testTheEnvironmentVariableComesFirst(): void
+    {
+        $copy = sys_get_temp_dir() . '/payvost-engine-copy-' . getmypid() . '.so';
+        copy(Runtime::bundledLibrary(), $copy);
         try {
-            if (!array_filter(Runtime::DEFAULT_LIBRARIES, 'is_file')) {
-                $e = self::fails(EngineException::class, 'engine_unavailable', fn () => Runtime::library());
-                self::assertStringContainsString('pip download --no-deps --only-binary=:all: wasmtime', $e->getMessage());
+            $out = self::child('PAYVOST_WASMTIME_LIB=' . escapeshellarg($copy), (string) getenv('PAYVOST_PHP_AUTOLOAD'));
+            self::assertSame("evt_e {$copy}", $out);
+        } finally {
+            unlink($copy);
+        }
+    }
+
+    public function testAMissingEngineIsExplainedWithTheStepThatFixesIt(): void
+    {
+        // The package without its bundled engine, on this machine.
+        $package = sys_get_temp_dir() . '/payvost-no-engine-' . getmypid();
+        $installed = dirname(Runtime::bundledLibrary(), 4);
+        exec(sprintf('mkdir -p %1$s/resources && cp -r %2$s/src %1$s/ && cp %2$s/resources/payvost.wasm %2$s/resources/wasm.h %1$s/resources/',
+            escapeshellarg($package), escapeshellarg($installed)));
+        file_put_contents("{$package}/autoload.php", '<?php spl_autoload_register(fn ($c) => str_starts_with($c, "Payvost\\\\")
+            && require __DIR__ . "/src/" . str_replace("\\\\", "/", substr($c, 8)) . ".php");');
+        try {
+            $out = self::child('', "{$package}/autoload.php");
+            $system = array_values(array_filter(Runtime::SYSTEM_LIBRARIES, 'is_file'));
+            if ($system === []) {
+                self::assertSame("engine_unavailable: The package's Wasmtime engine for linux-x86_64 is missing "
+                    . "({$package}/resources/engine/linux-x86_64/libwasmtime.so): install the released package "
+                    . '(composer require payvost/payvost-php) rather than a copy of the repository, or install Wasmtime\'s C '
+                    . 'library (libwasmtime, 48 or newer) and name it with the PAYVOST_WASMTIME_LIB environment variable '
+                    . 'or the payvost.wasmtime_library php.ini setting.', $out);
+            } else {
+                self::assertSame("evt_e {$system[0]}", $out); // the system-wide library comes next
             }
         } finally {
-            putenv("PAYVOST_WASMTIME_LIB={$missing}");
+            exec('rm -rf ' . escapeshellarg($package));
         }
     }
 }

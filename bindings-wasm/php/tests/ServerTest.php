@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Payvost\Tests;
 
+use Payvost\Runtime;
 use Payvost\WebhookSignature;
 use PHPUnit\Framework\TestCase;
 
@@ -76,24 +77,23 @@ final class ServerTest extends TestCase
         return dirname((string) getenv('PAYVOST_PHP_AUTOLOAD')) . '/payvost/payvost-php';
     }
 
-    /** The environment the server passes to PHP: the library's directory for ffi.preload's FFI_LIB. */
+    /** The environment the server passes to PHP: nothing names the engine. */
     private static function environment(): array
     {
         return [
             'PAYVOST_PHP_AUTOLOAD' => (string) getenv('PAYVOST_PHP_AUTOLOAD'),
             'PAYVOST_WEBHOOK_SECRET' => self::SECRET,
-            'PAYVOST_WASMTIME_LIB' => (string) getenv('PAYVOST_WASMTIME_LIB'),
         ];
     }
 
     /**
-     * ffi.preload opens FFI_LIB ("libwasmtime.so") through the dynamic
-     * loader, as the README's /usr/local/lib install provides; here the
-     * test's library directory stands in for it.
+     * ffi.preload opens wasm.h's FFI_LIB ("libwasmtime.so") through the
+     * dynamic loader; the README's symbolic link in /usr/local/lib gives it
+     * the bundled engine, and this path stands in for that link here.
      */
     private static function loaderPath(): array
     {
-        return ['LD_LIBRARY_PATH' => dirname((string) getenv('PAYVOST_WASMTIME_LIB'))];
+        return ['LD_LIBRARY_PATH' => dirname(Runtime::bundledLibrary())];
     }
 
     /** @param list<string> $ini */
@@ -116,7 +116,7 @@ final class ServerTest extends TestCase
         foreach ($ini as $line) {
             array_push($command, '-d', $line);
         }
-        $this->start($command, self::loaderPath() + $_ENV + getenv());
+        $this->start($command, self::loaderPath() + ['PATH' => (string) getenv('PATH')]);
         $this->waitFor(fn () => file_exists($socket), 'php-fpm to listen');
         return $socket;
     }
