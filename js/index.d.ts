@@ -241,7 +241,11 @@ export interface Webhooks {
     secret: Secret,
     tolerance?: number | VerifyOptions,
   ): Verified
-  /** The header Payvost would send, for testing a handler without a network. */
+  /**
+   * The header Payvost would send, for testing a handler without a network.
+   * Throws PayvostConfigurationError for a secret a verifier would refuse
+   * (`secret_invalid`) or a negative timestamp (`tolerance_invalid`).
+   */
   generateTestHeaderString(options: TestHeaderOptions): string
   /** Reads a WHATWG Request's body once and verifies it (Next.js app router, Hono, Remix). */
   constructEventFromRequest(

@@ -84,5 +84,9 @@ class WebhookSignature:
 
     @staticmethod
     def generate_header(payload: Payload, secret: str, timestamp: Optional[Time] = None) -> str:
-        """The header Payvost would send, for testing a handler without a network."""
+        """The header Payvost would send, for testing a handler without a network.
+
+        Raises ConfigurationError for a secret a verifier would refuse
+        (``secret_invalid``) or a negative timestamp (``tolerance_invalid``).
+        """
         return _native.sign(payload, secret, timestamp)

@@ -23,7 +23,12 @@ final class WebhookSignature
         return new Verified((int) $timestamp, (int) $index);
     }
 
-    /** The header value Payvost would send for $payload, for testing a handler without a network. */
+    /**
+     * The header value Payvost would send for $payload, for testing a handler
+     * without a network. Throws InvalidArgumentException for a secret a
+     * verifier would refuse (secret_invalid) or a negative timestamp
+     * (tolerance_invalid).
+     */
     public static function generateHeader(mixed $payload, #[\SensitiveParameter] mixed $secret, mixed $timestamp = null): string
     {
         $payload = Arguments::payload($payload);
