@@ -32,6 +32,8 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p payvost-webhooks --no-default-features --lib -- -D warnings
+	# The WASM crate's plain-module half compiles only for wasm32.
+	$(CARGO) clippy -p payvost-wasm --target wasm32-unknown-unknown -- -D warnings
 
 # Unit, integration, property and doc tests; the vectors run in core/tests/vectors.rs.
 test-rust:

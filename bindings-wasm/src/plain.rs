@@ -26,7 +26,7 @@
 
 use std::cell::RefCell;
 
-use payvost_webhooks::{Error, RawEvent, SecretProblem, Tolerance, Webhook, sign};
+use payvost_webhooks::{Error, RawEvent, SecretProblem, Webhook, sign};
 
 #[derive(Default)]
 struct State {
