@@ -109,7 +109,7 @@ final class ServerTest extends TestCase
         }
         file_put_contents($this->directory . '/fpm.conf', implode("\n", $pool) . "\n");
         // -R: this test may run as root, as containers do.
-        $command = [self::binary('php-fpm' . PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION, '/usr/sbin/php-fpm'), '-n', '-R', '-y', $this->directory . '/fpm.conf'];
+        $command = [self::binary($fpm = 'php-fpm' . PHP_MAJOR_VERSION . '.' . PHP_MINOR_VERSION, "/usr/sbin/{$fpm}"), '-n', '-R', '-y', $this->directory . '/fpm.conf'];
         foreach (self::extensions() as $extension) {
             array_push($command, '-d', $extension);
         }
