@@ -1,11 +1,10 @@
 // JavaScript's loose argument types, turned into the strict ones the
-// verifier takes. Type mistakes become SDK errors with SPEC codes here; every
+// verifier takes. Type mistakes become SDK errors with our codes here; every
 // rule about values (secrets, tolerance, `now`, the header, the body) is the
 // core's.
 
 import { payvostError } from './errors.mjs'
-
-export const DEFAULT_TOLERANCE = 300
+import { facts } from './facts.mjs'
 
 export function describe(value) {
   if (value === null) return 'null'
@@ -90,7 +89,7 @@ export function secrets(value) {
 
 /** The fourth argument: a tolerance in seconds, or {tolerance, now}. */
 export function options(value) {
-  if (value === undefined || value === null) return { tolerance: DEFAULT_TOLERANCE, now: undefined }
+  if (value === undefined || value === null) return { tolerance: facts.tolerance.default, now: undefined }
   if (typeof value === 'number') return { tolerance: value, now: undefined }
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw payvostError(
@@ -98,16 +97,16 @@ export function options(value) {
       `The fourth argument must be a tolerance in seconds or {tolerance, now}, not ${describe(value)}.`,
     )
   }
-  const { tolerance = DEFAULT_TOLERANCE, now } = value
+  const { tolerance = facts.tolerance.default, now } = value
   if (typeof tolerance !== 'number') {
     throw payvostError('tolerance_invalid', `The tolerance must be a number of seconds, not ${describe(tolerance)}.`)
   }
   return { tolerance, now }
 }
 
-/** Unix seconds: a number, a bigint, a Date, or the system clock. */
+/** Unix seconds: a number, a bigint, a Date, or undefined for the core's clock. */
 export function now(value) {
-  if (value === undefined || value === null) return Date.now() / 1000
+  if (value === undefined || value === null) return undefined
   if (typeof value === 'number' || typeof value === 'bigint') return value
   if (value instanceof Date) return value.getTime() / 1000
   throw payvostError(
@@ -116,16 +115,14 @@ export function now(value) {
   )
 }
 
-// Kinds of JSON values, as the native checkEnvelope numbers them.
-const MISSING = 0, NULL = 1, BOOL = 2, NUMBER = 3, STRING = 4, EMPTY_STRING = 5, ARRAY = 6, OBJECT = 7
-
+/** The kind of a value JSON.parse built, by the core's names for kinds. */
 function kind(value) {
   switch (typeof value) {
-    case 'boolean': return BOOL
-    case 'number': return NUMBER
-    case 'string': return value.length === 0 ? EMPTY_STRING : STRING
-    case 'object': return value === null ? NULL : Array.isArray(value) ? ARRAY : OBJECT
-    default: return MISSING
+    case 'boolean': return 'bool'
+    case 'number': return 'number'
+    case 'string': return value.length === 0 ? 'empty_string' : 'string'
+    case 'object': return value === null ? 'null' : Array.isArray(value) ? 'array' : 'object'
+    default: return 'missing'
   }
 }
 
@@ -134,24 +131,26 @@ function own(object, name) {
   return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined
 }
 
+// Reused by every call: the envelope crosses into the core as one typed array.
+const envelope = new Float64Array(7)
+
 /**
  * Calls the native checkEnvelope with what JSON.parse built, told as the
- * kinds of the members the core's event rules name. The rules are the
- * core's; this only describes.
+ * core's kind codes of the members its event rules name, then `created`'s
+ * value. The rules are the core's; this only describes.
  */
 export function checkEnvelope(backend, event) {
+  const code = facts.kindCode
   const top = kind(event)
-  const object = top === OBJECT ? event : {}
+  const object = top === 'object' ? event : {}
   const data = own(object, 'data')
-  const dataKind = kind(data)
   const created = own(object, 'created')
-  backend.checkEnvelope(
-    top,
-    kind(own(object, 'id')),
-    kind(own(object, 'type')),
-    dataKind,
-    dataKind === OBJECT ? kind(own(data, 'object')) : MISSING,
-    kind(created),
-    typeof created === 'number' ? created : 0,
-  )
+  envelope[0] = code[top]
+  envelope[1] = code[kind(own(object, 'id'))]
+  envelope[2] = code[kind(own(object, 'type'))]
+  envelope[3] = code[kind(data)]
+  envelope[4] = code[kind(data) === 'object' ? kind(own(data, 'object')) : 'missing']
+  envelope[5] = code[kind(created)]
+  envelope[6] = typeof created === 'number' ? created : 0
+  backend.checkEnvelope(envelope)
 }

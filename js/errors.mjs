@@ -1,7 +1,8 @@
-// The SDK's error classes, and the one function that maps a failure (a SPEC
-// code and the core's message) to them. Nothing else in the SDK throws.
+// The SDK's error classes, and the one function that maps a failure (a code
+// of protocol §6 and the core's message) to them. Nothing else in the SDK
+// throws.
 
-const ECHO_LIMIT = 100
+import { facts } from './facts.mjs'
 
 export class PayvostError extends Error {
   constructor(code, message) {
@@ -23,18 +24,11 @@ for (const cls of [PayvostError, PayvostSignatureVerificationError, PayvostInval
   Object.defineProperty(cls.prototype, 'name', { value: cls.name, writable: true, configurable: true })
 }
 
-const CLASS_OF = {
-  secret_invalid: PayvostConfigurationError,
-  tolerance_invalid: PayvostConfigurationError,
-  header_missing: PayvostSignatureVerificationError,
-  header_malformed: PayvostSignatureVerificationError,
-  no_signatures: PayvostSignatureVerificationError,
-  signature_mismatch: PayvostSignatureVerificationError,
-  timestamp_too_old: PayvostSignatureVerificationError,
-  timestamp_too_new: PayvostSignatureVerificationError,
-  payload_invalid_json: PayvostInvalidPayloadError,
-  payload_invalid_event: PayvostInvalidPayloadError,
-  payload_wrong_type: PayvostInvalidPayloadError,
+// One class per category; which code is in which category is the core's.
+const CLASS_OF_CATEGORY = {
+  signature: PayvostSignatureVerificationError,
+  payload: PayvostInvalidPayloadError,
+  configuration: PayvostConfigurationError,
 }
 
 // What a JavaScript user most often gets wrong when the signature does not match.
@@ -45,13 +39,14 @@ const MISMATCH_HINT =
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
-/** At most the first 100 bytes of a header or payload, as text. */
+/** At most the core's echo limit of a header or payload, in bytes, as text. */
 function echo(value) {
   if (value === undefined || value === null) return undefined
-  const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, ECHO_LIMIT)) : value
+  const limit = facts.echo_limit
+  const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, limit)) : value
   if (!(bytes instanceof Uint8Array)) return undefined
   try {
-    return decoder.decode(bytes.subarray(0, ECHO_LIMIT))
+    return decoder.decode(bytes.subarray(0, limit))
   } catch {
     return undefined // a view over memory detached since the call began: no bytes left to echo
   }
@@ -62,10 +57,10 @@ function echo(value) {
  * conversion), and what the call was given, for `.header` and `.payload`.
  */
 export function payvostError(code, message, call) {
-  const cls = CLASS_OF[code]
+  const cls = CLASS_OF_CATEGORY[facts.categoryOf[code]]
   if (cls === undefined) {
     // A native error that is not ours can only come from an argument the
-    // conversion let through; it is still reported under a SPEC code.
+    // conversion let through; it is still reported under one of our codes.
     return new PayvostInvalidPayloadError('payload_wrong_type', `Unexpected argument: ${message}`)
   }
   if (code === 'signature_mismatch') message += MISMATCH_HINT

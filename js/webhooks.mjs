@@ -4,16 +4,18 @@
 
 import * as convert from './convert.mjs'
 import { fromNative, payvostError } from './errors.mjs'
+import { loadFacts } from './facts.mjs'
 
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
 
 /**
- * @param backend {name, Verifier, checkEnvelope, sign, errorCodes, DEFAULT_TOLERANCE}
+ * @param backend {name, Verifier, checkEnvelope, sign, facts}
  */
 export function createWebhooks(backend) {
+  const facts = loadFacts(backend)
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const errorCodes = Object.freeze(
-    Object.fromEntries(backend.errorCodes().map((code) => [code.toUpperCase(), code])),
+    Object.fromEntries(facts.errors.map(({ code }) => [code.toUpperCase(), code])),
   )
 
   // Servers verify with one secret over and over: keep the last verifier,
@@ -69,7 +71,7 @@ export function createWebhooks(backend) {
     try {
       event = JSON.parse(typeof call.payload === 'string' ? call.payload : decoder.decode(call.payload))
     } catch {
-      throw payvostError('payload_invalid_json', 'The payload is authentic but not a JSON object: it is not valid JSON', call)
+      throw payvostError('payload_invalid_json', facts.messages.payload_not_json, call)
     }
     try {
       convert.checkEnvelope(backend, event)
@@ -98,7 +100,7 @@ export function createWebhooks(backend) {
     if (typeof args.secret !== 'string') {
       throw payvostError('secret_invalid', `The secret must be a string, not ${convert.describe(args.secret)}.`)
     }
-    const timestamp = args.timestamp === undefined ? Math.floor(Date.now() / 1000) : convert.now(args.timestamp)
+    const timestamp = convert.now(args.timestamp)
     try {
       return backend.sign(convert.payload(args.payload), args.secret, timestamp)
     } catch (error) {
@@ -167,7 +169,7 @@ export function createWebhooks(backend) {
     middleware,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,
-    DEFAULT_TOLERANCE: backend.DEFAULT_TOLERANCE,
+    DEFAULT_TOLERANCE: facts.tolerance.default,
     errorCodes,
   }
 }

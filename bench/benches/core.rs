@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use payvost_bench::{NOW, SECRET, SIZES, payment_event};
-use payvost_webhooks::{Webhook, sign};
+use payvost_webhooks::{EventObject, Webhook, sign};
 use sha2::{Digest, Sha256};
 
 fn bench(c: &mut Criterion) {
@@ -29,8 +29,15 @@ fn bench(c: &mut Criterion) {
                     .is_ok()
             })
         });
+        // With typed access: the event, then its payment's fields.
         group.bench_function("construct_event", |b| {
-            b.iter(|| webhook.construct_event(black_box(&payload), black_box(&header), NOW))
+            b.iter(|| {
+                let event = webhook.construct_event(black_box(&payload), black_box(&header), NOW);
+                event.map(|e| match e.object() {
+                    EventObject::Payment(p) => p.amount,
+                    _ => None,
+                })
+            })
         });
         group.finish();
     }

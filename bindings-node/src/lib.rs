@@ -4,15 +4,16 @@
 //! `js/convert.mjs` has already turned JavaScript's loose types into the
 //! strict ones taken here. No rule of the protocol is written in this crate.
 
-use napi::bindgen_prelude::{BigInt, Either, Uint8ArraySlice};
+use napi::bindgen_prelude::{BigInt, Either, Float64Array, Uint8ArraySlice};
 use napi_derive::napi;
-use payvost_webhooks::{Envelope, Error, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{Envelope, Error, Webhook, unix_now, unix_seconds_from_f64};
 
 /// A raw body: bytes, or text that is sent as its UTF-8 bytes.
 type Payload<'a> = Either<Uint8ArraySlice<'a>, String>;
 
-/// Unix seconds: a number, or a bigint for times beyond 2^53.
-type Seconds = Either<f64, BigInt>;
+/// Unix seconds: a number, or a bigint for times beyond 2^53; absent for
+/// the core's clock.
+type Seconds = Option<Either<f64, BigInt>>;
 
 fn bytes<'p>(payload: &'p Payload<'_>) -> &'p [u8] {
     match payload {
@@ -23,9 +24,10 @@ fn bytes<'p>(payload: &'p Payload<'_>) -> &'p [u8] {
 
 fn seconds(value: Seconds) -> Result<i64, Error> {
     match value {
-        Either::A(number) => unix_seconds_from_f64(number),
+        None => Ok(unix_now()),
+        Some(Either::A(number)) => unix_seconds_from_f64(number),
         // Beyond i64 saturates, as large numbers do.
-        Either::B(big) => {
+        Some(Either::B(big)) => {
             let (value, lossless) = big.get_i64();
             Ok(match (lossless, big.sign_bit) {
                 (true, _) => value,
@@ -105,25 +107,15 @@ impl Verifier {
     }
 }
 
-/// Judges the event `JSON.parse` built from a payload `verifyJson` passed,
-/// from the kinds of the members the envelope rules name.
+/// Judges the event `JSON.parse` built from a payload `verifyJson` passed:
+/// the kind codes of the members the envelope rules name, then `created`'s
+/// value (see `Envelope::from_codes`).
 #[napi]
-pub fn check_envelope(
-    top_level: u32,
-    id: u32,
-    event_type: u32,
-    data: u32,
-    data_object: u32,
-    created: u32,
-    created_value: f64,
-) -> Result<(), napi::Error<&'static str>> {
-    Envelope::from_codes(
-        [top_level, id, event_type, data, data_object, created],
-        created_value,
-    )
-    .check()
-    .map(drop)
-    .map_err(forward)
+pub fn check_envelope(envelope: Float64Array) -> Result<(), napi::Error<&'static str>> {
+    Envelope::from_codes(&envelope)
+        .check()
+        .map(drop)
+        .map_err(forward)
 }
 
 /// The header value Payvost would send for `payload`, for tests.
@@ -137,12 +129,8 @@ pub fn sign(
     payvost_webhooks::sign(bytes(&payload), &secret, timestamp).map_err(forward)
 }
 
-/// Every error code, for the drift test and `errorCodes`.
+/// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[napi]
-pub fn error_codes() -> Vec<&'static str> {
-    Error::ALL.to_vec()
+pub fn facts() -> String {
+    payvost_webhooks::facts_json()
 }
-
-/// The default tolerance in seconds.
-#[napi]
-pub const DEFAULT_TOLERANCE: u32 = 300;

@@ -138,7 +138,7 @@ pub fn tolerance(value: &Bound<'_, PyAny>) -> Result<Tolerance, Error> {
 /// Unix seconds: `int`, `float`, a `datetime`, or `None` for the system clock.
 pub fn seconds(value: Option<&Bound<'_, PyAny>>) -> Result<i64, Error> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
-        return Ok(system_now());
+        return Ok(payvost_webhooks::unix_now());
     };
     let not_a_time = || Error::ToleranceInvalid(payvost_webhooks::ToleranceProblem::TimeNotFinite);
     if value.cast::<pyo3::types::PyBool>().is_ok() {
@@ -164,13 +164,6 @@ pub fn seconds(value: Option<&Bound<'_, PyAny>>) -> Result<i64, Error> {
             .and_then(unix_seconds_from_f64);
     }
     Err(not_a_time())
-}
-
-fn system_now() -> i64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The arguments of one verification, converted.

@@ -1,7 +1,7 @@
 //! The one mapping of core errors to the package's exception classes,
 //! defined in `payvost/error.py`.
 
-use payvost_webhooks::Error;
+use payvost_webhooks::{Category, ECHO_LIMIT, Error};
 use pyo3::prelude::*;
 
 use crate::convert::Call;
@@ -11,18 +11,16 @@ const MISMATCH_HINT: &str = " With Flask pass request.get_data(), with Django re
     with FastAPI or Starlette await request.body(): the bytes as received, never a parsed \
     and re-serialised body.";
 
-/// At most the first 100 bytes of a header or payload, as text.
+/// At most the core's echo limit of a header or payload, as text.
 fn echo(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes.get(..100).unwrap_or(bytes)).into_owned()
+    String::from_utf8_lossy(bytes.get(..ECHO_LIMIT).unwrap_or(bytes)).into_owned()
 }
 
 fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult<PyErr> {
-    let class = if error.is_configuration_error() {
-        "ConfigurationError"
-    } else if error.is_signature_error() {
-        "SignatureVerificationError"
-    } else {
-        "InvalidPayloadError"
+    let class = match error.category() {
+        Category::Configuration => "ConfigurationError",
+        Category::Signature => "SignatureVerificationError",
+        Category::Payload => "InvalidPayloadError",
     };
     let mut message = error.to_string();
     if matches!(error, Error::SignatureMismatch) {
@@ -30,7 +28,7 @@ fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult
     }
     let kwargs = pyo3::types::PyDict::new(py);
     kwargs.set_item("code", error.code())?;
-    if let (Some(call), false) = (call, error.is_configuration_error()) {
+    if let (Some(call), false) = (call, error.category() == Category::Configuration) {
         kwargs.set_item("sig_header", echo(call.header().as_bytes()))?;
         kwargs.set_item("http_body", echo(call.payload()))?;
     }

@@ -111,6 +111,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(object_kind, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
+    m.add("FACTS", payvost_webhooks::facts_json())?;
     m.add(
         "DEFAULT_TOLERANCE",
         payvost_webhooks::Tolerance::DEFAULT.secs(),

@@ -28,8 +28,5 @@ export const backend = {
   Verifier,
   checkEnvelope: wasm.checkEnvelope,
   sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
-  errorCodes: wasm.errorCodes,
-  get DEFAULT_TOLERANCE() {
-    return wasm.defaultTolerance()
-  },
+  facts: wasm.facts,
 }

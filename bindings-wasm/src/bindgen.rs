@@ -7,7 +7,7 @@
 //! of the protocol is written in this crate.
 
 use js_sys::{BigInt, Reflect};
-use payvost_webhooks::{Envelope, Error, Tolerance, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{Envelope, Error, Webhook, unix_seconds_from_f64};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -19,8 +19,12 @@ fn throw(error: Error) -> JsValue {
     js.into()
 }
 
-/// Unix seconds: a number, or a bigint for times beyond 2^53 (saturating).
+/// Unix seconds: a number, or a bigint for times beyond 2^53 (saturating);
+/// undefined for the system clock, which only the host can read here.
 fn seconds(value: &JsValue) -> Result<i64, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return unix_seconds_from_f64(js_sys::Date::now() / 1000.0).map_err(throw);
+    }
     if let Some(number) = value.as_f64() {
         return unix_seconds_from_f64(number).map_err(throw);
     }
@@ -78,24 +82,14 @@ impl Verifier {
     }
 }
 
-/// Judges the event `JSON.parse` built, from the kinds of its members.
+/// Judges the event `JSON.parse` built: the kind codes of its members,
+/// then `created`'s value (see `Envelope::from_codes`).
 #[wasm_bindgen(js_name = checkEnvelope)]
-pub fn check_envelope(
-    top_level: u32,
-    id: u32,
-    event_type: u32,
-    data: u32,
-    data_object: u32,
-    created: u32,
-    created_value: f64,
-) -> Result<(), JsValue> {
-    Envelope::from_codes(
-        [top_level, id, event_type, data, data_object, created],
-        created_value,
-    )
-    .check()
-    .map(drop)
-    .map_err(throw)
+pub fn check_envelope(envelope: &[f64]) -> Result<(), JsValue> {
+    Envelope::from_codes(envelope)
+        .check()
+        .map(drop)
+        .map_err(throw)
 }
 
 /// The header value Payvost would send for `payload`, for tests.
@@ -104,14 +98,8 @@ pub fn sign(payload: &[u8], secret: &str, timestamp: JsValue) -> Result<String, 
     payvost_webhooks::sign(payload, secret, seconds(&timestamp)?).map_err(throw)
 }
 
-/// Every error code, for the drift test and `errorCodes`.
-#[wasm_bindgen(js_name = errorCodes)]
-pub fn error_codes() -> Vec<String> {
-    Error::ALL.iter().map(|code| (*code).to_owned()).collect()
-}
-
-/// The default tolerance in seconds.
-#[wasm_bindgen(js_name = defaultTolerance)]
-pub fn default_tolerance() -> u32 {
-    u32::try_from(Tolerance::DEFAULT.secs()).unwrap_or(300)
+/// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
+#[wasm_bindgen]
+pub fn facts() -> String {
+    payvost_webhooks::facts_json()
 }

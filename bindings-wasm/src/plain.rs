@@ -16,17 +16,18 @@
 //! | `pv_construct` | `verifier: u32, payload_len: u32, header_len: u32, now: i64`; input holds the payload, then the header | `0` when the payload is an authentic event (output: `t,secret_index`), or `code` |
 //! | `pv_verify` | as `pv_construct`, without judging the payload | as `pv_construct` |
 //! | `pv_sign` | `payload_len: u32, secret_len: u32, timestamp: i64`; input holds payload, then secret | `0` (output: the header value) |
-//! | `pv_error_codes` | none | `0` (output: every code, in order, joined by `,`) |
+//! | `pv_facts` | none | `0` (output: the core's shared facts as JSON, `payvost_webhooks::facts_json`) |
+//! | `pv_unix_seconds` | `secs: f64` | unix seconds by the core's rule (`unix_seconds_from_f64`), `i64::MIN` when not finite |
 //! | `pv_output_ptr`, `pv_output_len` | none | the output buffer |
 //! | `pv_trap_for_tests` | none | never: it traps, so that hosts can test their recovery |
 //!
-//! `code` is the 1-based position of the error's code in `pv_error_codes`;
+//! `code` is the 1-based position of the error's code in the facts' `errors`;
 //! on an error the output holds the message. A trap leaves the instance
 //! unusable: hosts make a new instance (the compiled module stays valid).
 
 use std::cell::RefCell;
 
-use payvost_webhooks::{Error, RawEvent, SecretProblem, Webhook, sign};
+use payvost_webhooks::{Error, SecretProblem, Verified, Webhook, sign};
 
 #[derive(Default)]
 struct State {
@@ -79,27 +80,24 @@ impl State {
         self.verifiers.get(index)?.as_ref()
     }
 
+    /// Runs `call` with the verifier, the payload and the header; answers
+    /// `"<timestamp>,<secret index>"`.
     fn run(
         &mut self,
         verifier: u32,
         payload_len: u32,
         header_len: u32,
-        now: i64,
-        judge: bool,
+        call: impl FnOnce(&Webhook, &[u8], &str) -> Result<Verified, Error>,
     ) -> i32 {
         let (payload, header) = self.split(payload_len, header_len);
         let header = String::from_utf8_lossy(header);
         let Some(webhook) = self.verifier(verifier) else {
             return self.fail(Error::SecretInvalid(SecretProblem::NoSecrets));
         };
-        let outcome = webhook.verify(payload, &header, now).and_then(|verified| {
-            if judge {
-                RawEvent::from_slice(payload)?;
+        match call(webhook, payload, &header) {
+            Ok(verified) => {
+                self.succeed(format!("{},{}", verified.timestamp, verified.secret_index))
             }
-            Ok(format!("{},{}", verified.timestamp, verified.secret_index))
-        });
-        match outcome {
-            Ok(text) => self.succeed(text),
             Err(error) => self.fail(error),
         }
     }
@@ -188,14 +186,22 @@ pub extern "C" fn pv_verifier_free(handle: u32) {
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_construct(verifier: u32, payload_len: u32, header_len: u32, now: i64) -> i32 {
-    with(|state| state.run(verifier, payload_len, header_len, now, true))
+    with(|state| {
+        state.run(verifier, payload_len, header_len, |webhook, payload, header| {
+            Ok(webhook.construct_raw_event(payload, header, now)?.0)
+        })
+    })
 }
 
 /// Verifies the header over the payload at `now`.
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_verify(verifier: u32, payload_len: u32, header_len: u32, now: i64) -> i32 {
-    with(|state| state.run(verifier, payload_len, header_len, now, false))
+    with(|state| {
+        state.run(verifier, payload_len, header_len, |webhook, payload, header| {
+            webhook.verify(payload, header, now)
+        })
+    })
 }
 
 /// The header value Payvost would send, for tests.
@@ -211,11 +217,19 @@ pub extern "C" fn pv_sign(payload_len: u32, secret_len: u32, timestamp: i64) -> 
     })
 }
 
-/// Every error code, in order, joined by `,`.
+/// The facts every door shares, as the core's JSON.
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
-pub extern "C" fn pv_error_codes() -> i32 {
-    with(|state| state.succeed(Error::ALL.join(",")))
+pub extern "C" fn pv_facts() -> i32 {
+    with(|state| state.succeed(payvost_webhooks::facts_json()))
+}
+
+/// Unix seconds from the host's clock as a number (PHP's `microtime(true)`),
+/// by the core's rule; `i64::MIN` when it is not finite.
+#[allow(unsafe_code)] // see pv_input
+#[unsafe(no_mangle)]
+pub extern "C" fn pv_unix_seconds(secs: f64) -> i64 {
+    payvost_webhooks::unix_seconds_from_f64(secs).unwrap_or(i64::MIN)
 }
 
 /// The address of the output buffer.

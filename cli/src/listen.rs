@@ -22,7 +22,7 @@ pub struct Args {
     #[command(flatten)]
     secret: SecretArg,
     /// Seconds the timestamp may lie from now, both ways
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = crate::DEFAULT_TOLERANCE)]
     tolerance: i64,
     /// Seconds a client has to send a request's headers
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]

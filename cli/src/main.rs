@@ -16,6 +16,13 @@ mod receiver;
 mod send;
 mod verify;
 
+/// The core's default tolerance, as the type of the `--tolerance` options.
+const DEFAULT_TOLERANCE: i64 = {
+    let secs = payvost_webhooks::Tolerance::DEFAULT.secs();
+    assert!(secs <= i64::MAX as u64);
+    secs as i64
+};
+
 #[derive(Parser)]
 #[command(
     name = "payvost",

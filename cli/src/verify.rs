@@ -30,7 +30,7 @@ pub struct VerifyArgs {
     )]
     secrets: Vec<String>,
     /// Seconds the timestamp may lie from now, both ways
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = crate::DEFAULT_TOLERANCE)]
     tolerance: i64,
     /// Check against this unix time instead of now (the time a queued delivery was received)
     #[arg(long, allow_hyphen_values = true)]
@@ -64,7 +64,8 @@ pub fn verify(args: &VerifyArgs) -> Result<bool, String> {
     });
     match outcome {
         Ok((verified, event)) => {
-            let pretty = serde_json::to_string_pretty(event.payload()).unwrap_or_default();
+            let payload: serde_json::Value = serde_json::from_str(event.json()).unwrap_or_default();
+            let pretty = serde_json::to_string_pretty(&payload).unwrap_or_default();
             println!("{pretty}");
             eprintln!(
                 "verified: {} {} signed at t={} with secret #{} of {}",

@@ -17,10 +17,10 @@ fn main() -> Result<(), payvost_webhooks::Error> {
     if let EventObject::Payment(payment) = event.object() {
         println!(
             "  payment {} of {} {} is {}",
-            payment.id.unwrap_or("?"),
+            payment.id.as_deref().unwrap_or("?"),
             payment.amount.unwrap_or_default(),
-            payment.currency.unwrap_or("?"),
-            payment.status.unwrap_or("?"),
+            payment.currency.as_deref().unwrap_or("?"),
+            payment.status.as_deref().unwrap_or("?"),
         );
     }
 

@@ -168,31 +168,79 @@ impl Error {
         }
     }
 
-    /// True for the codes that say the request is not authentic or not
-    /// fresh (header, signature and timestamp codes); a receiver answers
-    /// these with 400 and never processes the body.
-    pub fn is_signature_error(&self) -> bool {
-        matches!(
-            self,
+    /// What kind of failure this is, which decides a receiver's answer.
+    ///
+    /// ```
+    /// use payvost_webhooks::{Category, Error};
+    ///
+    /// assert_eq!(Error::SignatureMismatch.category(), Category::Signature);
+    /// assert_eq!(Category::of("secret_invalid"), Some(Category::Configuration));
+    /// ```
+    pub fn category(&self) -> Category {
+        match self {
+            Error::SecretInvalid(_) | Error::ToleranceInvalid(_) => Category::Configuration,
             Error::HeaderMissing
-                | Error::HeaderMalformed(_)
-                | Error::NoSignatures
-                | Error::SignatureMismatch
-                | Error::TimestampTooOld { .. }
-                | Error::TimestampTooNew { .. }
-        )
+            | Error::HeaderMalformed(_)
+            | Error::NoSignatures
+            | Error::SignatureMismatch
+            | Error::TimestampTooOld { .. }
+            | Error::TimestampTooNew { .. } => Category::Signature,
+            Error::PayloadInvalidJson(_)
+            | Error::PayloadInvalidEvent(_)
+            | Error::PayloadWrongType(_) => Category::Payload,
+        }
     }
 
-    /// True for `secret_invalid` and `tolerance_invalid`: the receiver is
-    /// misconfigured, whatever the request.
-    pub fn is_configuration_error(&self) -> bool {
-        matches!(self, Error::SecretInvalid(_) | Error::ToleranceInvalid(_))
+    /// `payload_invalid_json`, saying `why` the payload is not a JSON
+    /// object, cut at [`ECHO_LIMIT`] bytes: for bindings whose own parser
+    /// refused the payload.
+    pub fn invalid_json(why: &str) -> Error {
+        Error::PayloadInvalidJson(truncated(why, ECHO_LIMIT))
     }
 }
 
-/// The part of every `signature_mismatch` message that is the same in every
-/// language; bindings append the usual culprit of theirs (a JSON body parser).
-pub const SIGNATURE_MISMATCH_MESSAGE: &str = "No signature in the Payvost-Signature header matches the \
+/// The three kinds of failure (protocol §6), one per error class in every
+/// language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// The request is not authentic or not fresh (header, signature and
+    /// timestamp codes): answer 400 and never process the body.
+    Signature,
+    /// The request is authentic but its body is not an event, or the body
+    /// handed over was not the raw bytes.
+    Payload,
+    /// The receiver is misconfigured (secret or tolerance), whatever the
+    /// request.
+    Configuration,
+}
+
+impl Category {
+    /// The category's name: `signature`, `payload` or `configuration`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Signature => "signature",
+            Category::Payload => "payload",
+            Category::Configuration => "configuration",
+        }
+    }
+
+    /// The category of the error with code `code`, if it is one of ours.
+    pub fn of(code: &str) -> Option<Category> {
+        Some(match code {
+            "secret_invalid" | "tolerance_invalid" => Category::Configuration,
+            "header_missing" | "header_malformed" | "no_signatures" | "signature_mismatch"
+            | "timestamp_too_old" | "timestamp_too_new" => Category::Signature,
+            "payload_invalid_json" | "payload_invalid_event" | "payload_wrong_type" => {
+                Category::Payload
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// The `signature_mismatch` message; bindings append the usual culprit of
+/// their language after it.
+const SIGNATURE_MISMATCH_MESSAGE: &str = "No signature in the Payvost-Signature header matches the \
      expected signature for this payload and secret. Are you passing the raw request body, \
      byte for byte as received? A JSON body parser that re-serialises the body changes its bytes";
 
@@ -344,5 +392,6 @@ pub(crate) fn truncated(s: &str, max: usize) -> String {
     s.get(..end).map(String::from).unwrap_or_default()
 }
 
-/// How many bytes of a header or payload a message may echo (SPEC section 6).
-pub(crate) const ECHO_LIMIT: usize = 100;
+/// How many bytes of a header or payload an error may echo (protocol §6),
+/// in messages and in the header and payload bindings attach to errors.
+pub const ECHO_LIMIT: usize = 100;

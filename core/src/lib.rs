@@ -8,6 +8,7 @@ extern crate std;
 
 mod error;
 mod event;
+mod facts;
 mod header;
 mod json;
 mod secret;
@@ -16,11 +17,12 @@ mod tolerance;
 mod verify;
 
 pub use error::{
-    Error, HeaderProblem, SIGNATURE_MISMATCH_MESSAGE, SecretProblem, ToleranceProblem,
+    Category, ECHO_LIMIT, Error, HeaderProblem, SecretProblem, ToleranceProblem,
 };
+pub use facts::facts_json;
 pub use event::{
-    Customer, Dispute, Envelope, Event, EventObject, EventType, Member, Object, ObjectKind,
-    Payment, RawEvent, Refund, Subscription,
+    Customer, Dispute, Envelope, Event, EventObject, EventType, Member, ObjectKind, Payment,
+    RawEvent, Refund, Subscription,
 };
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
@@ -28,19 +30,8 @@ pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};
 pub use verify::{Verified, Webhook};
 
-/// The member name under which `serde_json` (with `arbitrary_precision`,
-/// which this crate turns on) hands a number to a visitor as a one-member
-/// map. Bindings that build their language's objects with serde need it;
-/// `event.rs` has a test that fails should a `serde_json` upgrade change it.
-#[doc(hidden)]
-pub const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
-
 /// The name of the HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Payvost-Signature";
-
-/// Re-exported so users can name the payload tree without a second
-/// `serde_json` dependency of a different version.
-pub use serde_json;
 
 /// Verifies `header` over `payload` with `secret`, the default tolerance and
 /// the system clock, and parses the event: the one-line case.
@@ -65,9 +56,16 @@ pub fn construct_event(payload: &[u8], header: &str, secret: &str) -> Result<Eve
     Webhook::new(secret)?.construct_event_now(payload, header)
 }
 
-/// The system clock in unix seconds; a clock before 1970 reads as negative.
+/// The system clock in unix seconds, the one clock of every door that has
+/// one: the fraction is dropped toward zero, as [`unix_seconds_from_f64`]
+/// does for the doors that read time as a number, so a clock before 1970
+/// reads the same everywhere.
+///
+/// ```
+/// assert!(payvost_webhooks::unix_now() > 1_700_000_000);
+/// ```
 #[cfg(feature = "std")]
-fn now() -> i64 {
+pub fn unix_now() -> i64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     let secs = |d: core::time::Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
     match SystemTime::now().duration_since(UNIX_EPOCH) {

@@ -21,6 +21,8 @@ pub struct Tolerance(u64);
 impl Tolerance {
     /// The default, 300 seconds.
     pub const DEFAULT: Tolerance = Tolerance(300);
+    /// The smallest tolerance accepted, one second.
+    pub const MIN_SECS: u64 = 1;
     /// The largest tolerance accepted, 30 days.
     pub const MAX_SECS: u64 = 30 * 24 * 60 * 60;
 
@@ -61,7 +63,7 @@ impl Tolerance {
     }
 
     /// The tolerance in seconds.
-    pub fn secs(self) -> u64 {
+    pub const fn secs(self) -> u64 {
         self.0
     }
 

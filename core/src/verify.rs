@@ -225,7 +225,7 @@ impl Webhook {
     ///
     /// As [`Webhook::verify`].
     pub fn verify_now(&self, payload: &[u8], header: &str) -> Result<Verified, Error> {
-        self.verify(payload, header, crate::now())
+        self.verify(payload, header, crate::unix_now())
     }
 
     /// [`Webhook::construct_event`] against the system clock.
@@ -234,7 +234,7 @@ impl Webhook {
     ///
     /// As [`Webhook::construct_event`].
     pub fn construct_event_now(&self, payload: &[u8], header: &str) -> Result<Event, Error> {
-        self.construct_event(payload, header, crate::now())
+        self.construct_event(payload, header, crate::unix_now())
     }
 }
 

@@ -9,7 +9,7 @@
     clippy::arithmetic_side_effects
 )]
 
-use payvost_webhooks::{Error, Webhook, sign};
+use payvost_webhooks::{Category, Error, Webhook, sign};
 
 const SECRET: &str = "whsec_do_not_leak_me_42";
 
@@ -127,10 +127,13 @@ fn codes_are_unique_snake_case_and_classified() {
             .iter()
             .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
     );
-    assert!(Error::SignatureMismatch.is_signature_error());
-    assert!(!Error::SignatureMismatch.is_configuration_error());
-    assert!(err(Webhook::new("")).is_configuration_error());
-    assert!(!Error::PayloadInvalidJson(String::new()).is_signature_error());
+    assert_eq!(Error::SignatureMismatch.category(), Category::Signature);
+    assert_eq!(err(Webhook::new("")).category(), Category::Configuration);
+    assert_eq!(Error::PayloadInvalidJson(String::new()).category(), Category::Payload);
+    for code in Error::ALL {
+        assert!(Category::of(code).is_some(), "{code} has no category");
+    }
+    assert_eq!(Category::of("no_such_code"), None);
 }
 
 #[test]

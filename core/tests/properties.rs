@@ -197,7 +197,10 @@ proptest! {
             r#"{{"id":"evt_1","type":"x","data":{{"object":{{"v":{}{inner}{}}}}}}}"#,
             "[".repeat(deep), "]".repeat(deep)
         );
-        let tree = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+        // Without `arbitrary_precision` the tree parser alone refuses a
+        // number beyond f64 (`1e400`, the generator's only one); JSON.parse
+        // and json.loads take it, and so does the core.
+        let tree = serde_json::from_str::<serde_json::Value>(&body.replace("1e400", "1e0")).is_ok();
         let raw = payvost_webhooks::RawEvent::from_slice(body.as_bytes());
         prop_assert_eq!(raw.is_ok(), tree, "{}: {:?}", body, raw.err());
     }

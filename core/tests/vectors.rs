@@ -9,11 +9,14 @@
     clippy::arithmetic_side_effects
 )]
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use base64::Engine;
 use payvost_webhooks::{Error, Event, EventObject, Tolerance, Webhook};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 fn vector_files() -> Vec<(String, Value)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
@@ -83,36 +86,41 @@ fn run(case: &Value) -> Result<(payvost_webhooks::Verified, Event), Error> {
     Ok((verified?, event?))
 }
 
-fn at_path<'a>(event: &'a Event, path: &str) -> Option<&'a Value> {
-    let mut parts = path.split('.');
-    let mut value = event.payload().get(parts.next()?)?;
-    for part in parts {
-        value = value.get(part)?;
+/// The JSON text at a dotted path of the event's payload, as written.
+fn at_path<'a>(event: &'a Event, path: &str) -> Option<&'a RawValue> {
+    let mut value: &RawValue = serde_json::from_str(event.json()).ok()?;
+    for part in path.split('.') {
+        let members: HashMap<String, &RawValue> = serde_json::from_str(value.get()).ok()?;
+        value = members.get(part)?;
     }
     Some(value)
 }
 
+fn parsed(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap()
+}
+
 /// The typed view's fields by their wire names, as JSON, `null` for `None`.
 fn typed_fields(object: &EventObject<'_>) -> (&'static str, serde_json::Map<String, Value>) {
-    let s = |v: Option<&str>| v.map_or(Value::Null, Value::from);
+    let s = |v: &Option<Cow<'_, str>>| v.as_deref().map_or(Value::Null, Value::from);
     let i = |v: Option<i64>| v.map_or(Value::Null, Value::from);
     let (kind, pairs): (_, Vec<(&str, Value)>) = match object {
         EventObject::Payment(p) => (
             "payment",
             vec![
-                ("id", s(p.id)),
+                ("id", s(&p.id)),
                 ("amount", i(p.amount)),
-                ("currency", s(p.currency)),
-                ("status", s(p.status)),
-                ("customer", s(p.customer)),
+                ("currency", s(&p.currency)),
+                ("status", s(&p.status)),
+                ("customer", s(&p.customer)),
             ],
         ),
         EventObject::Subscription(p) => (
             "subscription",
             vec![
-                ("id", s(p.id)),
-                ("customer", s(p.customer)),
-                ("status", s(p.status)),
+                ("id", s(&p.id)),
+                ("customer", s(&p.customer)),
+                ("status", s(&p.status)),
                 ("currentPeriodStart", i(p.current_period_start)),
                 ("currentPeriodEnd", i(p.current_period_end)),
             ],
@@ -120,27 +128,27 @@ fn typed_fields(object: &EventObject<'_>) -> (&'static str, serde_json::Map<Stri
         EventObject::Refund(p) => (
             "refund",
             vec![
-                ("id", s(p.id)),
-                ("payment", s(p.payment)),
+                ("id", s(&p.id)),
+                ("payment", s(&p.payment)),
                 ("amount", i(p.amount)),
-                ("status", s(p.status)),
+                ("status", s(&p.status)),
             ],
         ),
         EventObject::Customer(p) => (
             "customer",
-            vec![("id", s(p.id)), ("email", s(p.email)), ("name", s(p.name))],
+            vec![("id", s(&p.id)), ("email", s(&p.email)), ("name", s(&p.name))],
         ),
         EventObject::Dispute(p) => (
             "dispute",
             vec![
-                ("id", s(p.id)),
-                ("payment", s(p.payment)),
+                ("id", s(&p.id)),
+                ("payment", s(&p.payment)),
                 ("amount", i(p.amount)),
-                ("reason", s(p.reason)),
-                ("status", s(p.status)),
+                ("reason", s(&p.reason)),
+                ("status", s(&p.status)),
             ],
         ),
-        EventObject::Other(_) => ("other", vec![]),
+        EventObject::Other => ("other", vec![]),
         _ => panic!("a new typed view: teach this test its fields"),
     };
     (
@@ -189,7 +197,7 @@ fn check_success(id: &str, expected: &Value, verified: &payvost_webhooks::Verifi
         .into_iter()
         .flatten()
     {
-        assert_eq!(at_path(event, path), Some(value), "{id}: field {path}");
+        assert_eq!(at_path(event, path).map(parsed).as_ref(), Some(value), "{id}: field {path}");
     }
     for (path, text) in expected
         .get("numbers")
@@ -197,17 +205,11 @@ fn check_success(id: &str, expected: &Value, verified: &payvost_webhooks::Verifi
         .into_iter()
         .flatten()
     {
-        let number = at_path(event, path).and_then(Value::as_number).unwrap();
-        assert_eq!(
-            &Value::from(number.to_string()),
-            text,
-            "{id}: exact number at {path}"
-        );
+        let number = at_path(event, path).unwrap().get();
+        assert_eq!(&Value::from(number), text, "{id}: exact number at {path}");
     }
     if let Some(previous) = expected.get("previous_attributes") {
-        let got = event
-            .previous_attributes()
-            .map(|m| Value::Object(m.clone()));
+        let got = event.previous_attributes().map(parsed);
         assert_eq!(
             got.as_ref().unwrap_or(&Value::Null),
             previous,

@@ -1,9 +1,11 @@
 # The native half of payvost (Rust, pyo3). Private: use the package's API.
 from typing import Any, List, Optional, Tuple, final
 
-__all__ = ["Verifier", "sign", "object_kind", "ERROR_CODES", "DEFAULT_TOLERANCE"]
+__all__ = ["Verifier", "sign", "object_kind", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
 
 ERROR_CODES: List[str]
+#: The facts every door shares, as the core's JSON (error categories, tolerance, echo limit, ...).
+FACTS: str
 DEFAULT_TOLERANCE: int
 
 @final

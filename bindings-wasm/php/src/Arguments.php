@@ -61,7 +61,7 @@ final class Arguments
     public static function now(mixed $now): int
     {
         return match (true) {
-            $now === null => time(),
+            $now === null => Runtime::get()->now(),
             is_int($now) => $now,
             $now instanceof \DateTimeInterface => $now->getTimestamp(),
             default => throw Errors::make('tolerance_invalid', '$now must be unix seconds (an int) or a DateTimeInterface, not ' . get_debug_type($now)),

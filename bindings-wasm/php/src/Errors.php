@@ -12,8 +12,6 @@ use Payvost\Exception\UnexpectedValueException;
 /** @internal The one mapping of error codes to the package's exceptions. */
 final class Errors
 {
-    private const ECHO_LIMIT = 100;
-
     /** What a PHP user most often gets wrong when the signature does not match. */
     private const MISMATCH_HINT = " Pass the body exactly as received: file_get_contents('php://input'),"
         . ' or $request->getContent() in Laravel and Symfony; never a decoded and re-encoded body.';
@@ -23,15 +21,18 @@ final class Errors
         if ($code === 'signature_mismatch') {
             $message .= self::MISMATCH_HINT;
         }
-        return match (true) {
-            in_array($code, ['secret_invalid', 'tolerance_invalid'], true) => new InvalidArgumentException($message, $code),
-            str_starts_with($code, 'payload_') => new UnexpectedValueException($message, $code),
-            default => new SignatureVerificationException(
+        $runtime = Runtime::get();
+        $echo = $runtime->facts()['echo_limit'];
+        return match ($runtime->category($code)) {
+            'configuration' => new InvalidArgumentException($message, $code),
+            'signature' => new SignatureVerificationException(
                 $message,
                 $code,
-                $sigHeader === null ? null : substr($sigHeader, 0, self::ECHO_LIMIT),
-                $payload === null ? null : substr($payload, 0, self::ECHO_LIMIT),
+                $sigHeader === null ? null : substr($sigHeader, 0, $echo),
+                $payload === null ? null : substr($payload, 0, $echo),
             ),
+            // 'payload', and any code the module does not name, which can only be a bug of ours.
+            default => new UnexpectedValueException($message, $code),
         };
     }
 }

@@ -27,18 +27,19 @@ final class Runtime
     private const I64 = 1;
     private const F64 = 3;
 
-    /** Each export's parameter kinds, and whether it returns an i32. */
-    private const SIGNATURES = [
-        'pv_input' => [[self::I32], true],
-        'pv_verifier_new' => [[self::I32, self::F64], true],
-        'pv_verifier_free' => [[self::I32], false],
-        'pv_construct' => [[self::I32, self::I32, self::I32, self::I64], true],
-        'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], true],
-        'pv_sign' => [[self::I32, self::I32, self::I64], true],
-        'pv_error_codes' => [[], true],
-        'pv_output_ptr' => [[], true],
-        'pv_output_len' => [[], true],
-        'pv_trap_for_tests' => [[], false],
+    /** Each export's parameter kinds, and the kind of its result (null for none). */
+    public const SIGNATURES = [
+        'pv_input' => [[self::I32], self::I32],
+        'pv_verifier_new' => [[self::I32, self::F64], self::I32],
+        'pv_verifier_free' => [[self::I32], null],
+        'pv_construct' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
+        'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
+        'pv_sign' => [[self::I32, self::I32, self::I64], self::I32],
+        'pv_facts' => [[], self::I32],
+        'pv_unix_seconds' => [[self::F64], self::I64],
+        'pv_output_ptr' => [[], self::I32],
+        'pv_output_len' => [[], self::I32],
+        'pv_trap_for_tests' => [[], null],
     ];
 
     /** Where the Wasmtime C library is looked for when nothing names it. */
@@ -78,6 +79,10 @@ final class Runtime
     private int $inputCapacity = 0;
     /** @var list<string> */
     private array $codes;
+    /** @var array<string, mixed> the core's shared facts (pv_facts) */
+    private array $facts;
+    /** @var array<string, string> each error code's category */
+    private array $categories;
 
     public static function get(): self
     {
@@ -104,8 +109,11 @@ final class Runtime
         $this->resultsVec = $this->ffi->new('wasm_val_vec_t');
         $this->resultsVec->data = FFI::addr($this->results[0]);
         $this->instantiate();
-        $this->call('pv_error_codes');
-        $this->codes = explode(',', $this->output());
+        $this->call('pv_facts');
+        $facts = json_decode($this->output(), true, 512, JSON_THROW_ON_ERROR);
+        $this->facts = is_array($facts) ? $facts : [];
+        $this->codes = array_column($this->facts['errors'] ?? [], 'code');
+        $this->categories = array_column($this->facts['errors'] ?? [], 'category', 'code');
     }
 
     /** How the module was obtained: 'compiled', or 'cache' (see cacheDirectory()). */
@@ -404,10 +412,10 @@ final class Runtime
         return $this->generation;
     }
 
-    /** Calls an export with integer and float arguments; its i32 result, or 0. */
+    /** Calls an export with integer and float arguments; its integer result, or 0. */
     public function call(string $name, int|float ...$values): int
     {
-        [$kinds, $returns] = self::SIGNATURES[$name];
+        [$kinds, $result] = self::SIGNATURES[$name];
         foreach ($kinds as $i => $kind) {
             $arg = $this->args[$i];
             $arg->kind = $kind;
@@ -418,7 +426,7 @@ final class Runtime
             };
         }
         $this->argsVec->size = count($kinds);
-        $this->resultsVec->size = $returns ? 1 : 0;
+        $this->resultsVec->size = $result === null ? 0 : 1;
         $trap = $this->ffi->wasm_func_call($this->functions[$name], FFI::addr($this->argsVec), FFI::addr($this->resultsVec));
         if ($trap !== null) {
             $message = $this->ffi->new('wasm_message_t');
@@ -429,7 +437,11 @@ final class Runtime
             $this->reset();
             throw new EngineException("The WebAssembly module trapped ({$text}); the next call uses a fresh instance", 'engine_trap');
         }
-        return $returns ? $this->results[0]->of->i32 : 0;
+        return match ($result) {
+            null => 0,
+            self::I64 => $this->results[0]->of->i64,
+            default => $this->results[0]->of->i32,
+        };
     }
 
     /** Puts `$bytes` at the start of the module's input buffer. */
@@ -477,5 +489,27 @@ final class Runtime
     public function codes(): array
     {
         return $this->codes;
+    }
+
+    /** The category of an error code (signature, payload or configuration), as the core decides. */
+    public function category(string $code): ?string
+    {
+        return $this->categories[$code] ?? null;
+    }
+
+    /**
+     * The facts every door shares, read from the core when the module loads.
+     *
+     * @return array<string, mixed>
+     */
+    public function facts(): array
+    {
+        return $this->facts;
+    }
+
+    /** The system clock in unix seconds, by the core's rule for a clock read as a number. */
+    public function now(): int
+    {
+        return $this->call('pv_unix_seconds', microtime(true));
     }
 }
