@@ -144,12 +144,13 @@ export function checkEnvelope(backend, event) {
   const top = kind(event)
   const object = top === 'object' ? event : {}
   const data = own(object, 'data')
+  const dataKind = kind(data)
   const created = own(object, 'created')
   envelope[0] = code[top]
   envelope[1] = code[kind(own(object, 'id'))]
   envelope[2] = code[kind(own(object, 'type'))]
-  envelope[3] = code[kind(data)]
-  envelope[4] = code[kind(data) === 'object' ? kind(own(data, 'object')) : 'missing']
+  envelope[3] = code[dataKind]
+  envelope[4] = code[dataKind === 'object' ? kind(own(data, 'object')) : 'missing']
   envelope[5] = code[kind(created)]
   envelope[6] = typeof created === 'number' ? created : 0
   backend.checkEnvelope(envelope)

@@ -37,7 +37,6 @@ const MISMATCH_HINT =
   ' a global express.json() parses the body before it reaches you.'
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 
 /** At most the core's echo limit of a header or payload, in bytes, as text. */
 function echo(value) {
@@ -46,7 +45,8 @@ function echo(value) {
   const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, limit)) : value
   if (!(bytes instanceof Uint8Array)) return undefined
   try {
-    return decoder.decode(bytes.subarray(0, limit))
+    // Streaming holds back a character the cut split, as the core's echo does.
+    return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes.subarray(0, limit), { stream: true })
   } catch {
     return undefined // a view over memory detached since the call began: no bytes left to echo
   }

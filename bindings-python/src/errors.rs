@@ -1,7 +1,7 @@
 //! The one mapping of core errors to the package's exception classes,
 //! defined in `payvost/error.py`.
 
-use payvost_webhooks::{Category, ECHO_LIMIT, Error};
+use payvost_webhooks::{Category, Error, echo};
 use pyo3::prelude::*;
 
 use crate::convert::Call;
@@ -10,11 +10,6 @@ use crate::convert::Call;
 const MISMATCH_HINT: &str = " With Flask pass request.get_data(), with Django request.body, \
     with FastAPI or Starlette await request.body(): the bytes as received, never a parsed \
     and re-serialised body.";
-
-/// At most the core's echo limit of a header or payload, as text.
-fn echo(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes.get(..ECHO_LIMIT).unwrap_or(bytes)).into_owned()
-}
 
 fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult<PyErr> {
     let class = match error.category() {

@@ -187,9 +187,12 @@ pub extern "C" fn pv_verifier_free(handle: u32) {
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_construct(verifier: u32, payload_len: u32, header_len: u32, now: i64) -> i32 {
     with(|state| {
-        state.run(verifier, payload_len, header_len, |webhook, payload, header| {
-            Ok(webhook.construct_raw_event(payload, header, now)?.0)
-        })
+        state.run(
+            verifier,
+            payload_len,
+            header_len,
+            |webhook, payload, header| Ok(webhook.construct_raw_event(payload, header, now)?.0),
+        )
     })
 }
 
@@ -198,9 +201,12 @@ pub extern "C" fn pv_construct(verifier: u32, payload_len: u32, header_len: u32,
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_verify(verifier: u32, payload_len: u32, header_len: u32, now: i64) -> i32 {
     with(|state| {
-        state.run(verifier, payload_len, header_len, |webhook, payload, header| {
-            webhook.verify(payload, header, now)
-        })
+        state.run(
+            verifier,
+            payload_len,
+            header_len,
+            |webhook, payload, header| webhook.verify(payload, header, now),
+        )
     })
 }
 

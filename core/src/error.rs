@@ -392,6 +392,32 @@ pub(crate) fn truncated(s: &str, max: usize) -> String {
     s.get(..end).map(String::from).unwrap_or_default()
 }
 
+/// The start of a header or payload that an error may carry: its first
+/// [`ECHO_LIMIT`] bytes as text, without a character the cut split, and
+/// with any byte that is not UTF-8 shown as U+FFFD.
+///
+/// ```
+/// let body = "é".repeat(60); // 120 bytes
+/// assert_eq!(payvost_webhooks::echo(body.as_bytes()), "é".repeat(50));
+/// assert_eq!(payvost_webhooks::echo(b"a\xffb"), "a\u{FFFD}b");
+/// ```
+pub fn echo(bytes: &[u8]) -> String {
+    let cut = bytes.get(..ECHO_LIMIT).unwrap_or(bytes);
+    let mut text = String::with_capacity(cut.len());
+    let mut chunks = cut.utf8_chunks().peekable();
+    while let Some(chunk) = chunks.next() {
+        text.push_str(chunk.valid());
+        let invalid = chunk.invalid();
+        let split_by_the_cut = chunks.peek().is_none()
+            && bytes.len() > cut.len()
+            && core::str::from_utf8(invalid).is_err_and(|e| e.error_len().is_none());
+        if !invalid.is_empty() && !split_by_the_cut {
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    text
+}
+
 /// How many bytes of a header or payload an error may echo (protocol §6),
 /// in messages and in the header and payload bindings attach to errors.
 pub const ECHO_LIMIT: usize = 100;

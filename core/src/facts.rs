@@ -122,6 +122,9 @@ mod tests {
             std::fs::write(path, &facts).unwrap_or_else(|e| panic!("{path}: {e}"));
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert_eq!(committed, facts, "tests/vectors/facts.json is stale: see this test's doc");
+        assert_eq!(
+            committed, facts,
+            "tests/vectors/facts.json is stale: see this test's doc"
+        );
     }
 }

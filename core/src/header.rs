@@ -133,7 +133,10 @@ fn split(elements: &str) -> impl Iterator<Item = &str> {
 /// An element split at its first `=`.
 fn key_value(element: &str) -> Option<(&[u8], &str)> {
     let at = element.bytes().position(|b| b == b'=')?;
-    Some((element.as_bytes().get(..at)?, element.get(at.saturating_add(1)..)?))
+    Some((
+        element.as_bytes().get(..at)?,
+        element.get(at.saturating_add(1)..)?,
+    ))
 }
 
 /// A candidate: exactly 64 lowercase hex digits (protocol §2), decoded.

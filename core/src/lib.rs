@@ -17,13 +17,13 @@ mod tolerance;
 mod verify;
 
 pub use error::{
-    Category, ECHO_LIMIT, Error, HeaderProblem, SecretProblem, ToleranceProblem,
+    Category, ECHO_LIMIT, Error, HeaderProblem, SecretProblem, ToleranceProblem, echo,
 };
-pub use facts::facts_json;
 pub use event::{
     Customer, Dispute, Envelope, Event, EventObject, EventType, Member, ObjectKind, Payment,
     RawEvent, Refund, Subscription,
 };
+pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
 pub use sign::sign;

@@ -129,7 +129,10 @@ fn codes_are_unique_snake_case_and_classified() {
     );
     assert_eq!(Error::SignatureMismatch.category(), Category::Signature);
     assert_eq!(err(Webhook::new("")).category(), Category::Configuration);
-    assert_eq!(Error::PayloadInvalidJson(String::new()).category(), Category::Payload);
+    assert_eq!(
+        Error::PayloadInvalidJson(String::new()).category(),
+        Category::Payload
+    );
     for code in Error::ALL {
         assert!(Category::of(code).is_some(), "{code} has no category");
     }

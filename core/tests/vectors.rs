@@ -136,7 +136,11 @@ fn typed_fields(object: &EventObject<'_>) -> (&'static str, serde_json::Map<Stri
         ),
         EventObject::Customer(p) => (
             "customer",
-            vec![("id", s(&p.id)), ("email", s(&p.email)), ("name", s(&p.name))],
+            vec![
+                ("id", s(&p.id)),
+                ("email", s(&p.email)),
+                ("name", s(&p.name)),
+            ],
         ),
         EventObject::Dispute(p) => (
             "dispute",
@@ -197,7 +201,11 @@ fn check_success(id: &str, expected: &Value, verified: &payvost_webhooks::Verifi
         .into_iter()
         .flatten()
     {
-        assert_eq!(at_path(event, path).map(parsed).as_ref(), Some(value), "{id}: field {path}");
+        assert_eq!(
+            at_path(event, path).map(parsed).as_ref(),
+            Some(value),
+            "{id}: field {path}"
+        );
     }
     for (path, text) in expected
         .get("numbers")

@@ -340,6 +340,12 @@ final class Runtime
         if ($instance === null) {
             throw new EngineException('The WebAssembly module could not be instantiated', 'engine_unavailable');
         }
+        $exported = $this->exportedSignatures();
+        foreach (self::SIGNATURES as $name => $signature) {
+            if (($exported[$name] ?? null) !== $signature) {
+                throw new EngineException("The WebAssembly module's export {$name} is missing or has another type than this package calls", 'engine_unavailable');
+            }
+        }
         $types = $this->ffi->new('wasm_exporttype_vec_t');
         $this->ffi->wasm_module_exports($this->module, FFI::addr($types));
         $exports = $this->ffi->new('wasm_extern_vec_t', false);
@@ -362,6 +368,38 @@ final class Runtime
         $this->inputAddress = 0;
         $this->inputCapacity = 0;
         $this->generation++;
+    }
+
+    /**
+     * Each function the module exports, with its parameter kinds and result
+     * kind (null for none), in the form of SIGNATURES, read from the module.
+     *
+     * @internal
+     * @return array<string, array{list<int>, ?int}>
+     */
+    public function exportedSignatures(): array
+    {
+        $types = $this->ffi->new('wasm_exporttype_vec_t');
+        $this->ffi->wasm_module_exports($this->module, FFI::addr($types));
+        $kinds = function (CData $vector): array {
+            $kinds = [];
+            for ($i = 0; $i < $vector->size; $i++) {
+                $kinds[] = $this->ffi->wasm_valtype_kind($vector->data[$i]);
+            }
+            return $kinds;
+        };
+        $signatures = [];
+        for ($i = 0; $i < $types->size; $i++) {
+            $function = $this->ffi->wasm_externtype_as_functype_const($this->ffi->wasm_exporttype_type($types->data[$i]));
+            if ($function === null) {
+                continue; // the memory
+            }
+            $name = $this->ffi->wasm_exporttype_name($types->data[$i]);
+            $results = $kinds($this->ffi->wasm_functype_results($function));
+            $signatures[FFI::string($name->data, $name->size)] = [$kinds($this->ffi->wasm_functype_params($function)), $results[0] ?? null];
+        }
+        $this->ffi->wasm_exporttype_vec_delete(FFI::addr($types));
+        return $signatures;
     }
 
     /** After a trap: the instance and its store are dropped, fresh ones made. */

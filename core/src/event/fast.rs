@@ -93,7 +93,6 @@ impl<'a> Cursor<'a> {
         }
     }
 
-
     /// Opens an array or object, the cursor on its bracket; true when it
     /// is already closed (`[]`, `{}`).
     fn open(&mut self, close: u8) -> Option<bool> {
@@ -147,7 +146,10 @@ impl<'a> Cursor<'a> {
     }
 
     /// An object whose members `member` reads by name, the cursor on each value.
-    fn named_object(&mut self, mut member: impl FnMut(&mut Self, Name) -> Option<()>) -> Option<()> {
+    fn named_object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, Name) -> Option<()>,
+    ) -> Option<()> {
         let mut done = self.open(b'}')?;
         while !done {
             let name = name_of(self.name()?)?;

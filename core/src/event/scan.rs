@@ -463,7 +463,9 @@ mod tests {
     fn a_numeric_data_is_named_a_number() {
         for data in ["5", "-1.5e3", "123456789012345678901234567890"] {
             let body = alloc::format!(r#"{{"id":"evt_1","type":"x","data":{data}}}"#);
-            let e = scan(body.as_bytes(), Keep::Fields).err().map(|e| e.to_string());
+            let e = scan(body.as_bytes(), Keep::Fields)
+                .err()
+                .map(|e| e.to_string());
             assert_eq!(
                 e.as_deref(),
                 Some(
@@ -487,9 +489,34 @@ mod tests {
             r#"{"id":"é","type":"t","data":{"object":{"payment":"x\"y\\","reason":"\/"}}}"#,
         ];
         const TOKENS: [&str; 28] = [
-            "\"", "\\", "{", "}", "[", "]", ",", ":", "0", "-", ".", "e", "+", " ", "\u{1}",
-            "\\ud800", "\\udc00", "\\u0041", "1e400", "\"id\"", "\"data\"", "\"object\"",
-            "true", "nul", "\n", "é", "01", "\\x",
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "0",
+            "-",
+            ".",
+            "e",
+            "+",
+            " ",
+            "\u{1}",
+            "\\ud800",
+            "\\udc00",
+            "\\u0041",
+            "1e400",
+            "\"id\"",
+            "\"data\"",
+            "\"object\"",
+            "true",
+            "nul",
+            "\n",
+            "é",
+            "01",
+            "\\x",
         ];
         let mutation = (any::<prop::sample::Index>(), 0..TOKENS.len(), 0usize..3);
         (0..SEEDS.len(), proptest::collection::vec(mutation, 0..4)).prop_map(|(seed, edits)| {

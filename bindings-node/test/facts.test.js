@@ -1,0 +1,66 @@
+'use strict'
+// The drift test: every fact this package states (its exports, the class of
+// each error code, the literals of index.d.ts) is the core's, as the core
+// writes them to tests/vectors/facts.json. The package itself reads them from
+// the core when it loads (js/facts.mjs); this holds the copies that cannot.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const payvost = require('./sdk')
+
+const ROOT = path.join(__dirname, '..', '..')
+const facts = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/facts.json'), 'utf8'))
+const { webhooks } = payvost
+const SECRET = 'whsec_drift'
+const NOW = 1764000000
+const BODY = '{"id":"evt_1","type":"x","data":{"object":{}}}'
+const sign = (body, timestamp = NOW) => webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp })
+
+test('DEFAULT_TOLERANCE and errorCodes are the core\'s', () => {
+  assert.equal(payvost.DEFAULT_TOLERANCE, facts.tolerance.default)
+  assert.equal(webhooks.DEFAULT_TOLERANCE, facts.tolerance.default)
+  assert.deepEqual(Object.values(payvost.errorCodes), facts.errors.map((e) => e.code))
+})
+
+test('every code gets the class of its category in the core', () => {
+  const classOf = {
+    signature: payvost.PayvostSignatureVerificationError,
+    payload: payvost.PayvostInvalidPayloadError,
+    configuration: payvost.PayvostConfigurationError,
+  }
+  const at = (extra) => ({ now: NOW, ...extra })
+  const calls = {
+    secret_invalid: () => webhooks.constructEvent(BODY, sign(BODY), 'sk_live_1', at()),
+    tolerance_invalid: () => webhooks.constructEvent(BODY, sign(BODY), SECRET, at({ tolerance: 0 })),
+    header_missing: () => webhooks.constructEvent(BODY, '', SECRET, at()),
+    header_malformed: () => webhooks.constructEvent(BODY, 'v1', SECRET, at()),
+    no_signatures: () => webhooks.constructEvent(BODY, `t=${NOW}`, SECRET, at()),
+    signature_mismatch: () => webhooks.constructEvent(BODY, sign('{}'), SECRET, at()),
+    timestamp_too_old: () => webhooks.constructEvent(BODY, sign(BODY, NOW - 301), SECRET, at()),
+    timestamp_too_new: () => webhooks.constructEvent(BODY, sign(BODY, NOW + 301), SECRET, at()),
+    payload_invalid_json: () => webhooks.constructEvent('{', sign('{'), SECRET, at()),
+    payload_invalid_event: () => webhooks.constructEvent('{}', sign('{}'), SECRET, at()),
+    payload_wrong_type: () => webhooks.constructEvent({}, sign(BODY), SECRET, at()),
+  }
+  assert.deepEqual(Object.keys(calls).sort(), facts.errors.map((e) => e.code).sort())
+  for (const { code, category } of facts.errors) {
+    assert.throws(calls[code], (e) => e.code === code && e instanceof classOf[category], code)
+  }
+})
+
+test('an echoed payload is cut at the core\'s echo limit, in bytes', () => {
+  const body = `{"id":"evt_1","type":"x","data":{"object":{}},"pad":"${'é'.repeat(200)}"}`
+  assert.throws(() => webhooks.constructEvent(body, sign('{}'), SECRET, { now: NOW }), (e) => {
+    return Buffer.byteLength(e.payload) <= facts.echo_limit && e.payload.startsWith('{"id":"evt_1"')
+  })
+})
+
+test('index.d.ts states the core\'s codes and default tolerance', () => {
+  const types = fs.readFileSync(path.join(ROOT, 'js/index.d.ts'), 'utf8')
+  const union = types.match(/export type ErrorCode =([^]*?)\n\n/)[1]
+  assert.deepEqual([...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]), facts.errors.map((e) => e.code))
+  const tolerances = [...types.matchAll(/DEFAULT_TOLERANCE: (\d+)/g)].map((m) => Number(m[1]))
+  assert.ok(tolerances.length >= 3)
+  for (const value of tolerances) assert.equal(value, facts.tolerance.default)
+})

@@ -1,0 +1,110 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Tests;
+
+use Payvost\Exception\InvalidArgumentException;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Exception\UnexpectedValueException;
+use Payvost\Runtime;
+use Payvost\Webhook;
+use Payvost\WebhookSignature;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The drift test: every fact the package states (its constants, the class of
+ * each error code, the echo limit, the module calls it makes) is the core's,
+ * as the core writes them to tests/vectors/facts.json.
+ */
+final class FactsTest extends TestCase
+{
+    private const SECRET = 'whsec_drift';
+    private const NOW = 1764000000;
+    private const BODY = '{"id":"evt_1","type":"x","data":{"object":{}}}';
+
+    /** @return array<string, mixed> */
+    private static function facts(): array
+    {
+        return json_decode((string) file_get_contents(PAYVOST_ROOT . '/tests/vectors/facts.json'), true, 512, JSON_THROW_ON_ERROR);
+    }
+
+    private static function sign(string $body, int $timestamp = self::NOW): string
+    {
+        return WebhookSignature::generateHeader($body, self::SECRET, $timestamp);
+    }
+
+    public function testTheModuleFactsAreTheCommittedOnes(): void
+    {
+        $this->assertSame(self::facts(), Runtime::get()->facts());
+    }
+
+    public function testConstantsAreTheCores(): void
+    {
+        $facts = self::facts();
+        $this->assertSame($facts['tolerance']['default'], Webhook::DEFAULT_TOLERANCE);
+        $this->assertSame(array_column($facts['errors'], 'code'), Runtime::get()->codes());
+    }
+
+    public function testEveryCodeGetsTheClassOfItsCategory(): void
+    {
+        $classOf = [
+            'signature' => SignatureVerificationException::class,
+            'payload' => UnexpectedValueException::class,
+            'configuration' => InvalidArgumentException::class,
+        ];
+        $construct = fn (mixed $body, string $header, string $secret = self::SECRET, int $tolerance = 300) => fn () => Webhook::constructEvent($body, $header, $secret, $tolerance, self::NOW);
+        $calls = [
+            'secret_invalid' => $construct(self::BODY, self::sign(self::BODY), 'sk_live_1'),
+            'tolerance_invalid' => $construct(self::BODY, self::sign(self::BODY), self::SECRET, 0),
+            'header_missing' => $construct(self::BODY, ''),
+            'header_malformed' => $construct(self::BODY, 'v1'),
+            'no_signatures' => $construct(self::BODY, 't=' . self::NOW),
+            'signature_mismatch' => $construct(self::BODY, self::sign('{}')),
+            'timestamp_too_old' => $construct(self::BODY, self::sign(self::BODY, self::NOW - 301)),
+            'timestamp_too_new' => $construct(self::BODY, self::sign(self::BODY, self::NOW + 301)),
+            'payload_invalid_json' => $construct('{', self::sign('{')),
+            'payload_invalid_event' => $construct('{}', self::sign('{}')),
+            'payload_wrong_type' => $construct([], self::sign(self::BODY)),
+        ];
+        $facts = self::facts();
+        $this->assertSame(array_column($facts['errors'], 'code'), array_keys($calls));
+        foreach ($facts['errors'] as ['code' => $code, 'category' => $category]) {
+            try {
+                $calls[$code]();
+                $this->fail("{$code}: nothing was thrown");
+            } catch (\Throwable $e) {
+                $this->assertInstanceOf($classOf[$category], $e, $code);
+                $this->assertSame($code, $e->getErrorCode(), $code);
+            }
+        }
+    }
+
+    public function testAnEchoIsCutAtTheCoresLimit(): void
+    {
+        $body = '{"id":"evt_1","pad":"' . str_repeat('x', 300) . '"}';
+        try {
+            Webhook::constructEvent($body, self::sign('{}'), self::SECRET, 300, self::NOW);
+            $this->fail('a mismatch was expected');
+        } catch (SignatureVerificationException $e) {
+            $this->assertSame(substr($body, 0, self::facts()['echo_limit']), $e->getHttpBody());
+        }
+    }
+
+    public function testTheCallsThePackageMakesAreTheModulesExports(): void
+    {
+        $exported = Runtime::get()->exportedSignatures();
+        foreach (Runtime::SIGNATURES as $name => $signature) {
+            $this->assertSame($signature, $exported[$name] ?? null, $name);
+        }
+        $this->assertSame([], array_diff_key($exported, Runtime::SIGNATURES), 'exports the package never calls');
+    }
+
+    public function testTheClockIsTheCores(): void
+    {
+        $before = time();
+        $now = Runtime::get()->now();
+        $this->assertGreaterThanOrEqual($before, $now);
+        $this->assertLessThanOrEqual(time(), $now);
+    }
+}
