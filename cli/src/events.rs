@@ -85,7 +85,7 @@ mod tests {
             );
             let parsed = payvost_webhooks::Event::from_slice(body.to_string().as_bytes()).unwrap();
             assert_eq!(parsed.event_type(), event_type);
-            let object: Value = serde_json::from_str(parsed.data_object().get()).unwrap();
+            let object: Value = serde_json::from_str(parsed.data_object()).unwrap();
             assert_eq!(object["id"], "obj_9");
             assert_ne!(
                 parsed.object(),

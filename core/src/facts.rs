@@ -4,61 +4,13 @@
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-
-use serde::Serialize;
+use core::fmt::Write;
 
 use crate::error::{Category, ECHO_LIMIT, Error};
 use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
 use crate::tolerance::Tolerance;
-
-#[derive(Serialize)]
-struct Facts {
-    schema: &'static str,
-    signature_header: &'static str,
-    errors: Vec<ErrorFact>,
-    tolerance: ToleranceFacts,
-    echo_limit: usize,
-    max_header_len: usize,
-    max_depth: usize,
-    kinds: Vec<KindFact>,
-    event_types: Vec<EventTypeFact>,
-    messages: Messages,
-}
-
-#[derive(Serialize)]
-struct ErrorFact {
-    code: &'static str,
-    category: &'static str,
-}
-
-#[derive(Serialize)]
-struct ToleranceFacts {
-    default: u64,
-    min: u64,
-    max: u64,
-}
-
-#[derive(Serialize)]
-struct KindFact {
-    kind: &'static str,
-    code: u32,
-}
-
-#[derive(Serialize)]
-struct EventTypeFact {
-    name: &'static str,
-    object: &'static str,
-}
-
-/// The messages of failures that a binding detects with its own language's
-/// tools, worded here like every other.
-#[derive(Serialize)]
-struct Messages {
-    /// `payload_invalid_json` when the language's JSON parser refused it.
-    payload_not_json: String,
-}
 
 /// Every fact the front doors share, as JSON: the error codes with their
 /// categories, the tolerance's default and bounds, the echo limit, the
@@ -72,41 +24,61 @@ struct Messages {
 /// assert_eq!(facts["errors"][0]["category"], "configuration");
 /// ```
 pub fn facts_json() -> String {
-    let facts = Facts {
-        schema: "facts/1",
-        signature_header: crate::SIGNATURE_HEADER,
-        errors: Error::ALL
-            .iter()
-            .map(|&code| ErrorFact {
-                code,
-                category: Category::of(code).map_or("", Category::as_str),
-            })
-            .collect(),
-        tolerance: ToleranceFacts {
-            default: Tolerance::DEFAULT.secs(),
-            min: Tolerance::MIN_SECS,
-            max: Tolerance::MAX_SECS,
-        },
-        echo_limit: ECHO_LIMIT,
-        max_header_len: MAX_HEADER_LEN,
-        max_depth: MAX_DEPTH,
-        kinds: Member::CODES
-            .iter()
-            .map(|&(kind, code)| KindFact { kind, code })
-            .collect(),
-        event_types: EventType::KNOWN
-            .iter()
-            .map(|t| EventTypeFact {
-                name: t.known_name(),
-                object: t.object_kind().as_str(),
-            })
-            .collect(),
-        messages: Messages {
-            payload_not_json: Error::invalid_json("it is not valid JSON").to_string(),
-        },
-    };
-    // Serialising plain structs of strings and integers cannot fail.
-    serde_json::to_string_pretty(&facts).unwrap_or_default()
+    let list = |items: Vec<String>| alloc::format!("[\n    {}\n  ]", items.join(",\n    "));
+    let errors = Error::ALL
+        .iter()
+        .map(|&code| {
+            let category = Category::of(code).map_or("", Category::as_str);
+            alloc::format!(
+                r#"{{"code": {}, "category": {}}}"#,
+                text(code),
+                text(category)
+            )
+        })
+        .collect();
+    let kinds = Member::CODES
+        .iter()
+        .map(|&(kind, code)| alloc::format!(r#"{{"kind": {}, "code": {code}}}"#, text(kind)))
+        .collect();
+    let event_types = EventType::KNOWN
+        .iter()
+        .map(|t| {
+            let (name, object) = (t.known_name(), t.object_kind().as_str());
+            alloc::format!(r#"{{"name": {}, "object": {}}}"#, text(name), text(object))
+        })
+        .collect();
+    let not_json = Error::invalid_json("it is not valid JSON").to_string();
+    let mut json = String::new();
+    // Writing into a String cannot fail.
+    let _ = write!(
+        json,
+        r#"{{
+  "schema": "facts/1",
+  "signature_header": {header},
+  "errors": {errors},
+  "tolerance": {{"default": {default}, "min": {min}, "max": {max}}},
+  "echo_limit": {ECHO_LIMIT},
+  "max_header_len": {MAX_HEADER_LEN},
+  "max_depth": {MAX_DEPTH},
+  "kinds": {kinds},
+  "event_types": {event_types},
+  "messages": {{"payload_not_json": {not_json}}}
+}}"#,
+        header = text(crate::SIGNATURE_HEADER),
+        errors = list(errors),
+        default = Tolerance::DEFAULT.secs(),
+        min = Tolerance::MIN_SECS,
+        max = Tolerance::MAX_SECS,
+        kinds = list(kinds),
+        event_types = list(event_types),
+        not_json = text(&not_json),
+    );
+    json
+}
+
+/// `s` as a JSON string; the facts hold no control characters.
+fn text(s: &str) -> String {
+    alloc::format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 #[cfg(test)]

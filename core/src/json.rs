@@ -64,14 +64,24 @@ pub(crate) fn utf8(payload: &[u8]) -> Result<&str, Error> {
 pub(crate) fn limits(json: &str) -> Result<(), Error> {
     let bytes = json.as_bytes();
     if too_deep(bytes) {
-        return Err(invalid(format!(
-            "it nests arrays and objects more than {MAX_DEPTH} levels deep"
-        )));
+        return Err(self::too_deep_error());
     }
     if has_unpaired_surrogate(bytes) {
-        return Err(invalid("it has an unpaired UTF-16 surrogate escape"));
+        return Err(lone_surrogate());
     }
     Ok(())
+}
+
+/// The error of a payload nested deeper than [`MAX_DEPTH`].
+pub(crate) fn too_deep_error() -> Error {
+    invalid(format!(
+        "it nests arrays and objects more than {MAX_DEPTH} levels deep"
+    ))
+}
+
+/// The error of a payload with a `\u` escape of half a surrogate pair.
+pub(crate) fn lone_surrogate() -> Error {
+    invalid("it has an unpaired UTF-16 surrogate escape")
 }
 
 fn too_deep(bytes: &[u8]) -> bool {

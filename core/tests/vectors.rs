@@ -217,7 +217,9 @@ fn check_success(id: &str, expected: &Value, verified: &payvost_webhooks::Verifi
         assert_eq!(&Value::from(number), text, "{id}: exact number at {path}");
     }
     if let Some(previous) = expected.get("previous_attributes") {
-        let got = event.previous_attributes().map(parsed);
+        let got = event
+            .previous_attributes()
+            .map(|text| serde_json::from_str::<Value>(text).unwrap());
         assert_eq!(
             got.as_ref().unwrap_or(&Value::Null),
             previous,

@@ -1,19 +1,18 @@
 //! The event model (protocol §5), one concern per file:
 //!
 //! - `envelope.rs`: the rules that make a parsed payload an event;
-//! - `scan.rs`: the one pass over the payload text that applies them, with
-//!   `fast.rs`, its fast path;
+//! - `scan.rs`: the one pass over the payload text that applies them;
 //! - `types.rs`: the known event types and their objects;
 //! - `objects.rs`: the typed views of `data.object`.
 //!
 //! An [`Event`] keeps the payload as the text that was signed, so nothing
 //! the sender wrote is lost or rounded (unknown fields, big integers,
-//! `previous_attributes`), and the crate imposes no `serde_json` feature on
-//! the programs that use it: a caller who wants a tree parses
-//! [`Event::json`] with the parser and features of their choice.
+//! `previous_attributes`), and the crate needs no JSON library at all: a
+//! caller who wants a tree parses [`Event::json`], [`Event::data_object`]
+//! or [`Event::previous_attributes`] with the parser and features of their
+//! choice.
 
 mod envelope;
-mod fast;
 mod objects;
 mod scan;
 mod types;
@@ -21,8 +20,6 @@ mod types;
 use alloc::borrow::Cow;
 use alloc::string::String;
 use core::ops::Range;
-
-use serde_json::value::RawValue;
 
 pub use envelope::{Envelope, Member};
 pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription};
@@ -46,7 +43,7 @@ use scan::{Keep, scan};
 /// assert_eq!(payment.amount, Some(2000));
 /// assert_eq!(payment.id.as_deref(), Some("pay_1"));
 /// // Fields the typed view does not name are kept, as written.
-/// let object: serde_json::Value = serde_json::from_str(event.data_object().get()).unwrap();
+/// let object: serde_json::Value = serde_json::from_str(event.data_object()).unwrap();
 /// assert_eq!(object["risk"], 12);
 /// # Ok::<(), payvost_webhooks::Error>(())
 /// ```
@@ -101,19 +98,19 @@ impl Event {
         EventObject::read(self.event_type.object_kind(), &self.json, &self.fields)
     }
 
-    /// `data.object` as JSON text, with every field the payload carries,
-    /// for a parser of the caller's choosing. It reads the payload text
-    /// again to find the object.
-    pub fn data_object(&self) -> &RawValue {
+    /// `data.object` as JSON text, exactly as written, with every field the
+    /// payload carries, for a parser of the caller's choosing. It reads the
+    /// payload text again to find the object.
+    pub fn data_object(&self) -> &str {
         scan(self.json.as_bytes(), Keep::Span)
             .ok()
-            .and_then(|scanned| raw_at(&self.json, scanned.data_object))
-            .unwrap_or(RawValue::NULL) // unreachable: the same scan accepted it
+            .and_then(|scanned| self.json.get(scanned.data_object?))
+            .unwrap_or("{}") // unreachable: the same scan accepted it
     }
 
     /// `data.previous_attributes` as JSON text, present on `*.updated` events.
-    pub fn previous_attributes(&self) -> Option<&RawValue> {
-        raw_at(&self.json, self.previous_attributes.clone())
+    pub fn previous_attributes(&self) -> Option<&str> {
+        self.json.get(self.previous_attributes.clone()?)
     }
 
     /// The whole payload, exactly the text that was signed.
@@ -125,11 +122,6 @@ impl Event {
     pub fn into_json(self) -> String {
         self.json
     }
-}
-
-/// The JSON value the scan found at `span` of `json`.
-fn raw_at(json: &str, span: Option<Range<usize>>) -> Option<&RawValue> {
-    serde_json::from_str(json.get(span?)?).ok()
 }
 
 /// An event checked on its bytes but not built into a tree: the envelope

@@ -4,7 +4,6 @@
 //! access costs no second pass over the payload.
 
 use alloc::borrow::Cow;
-use alloc::string::String;
 use core::ops::Range;
 
 use super::types::ObjectKind;
@@ -71,13 +70,7 @@ impl<'a> Reader<'a> {
     }
 
     fn str(&self, field: Field) -> Option<Cow<'a, str>> {
-        let text = self.text(field)?;
-        let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-        if !inner.contains('\\') {
-            // The scanner checked the string: without escapes it is its text.
-            return Some(Cow::Borrowed(inner));
-        }
-        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+        super::scan::string_value(self.text(field)?)
     }
 
     /// An integer written as one (`2000`, not `2e3` or `2000.0`) that fits
