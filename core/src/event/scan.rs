@@ -74,7 +74,17 @@ fn members(json: &str, keep: Keep) -> Result<(Member, Members<'_>), Problem> {
         bytes: json.as_bytes(),
         pos: 0,
         depth: 0,
+        problem: None,
     };
+    scan_members(&mut cursor, keep).map_err(|Stop| {
+        cursor.problem.take().unwrap_or(Problem {
+            at: cursor.pos,
+            what: "expected a value",
+        })
+    })
+}
+
+fn scan_members<'a>(cursor: &mut Cursor<'a>, keep: Keep) -> Scan<(Member, Members<'a>)> {
     cursor.whitespace();
     let mut members = Members::default();
     let top_level = if cursor.peek() == Some(b'{') {
@@ -98,7 +108,7 @@ fn members(json: &str, keep: Keep) -> Result<(Member, Members<'_>), Problem> {
     };
     cursor.whitespace();
     if cursor.pos < cursor.bytes.len() {
-        return Err(cursor.problem("unexpected text after the JSON value"));
+        return Err(cursor.fail("unexpected text after the JSON value"));
     }
     Ok((top_level, members))
 }
@@ -164,6 +174,34 @@ fn hex4(text: &str) -> Option<u32> {
     u32::from_str_radix(digits, 16).ok()
 }
 
+/// How many bytes at the start of `bytes` may stand in a string as they
+/// are: up to the first quote, backslash or control character. Eight bytes
+/// at a time (SWAR), as most of a payload is strings.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut run = 0usize;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+        // High bit set in each byte that is a zero of `v` (exact with `!v`).
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
+        let stop = zero(x ^ (ONES.wrapping_mul(u64::from(b'"'))))
+            | zero(x ^ (ONES.wrapping_mul(u64::from(b'\\'))))
+            | (x.wrapping_sub(ONES.wrapping_mul(0x20)) & !x & HIGHS);
+        if stop != 0 {
+            return run.saturating_add((stop.trailing_zeros() / 8) as usize);
+        }
+        run = run.saturating_add(8);
+    }
+    let tail = words.remainder();
+    run.saturating_add(
+        tail.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(tail.len()),
+    )
+}
+
 /// Why the scan stopped, and where.
 #[derive(Debug)]
 struct Problem {
@@ -195,7 +233,11 @@ impl Problem {
 const TOO_DEEP: &str = "too deep";
 const LONE_SURROGATE: &str = "a lone surrogate";
 
-type Scan<T> = Result<T, Problem>;
+/// The scan stopped; the cursor holds the [`Problem`]. Carrying nothing
+/// keeps every step's result a byte or two, which the hot loops feel.
+struct Stop;
+
+type Scan<T> = Result<T, Stop>;
 
 /// A member read as its JSON text, decoded where the rules need its value.
 enum Decoded<'a> {
@@ -317,11 +359,19 @@ struct Cursor<'a> {
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
+    problem: Option<Problem>,
 }
 
 impl<'a> Cursor<'a> {
-    fn problem(&self, what: &'static str) -> Problem {
-        Problem { at: self.pos, what }
+    #[cold]
+    fn fail(&mut self, what: &'static str) -> Stop {
+        self.fail_at(self.pos, what)
+    }
+
+    #[cold]
+    fn fail_at(&mut self, at: usize, what: &'static str) -> Stop {
+        self.problem = Some(Problem { at, what });
+        Stop
     }
 
     fn peek(&self) -> Option<u8> {
@@ -329,9 +379,12 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next byte, or the problem of the payload ending here.
-    fn next_byte(&self) -> Scan<u8> {
-        self.peek()
-            .ok_or_else(|| self.problem("the payload ends too soon"))
+    #[inline]
+    fn next_byte(&mut self) -> Scan<u8> {
+        match self.peek() {
+            Some(byte) => Ok(byte),
+            None => Err(self.fail("the payload ends too soon")),
+        }
     }
 
     /// Moves past the byte `peek` returned.
@@ -352,7 +405,7 @@ impl<'a> Cursor<'a> {
         if self.eat(byte) {
             Ok(())
         } else {
-            Err(self.problem(what))
+            Err(self.fail(what))
         }
     }
 
@@ -382,7 +435,7 @@ impl<'a> Cursor<'a> {
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
             b'-' | b'0'..=b'9' => self.number(),
-            _ => Err(self.problem("expected a value")),
+            _ => Err(self.fail("expected a value")),
         }
     }
 
@@ -391,7 +444,7 @@ impl<'a> Cursor<'a> {
     fn open(&mut self, close: u8) -> Scan<bool> {
         self.depth = self.depth.saturating_add(1);
         if self.depth > MAX_DEPTH {
-            return Err(self.problem(TOO_DEEP));
+            return Err(self.fail(TOO_DEEP));
         }
         self.bump();
         self.whitespace();
@@ -417,7 +470,7 @@ impl<'a> Cursor<'a> {
         if self.close(close) {
             Ok(true)
         } else {
-            Err(self.problem(what))
+            Err(self.fail(what))
         }
     }
 
@@ -425,7 +478,7 @@ impl<'a> Cursor<'a> {
     fn name(&mut self) -> Scan<&'a str> {
         let start = self.pos;
         if self.next_byte()? != b'"' {
-            return Err(self.problem("expected a member name in double quotes"));
+            return Err(self.fail("expected a member name in double quotes"));
         }
         self.string()?;
         let name = self.json.get(start..self.pos).unwrap_or_default();
@@ -470,11 +523,9 @@ impl<'a> Cursor<'a> {
     fn string(&mut self) -> Scan<()> {
         self.bump(); // `"`
         loop {
-            let rest = self.bytes.get(self.pos..).unwrap_or_default();
-            let at = rest
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            self.pos = self.pos.saturating_add(at.unwrap_or(rest.len()));
+            self.pos = self
+                .pos
+                .saturating_add(plain_run(self.bytes.get(self.pos..).unwrap_or_default()));
             match self.next_byte()? {
                 b'"' => {
                     self.bump();
@@ -484,7 +535,7 @@ impl<'a> Cursor<'a> {
                     self.bump();
                     self.escape()?;
                 }
-                _ => return Err(self.problem("a control character must be escaped in a string")),
+                _ => return Err(self.fail("a control character must be escaped in a string")),
             }
         }
     }
@@ -510,26 +561,22 @@ impl<'a> Cursor<'a> {
                         if (0xDC00..=0xDFFF).contains(&low) {
                             Ok(())
                         } else {
-                            Err(Problem {
-                                at: start,
-                                what: LONE_SURROGATE,
-                            })
+                            Err(self.fail_at(start, LONE_SURROGATE))
                         }
                     }
-                    0xDC00..=0xDFFF => Err(Problem {
-                        at: start,
-                        what: LONE_SURROGATE,
-                    }),
+                    0xDC00..=0xDFFF => Err(self.fail_at(start, LONE_SURROGATE)),
                     _ => Ok(()),
                 }
             }
-            _ => Err(self.problem("invalid escape in a string")),
+            _ => Err(self.fail("invalid escape in a string")),
         }
     }
 
     fn hex4(&mut self) -> Scan<u32> {
         let text = self.json.get(self.pos..).unwrap_or_default();
-        let value = hex4(text).ok_or_else(|| self.problem("a \\u escape needs four hex digits"))?;
+        let Some(value) = hex4(text) else {
+            return Err(self.fail("a \\u escape needs four hex digits"));
+        };
         self.pos = self.pos.saturating_add(4);
         Ok(value)
     }
@@ -551,10 +598,10 @@ impl<'a> Cursor<'a> {
             b'1'..=b'9' => {
                 self.digits();
             }
-            _ => return Err(self.problem(invalid)),
+            _ => return Err(self.fail(invalid)),
         }
         if self.eat(b'.') && self.digits() == 0 {
-            return Err(self.problem(invalid));
+            return Err(self.fail(invalid));
         }
         if let Some(b'e' | b'E') = self.peek() {
             self.bump();
@@ -562,7 +609,7 @@ impl<'a> Cursor<'a> {
                 self.bump();
             }
             if self.digits() == 0 {
-                return Err(self.problem(invalid));
+                return Err(self.fail(invalid));
             }
         }
         Ok(())
@@ -574,7 +621,7 @@ impl<'a> Cursor<'a> {
             self.pos = end;
             Ok(())
         } else {
-            Err(self.problem("expected a value"))
+            Err(self.fail("expected a value"))
         }
     }
 
