@@ -20,6 +20,10 @@ const run = (command, args, options = {}) => execFileSync(command, args, { stdio
 // schedule vectorises; every engine targeted has had SIMD since 2023), then
 // wasm-opt -O3.
 const WASM_OPT_LEVEL = process.env.WASM_OPT_LEVEL || '-O3'
+/** wasm-opt from `input` to `output`, with the features every module uses. */
+const wasmOpt = (input, output) =>
+  run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
+    '--enable-simd', '--strip-debug', '--strip-producers', input, '-o', output])
 const RUSTFLAGS = process.env.RUSTFLAGS ?? '-C target-feature=+simd128'
 
 run('cargo', ['build', '-p', 'payvost-wasm', '--target', 'wasm32-unknown-unknown', '--release'], {
@@ -32,12 +36,12 @@ run('wasm-bindgen', [
   join(target, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'),
 ])
 const wasm = join(pkg, 'dist', 'payvost_wasm_bg.wasm')
-run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-simd', '--strip-debug', '--strip-producers', wasm, '-o', wasm])
+wasmOpt(wasm, wasm)
 for (const generated of readdirSync(join(pkg, 'dist'))) {
   if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
 }
 
-for (const file of ['sdk.mjs', 'webhooks.mjs', 'convert.mjs', 'errors.mjs', 'index.d.ts']) {
+for (const file of ['sdk.mjs', 'webhooks.mjs', 'convert.mjs', 'errors.mjs', 'facts.mjs', 'index.d.ts']) {
   copyFileSync(join(root, 'js', file), join(pkg, file))
 }
 cpSync(join(here, 'npm'), pkg, { recursive: true })
@@ -79,7 +83,6 @@ if (!process.env.PAYVOST_WASM_OUT) {
   })
   const plain = join(here, 'php', 'resources', 'payvost.wasm')
   mkdirSync(dirname(plain), { recursive: true })
-  run(join(here, 'node_modules', '.bin', 'wasm-opt'), [WASM_OPT_LEVEL, '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-simd', '--strip-debug', '--strip-producers',
-    join(plainTarget, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'), '-o', plain])
+  wasmOpt(join(plainTarget, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'), plain)
 }
 console.log(`built ${pkg}`)
