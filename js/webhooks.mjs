@@ -46,7 +46,7 @@ export function createWebhooks(backend) {
     return verifier
   }
 
-  /** Converts every argument; the order is SPEC section 4's. */
+  /** Converts every argument; the order is protocol §4's. */
   function prepare(payload, sigHeader, secret, opts) {
     const { tolerance, now } = convert.options(opts)
     const verifier = verifierFor(secret, tolerance)

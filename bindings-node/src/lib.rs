@@ -1,5 +1,5 @@
 //! The native half of `@payvost/node-sdk`. Each function converts its
-//! arguments, calls the core and forwards any error as its SPEC code and
+//! arguments, calls the core and forwards any error as its code of protocol §6 and
 //! message; `js/errors.mjs` turns those into the SDK's error classes, and
 //! `js/convert.mjs` has already turned JavaScript's loose types into the
 //! strict ones taken here. No rule of the protocol is written in this crate.

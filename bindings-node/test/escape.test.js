@@ -1,6 +1,6 @@
 'use strict'
 // Seeded random and mutated inputs, 100,000 calls: only the SDK's error
-// classes, with SPEC codes, ever come out (napi addon and WASM build alike).
+// classes, with codes of protocol §6, ever come out (napi addon and WASM build alike).
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const payvost = require('./sdk')
@@ -19,7 +19,7 @@ function rng(seed) {
   }
 }
 
-test(`${CALLS} random and mutated calls raise only SDK errors with SPEC codes`, () => {
+test(`${CALLS} random and mutated calls raise only SDK errors with codes of protocol §6`, () => {
   const random = rng(20261128)
   const int = (n) => Math.floor(random() * n)
   const pick = (items) => items[int(items.length)]

@@ -1,5 +1,5 @@
 //! Python's argument types, turned into the core's. A type mistake becomes
-//! an error with a SPEC code here; every rule about values is the core's.
+//! an error with a code of protocol §6 here; every rule about values is the core's.
 
 use std::borrow::Cow;
 

@@ -1,5 +1,5 @@
 """Seeded random and mutated inputs, 100,000 calls: only payvost.error.PayvostError,
-with SPEC codes, ever comes out: no TypeError, UnicodeDecodeError or JSONDecodeError."""
+with codes of protocol §6, ever comes out: no TypeError, UnicodeDecodeError or JSONDecodeError."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 //! bytes (`bindings-wasm/npm/backend.mjs` encodes text), so the shared JS
 //! layer in `js/` runs on either unchanged. Each function converts
 //! its arguments, calls the core and throws any error as a JS `Error` with
-//! the SPEC `code`, which `js/errors.mjs` maps to the SDK's classes. No rule
+//! its `code` (protocol §6), which `js/errors.mjs` maps to the SDK's classes. No rule
 //! of the protocol is written in this crate.
 
 use js_sys::{BigInt, Reflect};
@@ -11,7 +11,7 @@ use payvost_webhooks::{Envelope, Error, Webhook, unix_seconds_from_f64};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-/// The one exit of core errors: a JS `Error` carrying the SPEC code.
+/// The one exit of core errors: a JS `Error` carrying the code of protocol §6.
 fn throw(error: Error) -> JsValue {
     let js = js_sys::Error::new(&error.to_string());
     // Setting a property on a fresh Error cannot fail.

@@ -1,4 +1,4 @@
-//! Realistic events of the 16 known types (SPEC section 5), for `send` and `check`.
+//! Realistic events of the 16 known types (protocol §5), for `send` and `check`.
 
 use payvost_webhooks::{EventType, ObjectKind};
 use serde_json::{Value, json};

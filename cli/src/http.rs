@@ -36,7 +36,7 @@ impl Answer {
     }
 }
 
-/// How long Payvost waits for an answer (SPEC section 8).
+/// How long Payvost waits for an answer (protocol §8).
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn post(url: &str, body: &[u8], signature: Option<&str>) -> Result<Answer, String> {

@@ -1,5 +1,5 @@
 //! `payvost webhooks send`: a realistic signed event POSTed to an endpoint,
-//! retried on the schedule of SPEC section 8 when asked.
+//! retried on the schedule of protocol §8 when asked.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -40,7 +40,7 @@ pub struct Args {
     log: Option<PathBuf>,
 }
 
-/// Seconds between attempts: SPEC section 8.
+/// Seconds between attempts: protocol §8.
 pub const SCHEDULE: [u64; 6] = [300, 900, 3_600, 10_800, 21_600, 43_200];
 
 fn human(secs: u64) -> String {

@@ -1,4 +1,4 @@
-//! The one error type of the crate, with the stable codes of SPEC section 6.
+//! The one error type of the crate, with the stable codes of protocol §6.
 
 use alloc::string::String;
 use core::fmt;
@@ -21,14 +21,14 @@ use core::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
-    /// A signing secret breaks a rule of SPEC section 1.
+    /// A signing secret breaks a rule of protocol §1.
     SecretInvalid(SecretProblem),
     /// The tolerance is not a whole number of seconds from 1 to 30 days, or
     /// `now` is not a usable time.
     ToleranceInvalid(ToleranceProblem),
     /// The `Payvost-Signature` header is absent or empty.
     HeaderMissing,
-    /// The header breaks the grammar of SPEC section 2.
+    /// The header breaks the grammar of protocol §2.
     HeaderMalformed(HeaderProblem),
     /// The header is well formed but carries no `v1` signature.
     NoSignatures,
@@ -50,7 +50,7 @@ pub enum Error {
     },
     /// The authenticated payload is not a UTF-8 JSON object.
     PayloadInvalidJson(String),
-    /// The authenticated payload is JSON but not an event (SPEC section 5).
+    /// The authenticated payload is JSON but not an event (protocol §5).
     PayloadInvalidEvent(String),
     /// A binding was handed a payload that is neither bytes nor a string.
     ///
@@ -59,7 +59,7 @@ pub enum Error {
     PayloadWrongType(String),
 }
 
-/// Which secret rule was broken (SPEC section 1).
+/// Which secret rule was broken (protocol §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SecretProblem {
@@ -91,7 +91,7 @@ pub enum SecretProblem {
     },
 }
 
-/// Why a tolerance was refused (SPEC section 4).
+/// Why a tolerance was refused (protocol §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ToleranceProblem {
@@ -110,7 +110,7 @@ pub enum ToleranceProblem {
     SigningTimeNegative(i64),
 }
 
-/// Which rule of the header grammar was broken (SPEC section 2).
+/// Which rule of the header grammar was broken (protocol §2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HeaderProblem {
@@ -132,7 +132,7 @@ pub enum HeaderProblem {
 }
 
 impl Error {
-    /// Every code, in SPEC order. Bindings test that they expose each one.
+    /// Every code, in the order of protocol §6. Bindings test that they expose each one.
     pub const ALL: &'static [&'static str] = &[
         "secret_invalid",
         "tolerance_invalid",
@@ -147,7 +147,7 @@ impl Error {
         "payload_wrong_type",
     ];
 
-    /// The stable snake_case code of SPEC section 6.
+    /// The stable snake_case code of protocol §6.
     ///
     /// ```
     /// assert_eq!(payvost_webhooks::Error::HeaderMissing.code(), "header_missing");

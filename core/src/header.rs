@@ -1,4 +1,4 @@
-//! The grammar of the `Payvost-Signature` header (SPEC section 2).
+//! The grammar of the `Payvost-Signature` header (protocol §2).
 //!
 //! Parsing is not constant time: the header is public, attacker-chosen
 //! input and holds nothing secret. Only the comparison of tag bytes, in

@@ -1,4 +1,4 @@
-//! What makes a payload acceptable JSON (SPEC section 5), decided on the
+//! What makes a payload acceptable JSON (protocol §5), decided on the
 //! bytes in one place, so that every front door accepts exactly the same
 //! payloads whichever parser then builds its objects.
 //!

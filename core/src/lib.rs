@@ -49,7 +49,7 @@ pub const SIGNATURE_HEADER: &str = "Payvost-Signature";
 ///
 /// # Errors
 ///
-/// Any code of SPEC section 6 but `tolerance_invalid` and
+/// Any code of protocol §6 but `tolerance_invalid` and
 /// `payload_wrong_type`, in the order of section 4.
 #[cfg(feature = "std")]
 pub fn construct_event(payload: &[u8], header: &str, secret: &str) -> Result<Event, Error> {

@@ -1,4 +1,4 @@
-//! Signing secrets: the rules of SPEC section 1, and each secret's HMAC key
+//! Signing secrets: the rules of protocol §1, and each secret's HMAC key
 //! state computed once.
 
 use core::fmt;
@@ -11,7 +11,7 @@ pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 const API_KEY_PREFIXES: [&str; 3] = ["sk_", "pk_", "rk_"];
 
-/// Checks one secret against SPEC section 1; `index` is its place in the
+/// Checks one secret against protocol §1; `index` is its place in the
 /// list the caller gave, for the message.
 pub(crate) fn check(secret: &str, index: usize) -> Result<(), Error> {
     let problem = if secret.is_empty() {

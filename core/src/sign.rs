@@ -1,4 +1,4 @@
-//! Producing a `Payvost-Signature` header value (SPEC section 7).
+//! Producing a `Payvost-Signature` header value (protocol §7).
 
 use alloc::format;
 use alloc::string::String;

@@ -1,5 +1,5 @@
 //! The time window: how far a signature's timestamp may lie from `now`
-//! (SPEC section 4), and `now` itself as other languages hold time.
+//! (protocol §4), and `now` itself as other languages hold time.
 
 use crate::error::{Error, ToleranceProblem};
 
@@ -67,7 +67,7 @@ impl Tolerance {
         self.0
     }
 
-    /// Step 5 of SPEC section 4: `|now - timestamp| == tolerance` passes.
+    /// Step 5 of protocol §4: `|now - timestamp| == tolerance` passes.
     /// Exact for every pair of `i64`.
     pub fn check(self, timestamp: i64, now: i64) -> Result<(), Error> {
         let distance = timestamp.abs_diff(now);

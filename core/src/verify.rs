@@ -1,5 +1,5 @@
 //! The verifier: HMAC-SHA256 over the signed content, constant-time
-//! comparison of tag bytes, then the timestamp check (SPEC sections 3 and 4).
+//! comparison of tag bytes, then the timestamp check (protocol §3 and §4).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -54,7 +54,7 @@ impl Webhook {
     ///
     /// # Errors
     ///
-    /// `secret_invalid` when the secret breaks a rule of SPEC section 1.
+    /// `secret_invalid` when the secret breaks a rule of protocol §1.
     pub fn new(secret: &str) -> Result<Self, Error> {
         Self::with_secrets(&[secret])
     }

@@ -1,5 +1,5 @@
 //! Seeded random and mutated inputs, 100,000 calls: the core returns an
-//! `Error` with a SPEC code or an event, and never panics.
+//! `Error` with a code of protocol §6 or an event, and never panics.
 
 // Test code: a panic here is a failing test, not a crash of the library.
 #![allow(

@@ -12,7 +12,7 @@
 use payvost_webhooks::{Error, Event, SignatureHeader, Tolerance, Webhook, sign};
 use proptest::prelude::*;
 
-/// Secrets that pass SPEC section 1: no surrounding whitespace, no API key prefix.
+/// Secrets that pass protocol §1: no surrounding whitespace, no API key prefix.
 fn secret() -> impl Strategy<Value = String> {
     "whsec_[A-Za-z0-9+/=]{0,48}|[a-z][ -~]{0,30}[a-z]".prop_filter("no API key prefix", |s| {
         !["sk_", "pk_", "rk_"].iter().any(|p| s.starts_with(p))

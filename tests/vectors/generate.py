@@ -92,7 +92,7 @@ class Group:
 
 
 def secret_group():
-    g = Group("secret", "SPEC section 1: the rules a signing secret must follow, checked first.")
+    g = Group("secret", "protocol §1: the rules a signing secret must follow, checked first.")
     g.case("valid", "the documented secret")
     for id, s, why in [
         ("empty", "", "an empty secret"),
@@ -132,7 +132,7 @@ def secret_group():
 
 
 def header_group():
-    g = Group("header", "SPEC section 2: the grammar of the Payvost-Signature header, one rule at least once.")
+    g = Group("header", "protocol §2: the grammar of the Payvost-Signature header, one rule at least once.")
     s = sig(PAYLOAD)
     t = "t=%d" % NOW
     ok = lambda id, comment, h: g.case(id, comment, header=h)
@@ -204,7 +204,7 @@ def header_group():
 
 
 def tolerance_group():
-    g = Group("tolerance", "SPEC section 4: the tolerance option and the timestamp window, both directions.")
+    g = Group("tolerance", "protocol §4: the tolerance option and the timestamp window, both directions.")
     def at(id, comment, t, now=NOW, tolerance=None, error=None):
         h = "t=%d,v1=%s" % (t, sig(PAYLOAD, t=t))
         if error:
@@ -249,7 +249,7 @@ def tolerance_group():
 
 
 def signature_group():
-    g = Group("signature", "SPEC section 3: signed content, several signatures, several secrets.")
+    g = Group("signature", "protocol §3: signed content, several signatures, several secrets.")
     s2, s3 = "whsec_second", "whsec_third"
     g.case("secret-index-0", "the first of three secrets matches", secrets=[SECRET, s2, s3])
     g.case("secret-index-1", "the second of three secrets matches", secrets=[s2, SECRET, s3], secret_index=1)
@@ -291,7 +291,7 @@ def signature_group():
 
 
 def payload_group():
-    g = Group("payload", "SPEC section 5: the authenticated body must be a JSON object holding an event.")
+    g = Group("payload", "protocol §5: the authenticated body must be a JSON object holding an event.")
     def p(id, comment, body, error=None, **ok):
         body = body if isinstance(body, bytes) else compact(body)
         if error:
@@ -433,7 +433,7 @@ KNOWN = {
 
 
 def events_group():
-    g = Group("events", "SPEC section 5: every known event type with its typed object, and what is preserved.")
+    g = Group("events", "protocol §5: every known event type with its typed object, and what is preserved.")
     for kind, (types, fields) in KNOWN.items():
         for type_ in types:
             obj = dict(fields, metadata={"order": "6735"}, unknownField=[1, 2])

@@ -6,7 +6,7 @@ namespace Payvost;
 
 /**
  * @internal PHP's loose argument types turned into the module's, in one
- * place. A type mistake becomes the package's exception with a SPEC code;
+ * place. A type mistake becomes the package's exception with a code of protocol §6;
  * every rule about values is the Rust core's.
  */
 final class Arguments

@@ -10,7 +10,7 @@ use Payvost\Webhook;
 use Payvost\WebhookSignature;
 use PHPUnit\Framework\TestCase;
 
-/** Seeded random and mutated inputs, 100,000 calls: only the package's exceptions, with SPEC codes. */
+/** Seeded random and mutated inputs, 100,000 calls: only the package's exceptions, with codes of protocol §6. */
 final class EscapeTest extends TestCase
 {
     public function testRandomAndMutatedCallsThrowOnlyPackageExceptions(): void
