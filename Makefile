@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -21,7 +21,7 @@ test-demo: tools node wasm
 	$(CARGO) build --release --quiet -p payvost-cli
 	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
 
-test: tools fmt-check clippy no-std test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
+test: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -38,6 +38,11 @@ clippy:
 # Unit, integration, property and doc tests; the vectors run in core/tests/vectors.rs.
 test-rust:
 	$(CARGO) test --workspace
+
+# The core as a published crate: no serde_json feature imposed on dependents,
+# minimal versions of every dependency, the declared MSRV (scripts/check-crate.sh).
+test-crate:
+	scripts/check-crate.sh
 
 # The core must build without std: a target that has none proves it.
 no-std:
