@@ -409,7 +409,7 @@ def dist_python():
 # ---------------------------------------------------------------- php, crates, cli
 
 # The Wasmtime engines the PHP package bundles: rust target, platform name
-# (Runtime::platform()), and how it can be run here.
+# (Engine::platform()), and how it can be run here.
 PHP_ENGINES = [
     ("x86_64-unknown-linux-gnu", "linux-x86_64", "native"),
     ("aarch64-unknown-linux-gnu", "linux-aarch64", "structural"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Wasmtime engine the PHP package bundles (bindings-wasm/php/engine:
 # the published wasmtime-c-api-impl crate, trimmed) for one platform, into
-# bindings-wasm/php/resources/engine/<platform>/, where Runtime::library()
+# bindings-wasm/php/resources/engine/<platform>/, where Engine::library()
 # looks after the environment variable and php.ini. Linked by zig, like the
 # napi addon: glibc 2.17 on Linux. A library newer than its sources is kept.
 #

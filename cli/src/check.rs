@@ -1,5 +1,7 @@
 //! `payvost webhooks check URL`: audits an endpoint against the security
-//! checklist of the webhook docs, and prints a pass/fail table.
+//! checklist of the webhook docs, in three steps: the probes it sends, the
+//! verdict on each answer, and the rendering as a table or as JSON whose rows
+//! carry stable ids (`valid`, `bad_signature`, ...) for scripts.
 
 use std::time::Duration;
 
@@ -19,111 +21,189 @@ pub struct Args {
     json: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+pub fn run(args: &Args) -> Result<bool, String> {
+    let probes = probes(args.secret.secret.as_str())?;
+    let rows = verdict(&args.url, &probes);
+    let passed = rows.iter().all(|r| r.outcome != Outcome::Fail);
+    if args.json {
+        println!("{}", render_json(&args.url, passed, &rows));
+    } else {
+        print!("{}", render_table(passed, &rows));
+    }
+    Ok(passed)
+}
+
+/// How far outside the default tolerance the stale and future deliveries lie.
+const SKEW: i64 = crate::DEFAULT_TOLERANCE.saturating_mul(2);
+
+/// One delivery sent to the endpoint, and the answer the checklist wants.
+struct Probe {
+    id: &'static str,
+    check: &'static str,
+    payload: Vec<u8>,
+    header: Option<String>,
+    want_2xx: bool,
+}
+
+/// The deliveries of the checklist: one valid event, then each way a
+/// delivery can be forged or replayed, then the valid one again.
+fn probes(secret: &str) -> Result<Vec<Probe>, String> {
+    let event_type = EventType::PaymentSucceeded;
+    let t = now();
+    let id = events::event_id();
+    let object = events::sample_object(&event_type, None, t);
+    let body = events::event(&id, &event_type, object, t)
+        .to_string()
+        .into_bytes();
+    let sign =
+        |secret: &str, t: i64| payvost_webhooks::sign(&body, secret, t).map_err(|e| e.to_string());
+    let probe = |id, check, payload: &[u8], header, want_2xx| Probe {
+        id,
+        check,
+        payload: payload.to_vec(),
+        header,
+        want_2xx,
+    };
+    Ok(vec![
+        probe(
+            "valid",
+            "accepts a valid event (2xx)",
+            &body,
+            Some(sign(secret, t)?),
+            true,
+        ),
+        probe(
+            "bad_signature",
+            "rejects a bad signature (4xx)",
+            &body,
+            Some(sign("whsec_not_the_endpoints_secret", t)?),
+            false,
+        ),
+        probe(
+            "tampered",
+            "rejects a tampered body (4xx)",
+            &tampered(&body),
+            Some(sign(secret, t)?),
+            false,
+        ),
+        probe(
+            "stale",
+            "rejects a stale timestamp (4xx)",
+            &body,
+            Some(sign(secret, t.saturating_sub(SKEW))?),
+            false,
+        ),
+        probe(
+            "future",
+            "rejects a timestamp from the future (4xx)",
+            &body,
+            Some(sign(secret, t.saturating_add(SKEW))?),
+            false,
+        ),
+        probe(
+            "no_header",
+            "rejects a missing header (4xx)",
+            &body,
+            None,
+            false,
+        ),
+        probe(
+            "duplicate",
+            "answers a duplicate delivery with 2xx",
+            &body,
+            Some(sign(secret, now())?),
+            true,
+        ),
+    ])
+}
+
+/// `body` with one bit of its middle byte flipped: signed bytes that differ
+/// from the bytes sent, whatever the body holds.
+fn tampered(body: &[u8]) -> Vec<u8> {
+    let mut bytes = body.to_vec();
+    if let Some(byte) = bytes.get_mut(body.len() / 2) {
+        *byte ^= 0x01;
+    }
+    bytes
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Outcome {
     Pass,
     Fail,
     Warn,
 }
 
+impl Outcome {
+    fn label(self) -> &'static str {
+        match self {
+            Outcome::Pass => "PASS",
+            Outcome::Fail => "FAIL",
+            Outcome::Warn => "WARN",
+        }
+    }
+}
+
 struct Row {
+    id: &'static str,
     check: &'static str,
     outcome: Outcome,
     detail: String,
 }
 
-/// How far outside the default tolerance (300 s) the stale and future deliveries lie.
-const SKEW: i64 = 600;
-
-pub fn run(args: &Args) -> Result<bool, String> {
-    let event_type = EventType::PaymentSucceeded;
-    let t = now();
-    let id = events::event_id();
-    let body = events::event(
-        &id,
-        &event_type,
-        events::sample_object(&event_type, None, t),
-        t,
-    )
-    .to_string();
-    let tampered = body.replacen("\"amount\":2000", "\"amount\":1", 1);
-    let sign = |payload: &str, secret: &str, t: i64| {
-        payvost_webhooks::sign(payload.as_bytes(), secret, t).map_err(|e| e.to_string())
-    };
-    let secret = args.secret.secret.as_str();
-    let mut slowest = Duration::ZERO;
-    let mut rows = Vec::new();
-    let mut probe = |check: &'static str, payload: &str, header: Option<String>, want_2xx: bool| {
-        let answer = http::post(&args.url, payload.as_bytes(), header.as_deref());
-        let (outcome, detail) = match answer {
-            Ok(a) => {
-                slowest = slowest.max(a.elapsed);
-                let good = if want_2xx {
-                    a.accepted()
-                } else {
-                    (400..500).contains(&a.status)
-                };
-                (
-                    if good { Outcome::Pass } else { Outcome::Fail },
-                    format!("{} {} in {} ms", a.status, a.reason, a.millis()),
-                )
+/// Sends each probe and judges its answer, then the endpoint as a whole:
+/// how fast it answered and whether it uses HTTPS.
+fn verdict(url: &str, probes: &[Probe]) -> Vec<Row> {
+    let mut slowest: Option<Duration> = None;
+    let mut rows: Vec<Row> = probes
+        .iter()
+        .map(|probe| {
+            let answer = http::post(url, &probe.payload, probe.header.as_deref());
+            let (outcome, detail) = match answer {
+                Ok(a) => {
+                    slowest = Some(slowest.unwrap_or_default().max(a.elapsed));
+                    let good = if probe.want_2xx {
+                        a.accepted()
+                    } else {
+                        (400..500).contains(&a.status)
+                    };
+                    let outcome = if good { Outcome::Pass } else { Outcome::Fail };
+                    (
+                        outcome,
+                        format!("{} {} in {} ms", a.status, a.reason, a.millis()),
+                    )
+                }
+                Err(e) => (Outcome::Fail, e),
+            };
+            Row {
+                id: probe.id,
+                check: probe.check,
+                outcome,
+                detail,
             }
-            Err(e) => (Outcome::Fail, e),
-        };
-        rows.push(Row {
-            check,
-            outcome,
-            detail,
-        });
-    };
-    probe(
-        "accepts a valid event (2xx)",
-        &body,
-        Some(sign(&body, secret, t)?),
-        true,
-    );
-    probe(
-        "rejects a bad signature (4xx)",
-        &body,
-        Some(sign(&body, "whsec_not_the_endpoints_secret", t)?),
-        false,
-    );
-    probe(
-        "rejects a tampered body (4xx)",
-        &tampered,
-        Some(sign(&body, secret, t)?),
-        false,
-    );
-    probe(
-        "rejects a stale timestamp (4xx)",
-        &body,
-        Some(sign(&body, secret, t.saturating_sub(SKEW))?),
-        false,
-    );
-    probe(
-        "rejects a timestamp from the future (4xx)",
-        &body,
-        Some(sign(&body, secret, t.saturating_add(SKEW))?),
-        false,
-    );
-    probe("rejects a missing header (4xx)", &body, None, false);
-    probe(
-        "answers a duplicate delivery with 2xx",
-        &body,
-        Some(sign(&body, secret, now())?),
-        true,
-    );
-    rows.push(Row {
-        check: "answers within 30 s",
-        outcome: if slowest < http::TIMEOUT {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
+        })
+        .collect();
+    rows.push(match slowest {
+        Some(slowest) => Row {
+            id: "timely",
+            check: "answers within 30 s",
+            outcome: if slowest < http::TIMEOUT {
+                Outcome::Pass
+            } else {
+                Outcome::Fail
+            },
+            detail: format!("slowest answer {} ms", slowest.as_millis()),
         },
-        detail: format!("slowest answer {} ms", slowest.as_millis()),
+        None => Row {
+            id: "timely",
+            check: "answers within 30 s",
+            outcome: Outcome::Fail,
+            detail: "no probe got an answer".into(),
+        },
     });
-    let https = args.url.starts_with("https://");
+    let https = url.starts_with("https://");
     rows.push(Row {
+        id: "https",
         check: "uses HTTPS",
         outcome: if https { Outcome::Pass } else { Outcome::Warn },
         detail: if https {
@@ -132,34 +212,77 @@ pub fn run(args: &Args) -> Result<bool, String> {
             "no: fine on 127.0.0.1, required in production".into()
         },
     });
-    let failed = rows.iter().any(|r| r.outcome == Outcome::Fail);
-    let label = |o: Outcome| match o {
-        Outcome::Pass => "PASS",
-        Outcome::Fail => "FAIL",
-        Outcome::Warn => "WARN",
-    };
-    if args.json {
-        let results: Vec<_> = rows
-            .iter()
-            .map(|r| json!({"check": r.check, "result": label(r.outcome), "detail": r.detail}))
-            .collect();
-        println!(
-            "{}",
-            json!({"url": args.url, "passed": !failed, "results": results})
-        );
+    rows
+}
+
+fn render_json(url: &str, passed: bool, rows: &[Row]) -> serde_json::Value {
+    let results: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({"id": r.id, "check": r.check, "result": r.outcome.label(), "detail": r.detail})
+        })
+        .collect();
+    json!({"url": url, "passed": passed, "results": results})
+}
+
+fn render_table(passed: bool, rows: &[Row]) -> String {
+    let mut table = format!("{:<43} {:<6} detail\n", "check", "result");
+    for r in rows {
+        table.push_str(&format!(
+            "{:<43} {:<6} {}\n",
+            r.check,
+            r.outcome.label(),
+            r.detail
+        ));
+    }
+    table.push_str(if passed {
+        "passed\n"
     } else {
-        println!("{:<43} {:<6} detail", "check", "result");
-        for r in &rows {
-            println!("{:<43} {:<6} {}", r.check, label(r.outcome), r.detail);
-        }
-        println!(
-            "{}",
-            if failed {
-                "FAILED: the endpoint does not follow the checklist"
-            } else {
-                "passed"
-            }
+        "FAILED: the endpoint does not follow the checklist\n"
+    });
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tampered_body_differs_in_one_bit_and_stays_ascii() {
+        let body = br#"{"id":"evt_1","amount":2000}"#;
+        let changed = tampered(body);
+        let diff: u32 = body
+            .iter()
+            .zip(&changed)
+            .map(|(a, b)| (a ^ b).count_ones())
+            .sum();
+        assert_eq!(diff, 1);
+        assert!(changed.is_ascii());
+    }
+
+    #[test]
+    fn rows_have_stable_ids() {
+        let probes = probes("whsec_test").unwrap_or_default();
+        let ids: Vec<_> = probes.iter().map(|p| p.id).collect();
+        assert_eq!(
+            ids,
+            [
+                "valid",
+                "bad_signature",
+                "tampered",
+                "stale",
+                "future",
+                "no_header",
+                "duplicate"
+            ]
         );
     }
-    Ok(!failed)
+
+    #[test]
+    fn no_answer_fails_the_time_row() {
+        // Nothing listens on port 9 of the loopback (discard, not served).
+        let rows = verdict("http://127.0.0.1:9/", &[]);
+        let timely = rows.iter().find(|r| r.id == "timely");
+        assert_eq!(timely.map(|r| r.outcome), Some(Outcome::Fail));
+    }
 }

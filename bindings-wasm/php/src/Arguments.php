@@ -11,6 +11,18 @@ namespace Payvost;
  */
 final class Arguments
 {
+    /**
+     * One verification's arguments, converted: the verifier for the secrets
+     * and tolerance, the payload, the header and `now`.
+     *
+     * @return array{int, string, string, int}
+     */
+    public static function call(mixed $payload, mixed $sigHeader, #[\SensitiveParameter] mixed $secret, mixed $tolerance, mixed $now): array
+    {
+        $verifier = Verifiers::for($secret, $tolerance);
+        return [$verifier, self::payload($payload), self::header($sigHeader), self::now($now)];
+    }
+
     public static function payload(mixed $payload): string
     {
         if (is_string($payload)) {

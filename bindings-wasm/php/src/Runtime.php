@@ -10,19 +10,16 @@ use Payvost\Exception\EngineException;
 
 /**
  * @internal The plain WebAssembly module (resources/payvost.wasm, its C ABI
- * documented in bindings-wasm/src/plain.rs), run through PHP's FFI and the
- * standard WebAssembly C API (wasm.h), so that no engine's private layouts
- * are relied on. Wasmtime's C library is the tested engine.
+ * documented in bindings-wasm/src/plain.rs), instantiated and called through
+ * the engine Engine finds (the standard WebAssembly C API, wasm.h, so that no
+ * engine's private layouts are relied on), its machine code kept by
+ * ModuleCache.
  *
  * The module is compiled once per process; a trap discards the instance and
  * its store, and the next call makes fresh ones.
  */
 final class Runtime
 {
-    /** The engine's declarations (the part of wasm.h the package calls), and their FFI scope when preloaded. */
-    public const WASM_H = __DIR__ . '/../resources/wasm.h';
-    public const FFI_SCOPE = 'PAYVOST_WASM';
-
     private const I32 = 0;
     private const I64 = 1;
     private const F64 = 3;
@@ -40,22 +37,6 @@ final class Runtime
         'pv_output_ptr' => [[], self::I32],
         'pv_output_len' => [[], self::I32],
         'pv_trap_for_tests' => [[], null],
-    ];
-
-    /** Where the Wasmtime C library is looked for when nothing names it. */
-    /** The platforms the released package bundles an engine for (resources/engine/<platform>/). */
-    public const BUNDLED_PLATFORMS = [
-        'linux-x86_64', 'linux-aarch64', 'linux-x86_64-musl', 'linux-aarch64-musl', 'darwin-x86_64', 'darwin-aarch64',
-    ];
-
-    /** Where a system-wide Wasmtime C library is looked for, after the one the package bundles. */
-    public const SYSTEM_LIBRARIES = [
-        '/usr/local/lib/libwasmtime.so',
-        '/usr/lib/libwasmtime.so',
-        '/usr/lib/x86_64-linux-gnu/libwasmtime.so',
-        '/usr/lib/aarch64-linux-gnu/libwasmtime.so',
-        '/usr/local/lib/libwasmtime.dylib',
-        '/opt/homebrew/lib/libwasmtime.dylib',
     ];
 
     private static ?self $shared = null;
@@ -98,7 +79,7 @@ final class Runtime
                 'engine_unavailable',
             );
         }
-        $this->ffi = self::preloaded() ?? self::load();
+        $this->ffi = Engine::ffi();
         $this->engine = $this->ffi->wasm_engine_new();
         $this->newStore();
         $this->module = $this->compile();
@@ -116,7 +97,7 @@ final class Runtime
         $this->categories = array_column($this->facts['errors'] ?? [], 'category', 'code');
     }
 
-    /** How the module was obtained: 'compiled', or 'cache' (see cacheDirectory()). */
+    /** How the module was obtained: 'compiled', or 'cache' (see ModuleCache::directory()). */
     private string $source = 'compiled';
 
     public function source(): string
@@ -135,7 +116,7 @@ final class Runtime
         if ($wasm === false) {
             throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
         }
-        $cache = self::cacheFile($wasm);
+        $cache = ModuleCache::file($wasm);
         if ($cache !== null && is_file($cache)) {
             $module = $this->withBytes((string) file_get_contents($cache), fn (CData $bytes) => $this->ffi->wasm_module_deserialize($this->store, $bytes));
             // A cache from another engine version, or damaged, is refused: compile instead.
@@ -171,159 +152,6 @@ final class Runtime
         } finally {
             $this->ffi->wasm_byte_vec_delete(FFI::addr($vec));
         }
-    }
-
-    /**
-     * The cache directory. PAYVOST_WASM_CACHE_DIR or the payvost.cache_dir
-     * php.ini setting names one (`off` turns caching off); otherwise it is
-     * payvost-wasm-<uid> in the system's temporary directory, created on
-     * first use. It holds machine code that is loaded and run as is, so it
-     * must be a real directory of this user's that no one else can write to:
-     * a configured one that is not is an error, a default one that is not
-     * (made by someone else first) is passed over and the module compiled.
-     */
-    public static function cacheDirectory(): ?string
-    {
-        $configured = getenv('PAYVOST_WASM_CACHE_DIR') ?: (get_cfg_var('payvost.cache_dir') ?: null);
-        if (is_string($configured) && $configured !== '') {
-            if (strtolower($configured) === 'off') {
-                return null;
-            }
-            if (!self::isPrivateDirectory($configured, true)) {
-                throw new EngineException(
-                    "The module cache directory {$configured} must exist, belong to this user and be writable by no one else "
-                    . '(chmod 700): it holds machine code that is loaded as is.',
-                    'engine_unavailable',
-                );
-            }
-            return $configured;
-        }
-        if (!function_exists('posix_geteuid')) {
-            return null;
-        }
-        $default = rtrim(sys_get_temp_dir(), '/') . '/payvost-wasm-' . posix_geteuid();
-        return self::isPrivateDirectory($default, false) ? $default : null;
-    }
-
-    /**
-     * Creates $directory (mode 700) if absent; true when it is a directory of
-     * this user's that no one else can write to. A symbolic link is followed
-     * only for a configured directory: one planted in a shared temporary
-     * directory is not ours.
-     */
-    private static function isPrivateDirectory(string $directory, bool $followLink): bool
-    {
-        if (!file_exists($directory)) {
-            @mkdir($directory, 0700, true);
-        }
-        clearstatcache(true, $directory);
-        $stat = $followLink ? @stat($directory) : @lstat($directory);
-        $owner = function_exists('posix_geteuid') ? posix_geteuid() : ($stat['uid'] ?? -1);
-        return $stat !== false && ($stat['mode'] & 0o170000) === 0o040000
-            && ($stat['mode'] & 0o022) === 0 && $stat['uid'] === $owner;
-    }
-
-    /** The cache file for this module and this engine library, if caching is on. */
-    private static function cacheFile(string $wasm): ?string
-    {
-        $directory = self::cacheDirectory();
-        if ($directory === null) {
-            return null;
-        }
-        // Machine code is only good for the engine build that made it.
-        $library = self::preloadedLibraryIdentity();
-        return $directory . '/payvost-' . hash('sha256', $wasm . "\0" . $library) . '.cwasm';
-    }
-
-    private static function preloadedLibraryIdentity(): string
-    {
-        try {
-            $path = self::library();
-        } catch (EngineException) {
-            return 'preloaded';
-        }
-        $real = realpath($path) ?: $path;
-        return $real . "\0" . (@filesize($real) ?: 0) . "\0" . (@filemtime($real) ?: 0);
-    }
-
-    /** The declarations php.ini preloaded (ffi.preload), if it did. */
-    private static function preloaded(): ?FFI
-    {
-        try {
-            return FFI::scope(self::FFI_SCOPE);
-        } catch (\FFI\Exception) {
-            return null;
-        }
-    }
-
-    private static function load(): FFI
-    {
-        $library = self::library();
-        // FFI::cdef() takes declarations only: drop the lines meant for ffi.preload.
-        $declarations = preg_replace('/^#define .*$/m', '', (string) file_get_contents(self::WASM_H));
-        try {
-            return FFI::cdef($declarations, $library);
-        } catch (\FFI\Exception $e) {
-            $hint = str_contains($e->getMessage(), 'ffi.enable')
-                ? ' Outside the CLI (PHP-FPM, php -S) FFI needs ffi.enable=true in php.ini, or ffi.preload: see the package README.'
-                : '';
-            throw new EngineException("The Wasmtime C library at {$library} could not be loaded: {$e->getMessage()}.{$hint}", 'engine_unavailable');
-        }
-    }
-
-    /**
-     * The Wasmtime C library: the one PAYVOST_WASMTIME_LIB or the
-     * payvost.wasmtime_library php.ini setting names, else the one the
-     * package bundles for this platform (resources/engine/<platform>/), else
-     * a system-wide one.
-     */
-    public static function library(): string
-    {
-        $named = getenv('PAYVOST_WASMTIME_LIB') ?: (get_cfg_var('payvost.wasmtime_library') ?: null);
-        if (is_string($named) && $named !== '') {
-            return $named;
-        }
-        $bundled = self::bundledLibrary();
-        if (is_file($bundled)) {
-            return $bundled;
-        }
-        foreach (self::SYSTEM_LIBRARIES as $path) {
-            if (is_file($path)) {
-                return $path;
-            }
-        }
-        $platform = self::platform();
-        $install = "install Wasmtime's C library (libwasmtime, 48 or newer) and name it with the PAYVOST_WASMTIME_LIB "
-            . 'environment variable or the payvost.wasmtime_library php.ini setting.';
-        throw new EngineException(
-            in_array($platform, self::BUNDLED_PLATFORMS, true)
-                ? "The package's Wasmtime engine for {$platform} is missing ({$bundled}): install the released package "
-                    . '(composer require payvost/payvost-php) rather than a copy of the repository, or ' . $install
-                : "No Wasmtime engine is bundled for {$platform} (the package has one for "
-                    . implode(', ', self::BUNDLED_PLATFORMS) . '): ' . $install,
-            'engine_unavailable',
-        );
-    }
-
-    /** The engine the package bundles for this platform (the file may be absent). */
-    public static function bundledLibrary(): string
-    {
-        $extension = PHP_OS_FAMILY === 'Darwin' ? 'dylib' : 'so';
-        return dirname(__DIR__) . '/resources/engine/' . self::platform() . "/libwasmtime.{$extension}";
-    }
-
-    /** This machine as the bundled engines are named: linux-x86_64, linux-aarch64-musl, darwin-aarch64... */
-    public static function platform(): string
-    {
-        $os = strtolower(PHP_OS_FAMILY);
-        $arch = match ($machine = strtolower(php_uname('m'))) {
-            'x86_64', 'amd64' => 'x86_64',
-            'aarch64', 'arm64' => 'aarch64',
-            default => $machine,
-        };
-        // musl's loader is mapped into every process linked against it.
-        $musl = $os === 'linux' && str_contains((string) @file_get_contents('/proc/self/maps'), '/ld-musl-');
-        return "{$os}-{$arch}" . ($musl ? '-musl' : '');
     }
 
     private function newStore(): void
@@ -480,6 +308,34 @@ final class Runtime
             self::I64 => $this->results[0]->of->i64,
             default => $this->results[0]->of->i32,
         };
+    }
+
+    /** Verifies, then judges the payload as an event; throws the package's exception on a failure. */
+    public function construct(int $verifier, string $payload, string $header, int $now): void
+    {
+        $this->verifyIn('pv_construct', $verifier, $payload, $header, $now);
+    }
+
+    /**
+     * Verifies the header over the payload without judging the payload.
+     *
+     * @return array{int, int} the header's timestamp and the index of the secret that matched
+     */
+    public function verify(int $verifier, string $payload, string $header, int $now): array
+    {
+        $this->verifyIn('pv_verify', $verifier, $payload, $header, $now);
+        [$timestamp, $index] = explode(',', $this->output()) + [0, 0];
+        return [(int) $timestamp, (int) $index];
+    }
+
+    /** Runs pv_construct or pv_verify, which share their arguments and answers. */
+    private function verifyIn(string $export, int $verifier, string $payload, string $header, int $now): void
+    {
+        $this->write($payload . $header);
+        $status = $this->call($export, $verifier, strlen($payload), strlen($header), $now);
+        if ($status !== 0) {
+            throw Errors::make($this->code($status), $this->output(), $header, $payload);
+        }
     }
 
     /** Puts `$bytes` at the start of the module's input buffer. */

@@ -32,7 +32,7 @@ final class Webhook
         mixed $tolerance = self::DEFAULT_TOLERANCE,
         mixed $now = null,
     ): Event {
-        self::check('pv_construct', $payload, $sigHeader, $secret, $tolerance, $now);
+        Runtime::get()->construct(...Arguments::call($payload, $sigHeader, $secret, $tolerance, $now));
         try {
             $decoded = json_decode($payload, false, 512, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
@@ -41,21 +41,5 @@ final class Webhook
             throw Errors::make('payload_invalid_json', 'The payload is authentic JSON that PHP cannot hold as objects: ' . $e->getMessage());
         }
         return new Event($decoded);
-    }
-
-    /** @internal Verifies (and, for pv_construct, judges) in the module; the output on success. */
-    public static function check(string $function, mixed $payload, mixed $sigHeader, #[\SensitiveParameter] mixed $secret, mixed $tolerance, mixed $now): string
-    {
-        $verifier = Verifiers::for($secret, $tolerance);
-        $seconds = Arguments::now($now);
-        $payload = Arguments::payload($payload);
-        $header = Arguments::header($sigHeader);
-        $runtime = Runtime::get();
-        $runtime->write($payload . $header);
-        $status = $runtime->call($function, $verifier, strlen($payload), strlen($header), $seconds);
-        if ($status !== 0) {
-            throw Errors::make($runtime->code($status), $runtime->output(), $header, $payload);
-        }
-        return $function === 'pv_verify' ? $runtime->output() : '';
     }
 }

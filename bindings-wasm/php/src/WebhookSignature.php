@@ -19,8 +19,8 @@ final class WebhookSignature
         mixed $tolerance = Webhook::DEFAULT_TOLERANCE,
         mixed $now = null,
     ): Verified {
-        [$timestamp, $index] = explode(',', Webhook::check('pv_verify', $payload, $sigHeader, $secret, $tolerance, $now));
-        return new Verified((int) $timestamp, (int) $index);
+        [$timestamp, $index] = Runtime::get()->verify(...Arguments::call($payload, $sigHeader, $secret, $tolerance, $now));
+        return new Verified($timestamp, $index);
     }
 
     /**

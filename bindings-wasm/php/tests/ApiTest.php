@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Payvost\Tests;
 
+use Payvost\Engine;
 use Payvost\Event;
 use Payvost\Exception\EngineException;
 use Payvost\Exception\ExceptionInterface;
@@ -203,7 +204,7 @@ final class ApiTest extends TestCase
             $b = "{\"id\":\"evt_p\",\"type\":\"x\",\"data\":{\"object\":{}}}";
             echo \Payvost\Webhook::constructEvent($b, \Payvost\WebhookSignature::generateHeader($b, "whsec_p"), "whsec_p")->id;');
         $header = dirname(__DIR__) . '/resources/wasm.h';
-        $library = dirname(Runtime::library());
+        $library = dirname(Engine::library());
         $out = shell_exec(sprintf(
             'env -u PAYVOST_WASMTIME_LIB LD_LIBRARY_PATH=%s %s -d ffi.enable=preload -d ffi.preload=%s %s 2>&1',
             escapeshellarg($library), escapeshellarg(PHP_BINARY), escapeshellarg($header), escapeshellarg($script),
@@ -216,10 +217,10 @@ final class ApiTest extends TestCase
     {
         self::assertFalse(getenv('PAYVOST_WASMTIME_LIB'));
         self::assertFalse(get_cfg_var('payvost.wasmtime_library'));
-        self::assertSame('linux-x86_64', Runtime::platform());
-        self::assertSame(Runtime::bundledLibrary(), Runtime::library());
-        self::assertStringEndsWith('/resources/engine/linux-x86_64/libwasmtime.so', Runtime::library());
-        self::assertFileExists(Runtime::library());
+        self::assertSame('linux-x86_64', Engine::platform());
+        self::assertSame(Engine::bundledLibrary(), Engine::library());
+        self::assertStringEndsWith('/resources/engine/linux-x86_64/libwasmtime.so', Engine::library());
+        self::assertFileExists(Engine::library());
     }
 
     /** A fresh PHP process verifying once with $environment: "<library> <event id>", or its error. */
@@ -229,7 +230,7 @@ final class ApiTest extends TestCase
             $b = "{\"id\":\"evt_e\",\"type\":\"x\",\"data\":{\"object\":{}}}";
             try {
                 $h = "t=" . time() . ",v1=" . hash_hmac("sha256", time() . "." . $b, "whsec_e");
-                echo \Payvost\Webhook::constructEvent($b, $h, "whsec_e")->id, " ", \Payvost\Runtime::library();
+                echo \Payvost\Webhook::constructEvent($b, $h, "whsec_e")->id, " ", \Payvost\Engine::library();
             } catch (\Payvost\Exception\ExceptionInterface $e) { echo $e->getErrorCode(), ": ", $e->getMessage(); }';
         return (string) shell_exec(sprintf('env -u PAYVOST_WASMTIME_LIB %s %s -r %s 2>&1',
             $environment, escapeshellarg(PHP_BINARY), escapeshellarg($script)));
@@ -238,7 +239,7 @@ final class ApiTest extends TestCase
     public function testTheEnvironmentVariableComesFirst(): void
     {
         $copy = sys_get_temp_dir() . '/payvost-engine-copy-' . getmypid() . '.so';
-        copy(Runtime::bundledLibrary(), $copy);
+        copy(Engine::bundledLibrary(), $copy);
         try {
             $out = self::child('PAYVOST_WASMTIME_LIB=' . escapeshellarg($copy), (string) getenv('PAYVOST_PHP_AUTOLOAD'));
             self::assertSame("evt_e {$copy}", $out);
@@ -251,14 +252,14 @@ final class ApiTest extends TestCase
     {
         // The package without its bundled engine, on this machine.
         $package = sys_get_temp_dir() . '/payvost-no-engine-' . getmypid();
-        $installed = dirname(Runtime::bundledLibrary(), 4);
+        $installed = dirname(Engine::bundledLibrary(), 4);
         exec(sprintf('mkdir -p %1$s/resources && cp -r %2$s/src %1$s/ && cp %2$s/resources/payvost.wasm %2$s/resources/wasm.h %1$s/resources/',
             escapeshellarg($package), escapeshellarg($installed)));
         file_put_contents("{$package}/autoload.php", '<?php spl_autoload_register(fn ($c) => str_starts_with($c, "Payvost\\\\")
             && require __DIR__ . "/src/" . str_replace("\\\\", "/", substr($c, 8)) . ".php");');
         try {
             $out = self::child('', "{$package}/autoload.php");
-            $system = array_values(array_filter(Runtime::SYSTEM_LIBRARIES, 'is_file'));
+            $system = array_values(array_filter(Engine::SYSTEM_LIBRARIES, 'is_file'));
             if ($system === []) {
                 self::assertSame("engine_unavailable: The package's Wasmtime engine for linux-x86_64 is missing "
                     . "({$package}/resources/engine/linux-x86_64/libwasmtime.so): install the released package "

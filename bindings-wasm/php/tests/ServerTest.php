@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace Payvost\Tests;
 
-use Payvost\Runtime;
+use Payvost\Engine;
 use Payvost\WebhookSignature;
 use PHPUnit\Framework\TestCase;
 
@@ -93,7 +93,7 @@ final class ServerTest extends TestCase
      */
     private static function loaderPath(): array
     {
-        return ['LD_LIBRARY_PATH' => dirname(Runtime::bundledLibrary())];
+        return ['LD_LIBRARY_PATH' => dirname(Engine::bundledLibrary())];
     }
 
     /** @param list<string> $ini */
