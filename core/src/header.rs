@@ -111,14 +111,14 @@ fn parse_timestamp(value: &str) -> Result<i64, Error> {
     value.parse::<i64>().map_err(|_| bad())
 }
 
-/// The non-empty elements of a header value. Bytes, not chars: a header
-/// is short, and a plain byte loop beats the general string searchers.
+/// The non-empty elements of a header value. A `v1` element is 67 bytes,
+/// so the commas are found with `memchr`, not a byte loop.
 fn split(elements: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(elements);
     core::iter::from_fn(move || {
         loop {
             let text = rest?;
-            let (element, tail) = match text.bytes().position(|b| b == b',') {
+            let (element, tail) = match memchr::memchr(b',', text.as_bytes()) {
                 Some(at) => (text.get(..at)?, text.get(at.saturating_add(1)..)),
                 None => (text, None),
             };
