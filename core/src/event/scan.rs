@@ -180,21 +180,21 @@ fn hex4(text: &str) -> Option<u32> {
 fn plain_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
+    // High bit set in each byte that is a zero of `v`; exact for the lowest
+    // such byte, which is the one that counts.
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let mut run = 0usize;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
-        // High bit set in each byte that is a zero of `v` (exact with `!v`).
-        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-        let stop = zero(x ^ (ONES.wrapping_mul(u64::from(b'"'))))
-            | zero(x ^ (ONES.wrapping_mul(u64::from(b'\\'))))
+    while let Some(word) = bytes.get(run..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*word);
+        let stop = zero(x ^ ONES.wrapping_mul(u64::from(b'"')))
+            | zero(x ^ ONES.wrapping_mul(u64::from(b'\\')))
             | (x.wrapping_sub(ONES.wrapping_mul(0x20)) & !x & HIGHS);
         if stop != 0 {
             return run.saturating_add((stop.trailing_zeros() / 8) as usize);
         }
         run = run.saturating_add(8);
     }
-    let tail = words.remainder();
+    let tail = bytes.get(run..).unwrap_or_default();
     run.saturating_add(
         tail.iter()
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
