@@ -28,9 +28,10 @@ const MAX_TIMESTAMP_DIGITS: usize = 19;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignatureHeader<'a> {
-    elements: &'a str,
     timestamp: i64,
-    has_v1: bool,
+    /// The elements from the first `v1` on, empty when there is none: the
+    /// candidates are read again from here, not from the start.
+    from_first_v1: &'a str,
 }
 
 impl<'a> SignatureHeader<'a> {
@@ -52,7 +53,7 @@ impl<'a> SignatureHeader<'a> {
             }));
         }
         let mut timestamp = None;
-        let mut has_v1 = false;
+        let mut from_first_v1 = "";
         for element in split(elements) {
             let Some((key, value)) = key_value(element) else {
                 return Err(malformed(HeaderProblem::ElementWithoutEquals(truncated(
@@ -64,15 +65,18 @@ impl<'a> SignatureHeader<'a> {
                     return Err(malformed(HeaderProblem::DuplicateTimestamp));
                 }
                 b"t" => timestamp = Some(parse_timestamp(value)?),
-                b"v1" => has_v1 = true,
+                b"v1" if from_first_v1.is_empty() => {
+                    // `element` is a slice of `elements`: where it starts.
+                    let at = (element.as_ptr() as usize).wrapping_sub(elements.as_ptr() as usize);
+                    from_first_v1 = elements.get(at..).unwrap_or_default();
+                }
                 _ => {}
             }
         }
         let timestamp = timestamp.ok_or(malformed(HeaderProblem::NoTimestamp))?;
         Ok(SignatureHeader {
-            elements,
             timestamp,
-            has_v1,
+            from_first_v1,
         })
     }
 
@@ -83,13 +87,13 @@ impl<'a> SignatureHeader<'a> {
 
     /// Whether at least one `v1` element is present.
     pub fn has_signatures(&self) -> bool {
-        self.has_v1
+        !self.from_first_v1.is_empty()
     }
 
     /// The `v1` candidates in header order: `Some(tag)` for 64 lowercase
     /// hex digits, `None` for any other value, which can never match.
     pub fn signatures(&self) -> impl Iterator<Item = Option<[u8; 32]>> + 'a {
-        split(self.elements)
+        split(self.from_first_v1)
             .filter_map(|element| element.strip_prefix("v1="))
             .map(|hex| decode_tag(hex.as_bytes()))
     }

@@ -4,6 +4,8 @@
 use core::fmt;
 
 use hmac::{KeyInit, Mac};
+use sha2::block_api::compress256;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, SecretProblem};
 
@@ -33,6 +35,9 @@ pub(crate) fn check(secret: &str, index: usize) -> Result<(), Error> {
 #[derive(Clone)]
 pub(crate) struct SigningKey {
     keyed: HmacSha256,
+    /// The same keyed states as SHA-256 words, for `small_tag`.
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
 impl SigningKey {
@@ -52,13 +57,72 @@ impl SigningKey {
             Ok(keyed) => keyed,
             Err(_) => unreachable_for_hmac(),
         };
-        SigningKey { keyed }
+        // RFC 2104: a key longer than a block is hashed, then zero-padded.
+        let mut block = [0u8; BLOCK];
+        let digest;
+        let key = if key.len() > BLOCK {
+            digest = Sha256::digest(key);
+            digest.as_slice()
+        } else {
+            key
+        };
+        block
+            .iter_mut()
+            .zip(key)
+            .for_each(|(slot, byte)| *slot = *byte);
+        let state = |pad: u8| {
+            let mut state = SHA256_IV;
+            compress256(&mut state, &[block.map(|b| b ^ pad)]);
+            state
+        };
+        SigningKey {
+            keyed,
+            inner: state(0x36),
+            outer: state(0x5c),
+        }
     }
 
     /// HMAC-SHA256 over `decimal(timestamp) || "." || payload`.
     pub(crate) fn tag(&self, timestamp: i64, payload: &[u8]) -> [u8; 32] {
         let mut digits = itoa::Buffer::new();
-        self.mac(&[digits.format(timestamp).as_bytes(), b".", payload])
+        let digits = digits.format(timestamp).as_bytes();
+        if let Some(tag) = self.small_tag(digits, payload) {
+            return tag;
+        }
+        self.mac(&[digits, b".", payload])
+    }
+
+    /// The tag of a payload of at most [`SMALL`] bytes, where fixed costs
+    /// weigh most: the whole message and its padding laid out once in a
+    /// buffer, then one call of `sha2`'s compression function for the inner
+    /// hash and one for the outer, from the keyed states.
+    fn small_tag(&self, digits: &[u8], payload: &[u8]) -> Option<[u8; 32]> {
+        if payload.len() > SMALL {
+            return None;
+        }
+        let mut buffer = [0u8; SMALL_BUFFER];
+        let len = digits.len().checked_add(1)?.checked_add(payload.len())?;
+        let (head, rest) = buffer.split_at_mut_checked(digits.len())?;
+        head.copy_from_slice(digits);
+        let (dot, rest) = rest.split_first_mut()?;
+        *dot = b'.';
+        rest.get_mut(..payload.len())?.copy_from_slice(payload);
+        let blocks = padded(&mut buffer, len)?;
+        let mut inner = self.inner;
+        compress256(&mut inner, blocks.as_chunks::<BLOCK>().0);
+        let mut outer_block = [0u8; BLOCK];
+        let (digest, _) = outer_block.split_at_mut(32);
+        for (bytes, word) in digest.chunks_exact_mut(4).zip(inner) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        let one_block = padded(&mut outer_block, 32)?;
+        let mut outer = self.outer;
+        compress256(&mut outer, one_block.as_chunks::<BLOCK>().0);
+        let mut tag = [0u8; 32];
+        for (bytes, word) in tag.chunks_exact_mut(4).zip(outer) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        Some(tag)
     }
 
     /// HMAC-SHA256 over the concatenation of `parts`, starting from the
@@ -70,6 +134,41 @@ impl SigningKey {
         }
         mac.finalize().into_bytes().into()
     }
+}
+
+const BLOCK: usize = 64;
+
+/// SHA-256's initial state (FIPS 180-4, 5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// The largest payload `small_tag` takes: its message, 20 digits and a dot
+/// at most, and padding fit the buffer.
+const SMALL: usize = 512;
+const SMALL_BUFFER: usize = SMALL + 128;
+
+/// Pads the message of `len` bytes at the start of `buffer` as SHA-256 does
+/// after the keyed block (RFC 6234 4.1, counting that block's 64 bytes), and
+/// returns the whole blocks to compress.
+fn padded(buffer: &mut [u8], len: usize) -> Option<&[u8]> {
+    let total = len.checked_add(9)?.div_ceil(BLOCK).checked_mul(BLOCK)?;
+    let bits = (len.checked_add(BLOCK)? as u64).checked_mul(8)?;
+    *buffer.get_mut(len)? = 0x80;
+    buffer
+        .get_mut(len.checked_add(1)?..total.checked_sub(8)?)?
+        .fill(0);
+    buffer
+        .get_mut(total.checked_sub(8)?..total)?
+        .copy_from_slice(&bits.to_be_bytes());
+    buffer.get(..total)
 }
 
 /// `Hmac::new_from_slice` fails only for fixed-size-key MACs; HMAC accepts
@@ -103,6 +202,24 @@ mod tests {
             let mac = SigningKey::from_key_bytes(&hex("key_hex")).mac(&[&hex("data_hex")]);
             let expected = hex("mac_hex");
             assert_eq!(&mac[..expected.len()], &expected[..], "{}", case["id"]);
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-buffer path for small payloads gives the `hmac` crate's
+        /// tag, for every key length (hashed ones too), every timestamp
+        /// width and payloads on both sides of each padding edge.
+        #[test]
+        fn small_tags_are_the_hmac_crates(
+            key in proptest::collection::vec(proptest::num::u8::ANY, 1..150),
+            timestamp in proptest::num::i64::ANY,
+            payload in proptest::collection::vec(proptest::num::u8::ANY, 0..=SMALL),
+        ) {
+            let key = SigningKey::from_key_bytes(&key);
+            let mut digits = itoa::Buffer::new();
+            let digits = digits.format(timestamp).as_bytes();
+            let small = key.small_tag(digits, &payload);
+            proptest::prop_assert_eq!(small, Some(key.mac(&[digits, b".", &payload])));
         }
     }
 
