@@ -81,6 +81,10 @@ export function header(value) {
 export function secrets(value) {
   if (typeof value === 'string') return [value]
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value
+  if (value === undefined || value === null || value === false) {
+    // process.env.PAYVOST_WEBHOOK_SECRET is undefined when the variable is unset.
+    throw payvostError('secret_invalid', facts.messages.secret_absent.replace('{what}', String(value)))
+  }
   throw payvostError(
     'secret_invalid',
     `The webhook signing secret must be a string (whsec_...) or an array of them, not ${describe(value)}.`,

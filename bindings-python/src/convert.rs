@@ -79,6 +79,9 @@ pub fn secrets(value: &Bound<'_, PyAny>) -> Result<Vec<String>, Error> {
     if let Some(text) = text(value) {
         return Ok(vec![text]);
     }
+    if let Some(what) = absent(value) {
+        return Err(Error::SecretInvalid(SecretProblem::Absent(what)));
+    }
     if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {
         let items = value
             .try_iter()
@@ -93,7 +96,22 @@ pub fn secrets(value: &Bound<'_, PyAny>) -> Result<Vec<String>, Error> {
 
 /// A secret for signing test headers: any string.
 pub fn secret_for_signing(value: &Bound<'_, PyAny>) -> Result<String, Error> {
+    if let Some(what) = absent(value) {
+        return Err(Error::SecretInvalid(SecretProblem::Absent(what)));
+    }
     text(value).ok_or(Error::SecretInvalid(SecretProblem::NotText))
+}
+
+/// How Python writes a value that stands for no secret at all, as
+/// `os.environ.get` gives for an unset variable.
+fn absent(value: &Bound<'_, PyAny>) -> Option<&'static str> {
+    if value.is_none() {
+        Some("None")
+    } else if value.cast::<pyo3::types::PyBool>().is_ok() && !value.is_truthy().unwrap_or(true) {
+        Some("False")
+    } else {
+        None
+    }
 }
 
 /// A `str` as Rust text. A lone surrogate, which UTF-8 cannot carry, becomes

@@ -18,7 +18,7 @@ fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult
         Category::Payload => "InvalidPayloadError",
     };
     let mut message = error.to_string();
-    if matches!(error, Error::SignatureMismatch) {
+    if matches!(error, Error::SignatureMismatch { .. }) {
         message.push_str(MISMATCH_HINT);
     }
     let kwargs = pyo3::types::PyDict::new(py);

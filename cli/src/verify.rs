@@ -101,7 +101,7 @@ fn explain(error: &Error, webhook: &Webhook, body: &[u8], header: &str, now: i64
         Error::TimestampTooNew { ahead, .. } => {
             hints.push(format!("the signature is {ahead} s in the future: this machine's clock is {ahead} s behind the sender's"));
         }
-        Error::SignatureMismatch => {
+        Error::SignatureMismatch { .. } => {
             // Would it match a body changed the usual ways?
             let text = String::from_utf8_lossy(body);
             let candidates: Vec<(&str, Vec<u8>)> = [

@@ -33,7 +33,11 @@ pub enum Error {
     /// The header is well formed but carries no `v1` signature.
     NoSignatures,
     /// No `v1` signature matches any secret.
-    SignatureMismatch,
+    SignatureMismatch {
+        /// Whether a secret given lacks the `whsec_` prefix, so that the
+        /// message can say that it is likely not a webhook signing secret.
+        secret_without_prefix: bool,
+    },
     /// The signature is valid but older than the tolerance allows.
     TimestampTooOld {
         /// How many seconds before `now` the header's `t` lies.
@@ -65,6 +69,10 @@ pub enum Error {
 pub enum SecretProblem {
     /// No secret at all was given.
     NoSecrets,
+    /// A binding was given no value where the secret belongs: `undefined`,
+    /// `null`, `None`, `false` (as `getenv` answers for an unset variable);
+    /// holds how the language writes it.
+    Absent(&'static str),
     /// A binding was given something that is not a string, or a list of them.
     NotText,
     /// The secret is the empty string.
@@ -159,7 +167,7 @@ impl Error {
             Error::HeaderMissing => "header_missing",
             Error::HeaderMalformed(_) => "header_malformed",
             Error::NoSignatures => "no_signatures",
-            Error::SignatureMismatch => "signature_mismatch",
+            Error::SignatureMismatch { .. } => "signature_mismatch",
             Error::TimestampTooOld { .. } => "timestamp_too_old",
             Error::TimestampTooNew { .. } => "timestamp_too_new",
             Error::PayloadInvalidJson(_) => "payload_invalid_json",
@@ -173,7 +181,8 @@ impl Error {
     /// ```
     /// use payvost_webhooks::{Category, Error};
     ///
-    /// assert_eq!(Error::SignatureMismatch.category(), Category::Signature);
+    /// let mismatch = Error::SignatureMismatch { secret_without_prefix: false };
+    /// assert_eq!(mismatch.category(), Category::Signature);
     /// assert_eq!(Category::of("secret_invalid"), Some(Category::Configuration));
     /// ```
     pub fn category(&self) -> Category {
@@ -182,7 +191,7 @@ impl Error {
             Error::HeaderMissing
             | Error::HeaderMalformed(_)
             | Error::NoSignatures
-            | Error::SignatureMismatch
+            | Error::SignatureMismatch { .. }
             | Error::TimestampTooOld { .. }
             | Error::TimestampTooNew { .. } => Category::Signature,
             Error::PayloadInvalidJson(_)
@@ -238,12 +247,6 @@ impl Category {
     }
 }
 
-/// The `signature_mismatch` message; bindings append the usual culprit of
-/// their language after it.
-const SIGNATURE_MISMATCH_MESSAGE: &str = "No signature in the Payvost-Signature header matches the \
-     expected signature for this payload and secret. Are you passing the raw request body, \
-     byte for byte as received? A JSON body parser that re-serialises the body changes its bytes";
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -260,7 +263,23 @@ impl fmt::Display for Error {
                 "The Payvost-Signature header has no v1 signature; \
                  only v1 signatures are accepted",
             ),
-            Error::SignatureMismatch => write!(f, "{SIGNATURE_MISMATCH_MESSAGE}."),
+            Error::SignatureMismatch {
+                secret_without_prefix,
+            } => {
+                f.write_str(
+                    "No signature in the Payvost-Signature header matches this payload and secret. \
+                     Either the body passed is not the raw request body, byte for byte as received \
+                     (a JSON body parser re-serialises it), or the secret is not this endpoint's \
+                     signing secret (whsec_...)",
+                )?;
+                if *secret_without_prefix {
+                    f.write_str(
+                        ". The secret given does not start with whsec_, as every Payvost webhook \
+                         signing secret does: it is most likely another value",
+                    )?;
+                }
+                f.write_str(".")
+            }
             Error::TimestampTooOld { age, tolerance } => write!(
                 f,
                 "The signature's timestamp is {age} seconds old, beyond the tolerance of \
@@ -290,6 +309,11 @@ impl fmt::Display for SecretProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             SecretProblem::NoSecrets => f.write_str("No webhook signing secret was given"),
+            SecretProblem::Absent(what) => write!(
+                f,
+                "The webhook signing secret is {what}: is {SECRET_VARIABLE} set? Pass the \
+                 endpoint's signing secret (whsec_...), as the docs read it from {SECRET_VARIABLE}"
+            ),
             SecretProblem::NotText => f.write_str(
                 "The webhook signing secret must be a string (whsec_...) or a list of strings",
             ),
@@ -318,6 +342,9 @@ impl fmt::Display for SecretProblem {
         }
     }
 }
+
+/// The environment variable the webhook docs keep the secret in.
+pub const SECRET_VARIABLE: &str = "PAYVOST_WEBHOOK_SECRET";
 
 /// Renders " #N" for the N-th secret of a list, counting from 0, or
 /// nothing for the first, which is usually the only one.

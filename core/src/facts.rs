@@ -6,7 +6,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt::Write;
 
-use crate::error::{Category, ECHO_LIMIT, Error};
+use crate::error::{Category, ECHO_LIMIT, Error, SecretProblem};
 use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
@@ -48,6 +48,8 @@ pub fn facts_json() -> String {
         })
         .collect();
     let not_json = Error::invalid_json("it is not valid JSON").to_string();
+    // A template: bindings put how their language writes the value for `{what}`.
+    let absent = Error::SecretInvalid(SecretProblem::Absent("{what}")).to_string();
     let mut json = String::new();
     // Writing into a String cannot fail.
     let _ = write!(
@@ -62,7 +64,7 @@ pub fn facts_json() -> String {
   "max_depth": {MAX_DEPTH},
   "kinds": {kinds},
   "event_types": {event_types},
-  "messages": {{"payload_not_json": {not_json}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
         errors = list(errors),
@@ -72,6 +74,7 @@ pub fn facts_json() -> String {
         kinds = list(kinds),
         event_types = list(event_types),
         not_json = text(&not_json),
+        absent = text(&absent),
     );
     json
 }

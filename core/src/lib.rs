@@ -17,7 +17,8 @@ mod tolerance;
 mod verify;
 
 pub use error::{
-    Category, ECHO_LIMIT, Error, HeaderProblem, SecretProblem, ToleranceProblem, echo,
+    Category, ECHO_LIMIT, Error, HeaderProblem, SECRET_VARIABLE, SecretProblem, ToleranceProblem,
+    echo,
 };
 pub use event::{
     Customer, Dispute, Envelope, Event, EventObject, EventType, Member, ObjectKind, Payment,

@@ -13,6 +13,9 @@ pub(crate) type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
 const API_KEY_PREFIXES: [&str; 3] = ["sk_", "pk_", "rk_"];
 
+/// How every webhook signing secret starts (protocol §1).
+pub(crate) const PREFIX: &str = "whsec_";
+
 /// Checks one secret against protocol §1; `index` is its place in the
 /// list the caller gave, for the message.
 pub(crate) fn check(secret: &str, index: usize) -> Result<(), Error> {

@@ -37,6 +37,8 @@ use crate::tolerance::Tolerance;
 pub struct Webhook {
     keys: Vec<SigningKey>,
     tolerance: Tolerance,
+    /// Whether a secret lacks the `whsec_` prefix, which a mismatch names.
+    unprefixed: bool,
 }
 
 /// What a successful verification proves.
@@ -84,9 +86,13 @@ impl Webhook {
             .enumerate()
             .map(|(index, secret)| SigningKey::new(secret.as_ref(), index))
             .collect::<Result<Vec<_>, _>>()?;
+        let unprefixed = secrets
+            .iter()
+            .any(|secret| !secret.as_ref().starts_with(crate::secret::PREFIX));
         Ok(Webhook {
             keys,
             tolerance: Tolerance::DEFAULT,
+            unprefixed,
         })
     }
 
@@ -148,7 +154,9 @@ impl Webhook {
             .keys
             .iter()
             .position(|key| matches_any(&key.tag(timestamp, payload), &header))
-            .ok_or(Error::SignatureMismatch)?;
+            .ok_or(Error::SignatureMismatch {
+                secret_without_prefix: self.unprefixed,
+            })?;
         self.tolerance.check(timestamp, now)?;
         Ok(Verified {
             timestamp,

@@ -127,7 +127,10 @@ fn codes_are_unique_snake_case_and_classified() {
             .iter()
             .all(|c| c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'))
     );
-    assert_eq!(Error::SignatureMismatch.category(), Category::Signature);
+    let mismatch = Error::SignatureMismatch {
+        secret_without_prefix: false,
+    };
+    assert_eq!(mismatch.category(), Category::Signature);
     assert_eq!(err(Webhook::new("")).category(), Category::Configuration);
     assert_eq!(
         Error::PayloadInvalidJson(String::new()).category(),
@@ -173,4 +176,41 @@ fn signing_refuses_what_no_verifier_accepts() {
         .unwrap_err();
     assert_eq!(refused.code(), "tolerance_invalid");
     assert!(sign(b"{}", SECRET, 0).unwrap().starts_with("t=0,v1="));
+}
+
+#[test]
+fn a_mismatch_names_both_causes_and_a_secret_without_its_prefix() {
+    let payload = br#"{"id":"evt_1","type":"x","data":{"object":{}}}"#;
+    let header = sign(payload, "whsec_right", 1_764_000_000).unwrap();
+    let mismatch = |secret: &str| {
+        Webhook::new(secret)
+            .unwrap()
+            .verify(b"{}", &header, 1_764_000_000)
+            .unwrap_err()
+            .to_string()
+    };
+    let both = "No signature in the Payvost-Signature header matches this payload and secret. \
+        Either the body passed is not the raw request body, byte for byte as received (a JSON body \
+        parser re-serialises it), or the secret is not this endpoint's signing secret (whsec_...)";
+    assert_eq!(mismatch("whsec_wrong"), format!("{both}."));
+    assert_eq!(
+        mismatch("1234567890"),
+        format!(
+            "{both}. The secret given does not start with whsec_, as every Payvost webhook signing \
+             secret does: it is most likely another value."
+        )
+    );
+}
+
+#[test]
+fn an_absent_secret_names_what_was_passed_and_the_variable() {
+    let e = payvost_webhooks::Error::SecretInvalid(payvost_webhooks::SecretProblem::Absent(
+        "undefined",
+    ));
+    assert_eq!(e.code(), "secret_invalid");
+    assert_eq!(
+        e.to_string(),
+        "The webhook signing secret is undefined: is PAYVOST_WEBHOOK_SECRET set? Pass the endpoint's \
+         signing secret (whsec_...), as the docs read it from PAYVOST_WEBHOOK_SECRET"
+    );
 }

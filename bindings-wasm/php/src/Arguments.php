@@ -58,6 +58,11 @@ final class Arguments
         if (is_array($secret) && array_is_list($secret) && array_filter($secret, 'is_string') === $secret) {
             return $secret;
         }
+        if ($secret === null || $secret === false) {
+            // getenv() answers false for an unset variable.
+            $template = Runtime::get()->facts()['messages']['secret_absent'];
+            throw Errors::make('secret_invalid', str_replace('{what}', $secret === null ? 'null' : 'false', $template));
+        }
         throw Errors::make('secret_invalid', 'The webhook signing secret must be a string (whsec_...) or a list of strings, not ' . get_debug_type($secret));
     }
 
