@@ -111,6 +111,13 @@ test('the main tarball ships the loader, wrapper, WASM fallback and types, and n
   ])
 })
 
+test('the manifest names the repository, homepage and keywords', () => {
+  const manifest = require(path.join(PKG, 'package.json'))
+  assert.equal(manifest.repository.url, 'git+https://example.invalid/payvost-webhooks.git')
+  assert.equal(manifest.homepage, 'https://example.invalid/payvost-webhooks')
+  assert.ok(manifest.keywords.includes('webhooks') && manifest.keywords.includes('payvost'))
+})
+
 test('one platform package per napi target, each an optional dependency at the same version', () => {
   // The installed tarball's package.json: scripts/pack-node.sh writes the list at pack time.
   const main = require(path.join(sdk.__target, 'package.json'))

@@ -48,3 +48,31 @@ def test_abi3audit_finds_only_the_python_3_9_limited_api():
     assert extension["result"]["baseline"] == "3.9"
     assert extension["result"]["non_abi3_symbols"] == []
     assert extension["result"]["computed"] in ("3.9", "3.8", "3.7", "3.6", "3.5", "3.4", "3.3", "3.2")
+
+
+def test_the_metadata_names_the_project_its_license_and_platforms():
+    with zipfile.ZipFile(WHEEL) as wheel:
+        names = wheel.namelist()
+        metadata = wheel.read("payvost-0.1.0.dist-info/METADATA").decode()
+    assert "payvost-0.1.0.dist-info/licenses/LICENSE-MIT" in names
+    assert "payvost-0.1.0.dist-info/licenses/LICENSE-APACHE" in names
+    assert "License-Expression: MIT OR Apache-2.0" in metadata
+    assert "Author: The payvost-webhooks authors" in metadata
+    for line in [
+        "Project-URL: Source, https://example.invalid/payvost-webhooks",
+        "Project-URL: Changelog, https://example.invalid/payvost-webhooks/blob/main/CHANGELOG.md",
+        "Classifier: Operating System :: POSIX :: Linux",
+        "Classifier: Programming Language :: Python :: 3.9",
+        "Classifier: Programming Language :: Python :: 3.13",
+        "Classifier: Typing :: Typed",
+    ]:
+        assert line in metadata, line
+
+
+def test_the_error_classes_are_at_the_top_level():
+    import payvost
+
+    assert payvost.SignatureVerificationError is payvost.error.SignatureVerificationError
+    assert payvost.InvalidPayloadError is payvost.error.InvalidPayloadError
+    assert payvost.ConfigurationError is payvost.error.ConfigurationError
+    assert payvost.PayvostError is payvost.error.PayvostError

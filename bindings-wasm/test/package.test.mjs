@@ -17,6 +17,12 @@ test('the shipped .wasm is at most 64 KiB gzipped', () => {
   console.log(`# payvost_wasm_bg.wasm: ${wasm.length} bytes, ${gzipped} gzipped`)
 })
 
+test('the manifest names the repository, homepage and keywords', () => {
+  assert.equal(manifest.repository.url, 'git+https://example.invalid/payvost-webhooks.git')
+  assert.equal(manifest.homepage, 'https://example.invalid/payvost-webhooks')
+  assert.ok(manifest.keywords.includes('webassembly') && manifest.keywords.includes('payvost'))
+})
+
 test('ESM, side-effect free, with an entry for each runtime', () => {
   assert.equal(manifest.type, 'module')
   assert.equal(manifest.sideEffects, false)

@@ -21,6 +21,12 @@ from ._event import (
     Subscription,
 )
 from ._native import ERROR_CODES
+from .error import (
+    ConfigurationError,
+    InvalidPayloadError,
+    PayvostError,
+    SignatureVerificationError,
+)
 from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature
 
 __all__ = [
@@ -39,4 +45,8 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "ERROR_CODES",
     "error",
+    "PayvostError",
+    "SignatureVerificationError",
+    "InvalidPayloadError",
+    "ConfigurationError",
 ]
