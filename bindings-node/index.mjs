@@ -3,6 +3,7 @@ import payvost from './index.js'
 
 export const {
   webhooks,
+  WebhookVerifier,
   PayvostError,
   PayvostSignatureVerificationError,
   PayvostInvalidPayloadError,

@@ -65,6 +65,7 @@ const sdk = createSdk(backend)
 export default sdk
 export const {
   webhooks,
+  WebhookVerifier,
   PayvostError,
   PayvostSignatureVerificationError,
   PayvostInvalidPayloadError,

@@ -218,6 +218,26 @@ export interface MiddlewareRequest {
   on(event: string, listener: (...args: any[]) => void): unknown
 }
 
+/**
+ * A verifier built once from an endpoint's secret (or several, while
+ * rotating) and a tolerance, that checks many deliveries with no key setup
+ * per call. Keep one per endpoint.
+ *
+ * ```ts
+ * const verifier = new WebhookVerifier(process.env.PAYVOST_WEBHOOK_SECRET ?? '', { tolerance: 300 })
+ * const event = verifier.constructEvent(req.body, req.headers['payvost-signature'])
+ * ```
+ */
+export declare class WebhookVerifier {
+  constructor(secret: Secret, options?: { tolerance?: number })
+  /** As `webhooks.constructEvent`, with this verifier's secrets and tolerance. */
+  constructEvent(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: Time }): Event
+  /** As `webhooks.verifyHeader`, with this verifier's secrets and tolerance. */
+  verifyHeader(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: Time }): Verified
+  /** Frees the WebAssembly memory it holds at once (a no-op on the native backend). */
+  free(): void
+}
+
 export interface Webhooks {
   /**
    * Verifies the `Payvost-Signature` header over the raw body and returns
@@ -262,6 +282,8 @@ export interface Webhooks {
    * `PAYVOST_NODE_BACKEND=wasm`). Behaviour is the same; only speed differs.
    */
   readonly backend: 'napi' | 'wasm'
+  /** The reusable verifier; also exported at the top level. */
+  readonly WebhookVerifier: typeof WebhookVerifier
   readonly DEFAULT_TOLERANCE: 300
   readonly errorCodes: { readonly [K in ErrorCode as Uppercase<K>]: K }
 }
@@ -272,6 +294,7 @@ export declare const errorCodes: Webhooks['errorCodes']
 
 declare const payvost: {
   webhooks: Webhooks
+  WebhookVerifier: typeof WebhookVerifier
   PayvostError: typeof PayvostError
   PayvostSignatureVerificationError: typeof PayvostSignatureVerificationError
   PayvostInvalidPayloadError: typeof PayvostInvalidPayloadError

@@ -11,6 +11,7 @@ export function createSdk(backend) {
   const webhooks = createWebhooks(backend)
   return {
     webhooks,
+    WebhookVerifier: webhooks.WebhookVerifier,
     PayvostError,
     PayvostSignatureVerificationError,
     PayvostInvalidPayloadError,

@@ -7,6 +7,8 @@ import { fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
 
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
+/** How many verifiers the one-line calls keep: an app with up to 16 endpoints pays no key setup. */
+const VERIFIER_CACHE_SIZE = 16
 
 /**
  * @param backend {name, Verifier, checkEnvelope, sign, facts}
@@ -18,31 +20,48 @@ export function createWebhooks(backend) {
     Object.fromEntries(facts.errors.map(({ code }) => [code.toUpperCase(), code])),
   )
 
-  // Servers verify with one secret over and over: keep the last verifier,
-  // which holds that secret's precomputed HMAC state.
-  let cached = { secrets: [], tolerance: undefined, verifier: undefined }
+  // Servers verify with one secret, or one per endpoint, over and over: keep
+  // the last verifiers used, each holding its secrets' precomputed HMAC
+  // state. The cache lives in this closure, out of reach of util.inspect.
+  const cache = new Map()
 
-  function sameSecrets(secret) {
-    const kept = cached.secrets
-    if (typeof secret === 'string') return kept.length === 1 && kept[0] === secret
-    return Array.isArray(secret) && secret.length === kept.length && secret.every((s, i) => s === kept[i])
+  /** The cache's key: the secrets and the tolerance, or undefined for a value no verifier takes. */
+  function keyOf(secret, tolerance) {
+    if (typeof secret === 'string') return `${tolerance}\u0000${secret}`
+    if (Array.isArray(secret) && secret.every((s) => typeof s === 'string')) {
+      return `${tolerance}\u0000${secret.length}\u0000${secret.join('\u0000')}`
+    }
+    return undefined
   }
 
-  function verifierFor(secret, tolerance) {
-    if (tolerance === cached.tolerance && sameSecrets(secret)) return cached.verifier
+  function newVerifier(secret, tolerance) {
     const list = convert.secrets(secret)
-    let verifier
     try {
-      verifier = new backend.Verifier(list, tolerance)
+      return new backend.Verifier(list, tolerance)
     } catch (error) {
       throw fromNative(error)
     }
-    const replaced = cached.verifier
-    cached = { secrets: list.slice(), tolerance, verifier }
-    // A WebAssembly verifier's memory is freed here, not whenever a finalizer
-    // runs: the module's memory never shrinks, so lagging frees would grow it.
-    // Every use of a verifier is synchronous, so none is in use now.
-    if (replaced !== undefined && typeof replaced.free === 'function') replaced.free()
+  }
+
+  function verifierFor(secret, tolerance) {
+    const key = keyOf(secret, tolerance)
+    const kept = cache.get(key)
+    if (kept !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      cache.delete(key)
+      cache.set(key, kept)
+      return kept
+    }
+    const verifier = newVerifier(secret, tolerance)
+    cache.set(key, verifier)
+    if (cache.size > VERIFIER_CACHE_SIZE) {
+      const [oldestKey, oldest] = cache.entries().next().value
+      cache.delete(oldestKey)
+      // A WebAssembly verifier's memory is freed here, not whenever a finalizer
+      // runs: the module's memory never shrinks, so lagging frees would grow it.
+      // Every use of a verifier is synchronous, so none is in use now.
+      if (typeof oldest.free === 'function') oldest.free()
+    }
     return verifier
   }
 
@@ -59,7 +78,11 @@ export function createWebhooks(backend) {
   }
 
   function constructEvent(payload, sigHeader, secret, opts) {
-    const call = prepare(payload, sigHeader, secret, opts)
+    return construct(prepare(payload, sigHeader, secret, opts))
+  }
+
+  /** Verifies and builds the event of a prepared call. */
+  function construct(call) {
     try {
       call.verifier.verifyJson(call.payload, call.header, call.now)
     } catch (error) {
@@ -82,11 +105,59 @@ export function createWebhooks(backend) {
   }
 
   function verifyHeader(payload, sigHeader, secret, opts) {
-    const call = prepare(payload, sigHeader, secret, opts)
+    return verify(prepare(payload, sigHeader, secret, opts))
+  }
+
+  function verify(call) {
     try {
       return call.verifier.verify(call.payload, call.header, call.now)
     } catch (error) {
       throw fromNative(error, call)
+    }
+  }
+
+  /**
+   * A verifier built once from a secret (or several, while rotating) and a
+   * tolerance, that checks many deliveries with no key setup per call. It
+   * keeps no secret in a property: util.inspect shows only its tolerance.
+   */
+  class WebhookVerifier {
+    #verifier
+    #tolerance
+
+    constructor(secret, opts) {
+      const { tolerance } = convert.options(opts)
+      this.#verifier = newVerifier(secret, tolerance)
+      this.#tolerance = tolerance
+    }
+
+    /** `constructEvent` with this verifier's secrets and tolerance; `opts` may give `{now}`. */
+    constructEvent(payload, sigHeader, opts) {
+      return construct(this.#call(payload, sigHeader, opts))
+    }
+
+    /** `verifyHeader` with this verifier's secrets and tolerance; `opts` may give `{now}`. */
+    verifyHeader(payload, sigHeader, opts) {
+      return verify(this.#call(payload, sigHeader, opts))
+    }
+
+    /** Frees the WebAssembly memory this verifier holds at once (a no-op on the native backend). */
+    free() {
+      if (typeof this.#verifier.free === 'function') this.#verifier.free()
+    }
+
+    #call(payload, sigHeader, opts) {
+      const now = opts === undefined || opts === null ? undefined : opts.now
+      return {
+        verifier: this.#verifier,
+        now: convert.now(now),
+        payload: convert.payload(payload),
+        header: convert.header(sigHeader),
+      }
+    }
+
+    [Symbol.for('nodejs.util.inspect.custom')]() {
+      return `WebhookVerifier { tolerance: ${this.#tolerance} }`
     }
   }
 
@@ -164,6 +235,7 @@ export function createWebhooks(backend) {
   return {
     constructEvent,
     verifyHeader,
+    WebhookVerifier,
     generateTestHeaderString,
     constructEventFromRequest,
     middleware,

@@ -27,11 +27,12 @@ from .error import (
     PayvostError,
     SignatureVerificationError,
 )
-from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature
+from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature, WebhookVerifier
 
 __all__ = [
     "Webhook",
     "WebhookSignature",
+    "WebhookVerifier",
     "Verified",
     "Event",
     "EventData",

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, NamedTuple, Optional, Sequence, Union
 
 from . import _native
 from ._event import Event
 
-__all__ = ["Webhook", "WebhookSignature", "Verified", "Payload", "Secret", "Time"]
+__all__ = ["Webhook", "WebhookSignature", "WebhookVerifier", "Verified", "Payload", "Secret", "Time"]
 
 Payload = Union[bytes, bytearray, memoryview, str]
 Secret = Union[str, Sequence[str]]
@@ -15,27 +15,44 @@ Time = Any  # int or float of unix seconds, or a datetime
 
 DEFAULT_TOLERANCE: int = _native.DEFAULT_TOLERANCE
 
-# Servers verify with one secret over and over: keep the last verifier, which
-# holds that secret's precomputed HMAC state. A plain tuple swap, safe under
-# the GIL.
-_last: Optional[Tuple[Any, _native.Verifier]] = None
+class _Verifiers:
+    """The verifiers the one-line calls keep: the last 16 used, each holding
+    its secrets' precomputed HMAC state, so that an app serving several
+    endpoints pays no key setup. Its ``repr`` shows how many it holds, never
+    a secret. Dict operations are atomic under the GIL; a race costs at most
+    a verifier built twice."""
+
+    __slots__ = ("_kept",)
+    SIZE = 16
+
+    def __init__(self) -> None:
+        self._kept: Dict[Any, _native.Verifier] = {}
+
+    def get(self, secret: Any, tolerance: Any) -> _native.Verifier:
+        if isinstance(secret, str):
+            key: Any = (secret, type(tolerance), tolerance)
+        elif isinstance(secret, (list, tuple)):
+            key = (tuple(secret), type(tolerance), tolerance)
+        else:
+            return _native.Verifier(secret, tolerance)  # the native side says what is wrong
+        kept = self._kept
+        try:
+            verifier = kept.pop(key, None)
+        except TypeError:  # an unhashable tolerance or secret: the native side judges it
+            return _native.Verifier(secret, tolerance)
+        if verifier is None:
+            verifier = _native.Verifier(secret, tolerance)
+            if len(kept) >= self.SIZE:
+                kept.pop(next(iter(kept)), None)  # the least recently used
+        kept[key] = verifier  # most recently used last
+        return verifier
+
+    def __repr__(self) -> str:
+        return f"<payvost verifier cache: {len(self._kept)} of {self.SIZE}>"
 
 
-def _verifier(secret: Any, tolerance: Any) -> _native.Verifier:
-    global _last
-    if isinstance(secret, str):
-        key: Any = (secret, type(tolerance), tolerance)
-    elif isinstance(secret, (list, tuple)):
-        key = (tuple(secret), type(tolerance), tolerance)
-    else:
-        key = None  # let the native side say what is wrong with it
-    cached = _last
-    if key is not None and cached is not None and cached[0] == key:
-        return cached[1]
-    verifier = _native.Verifier(secret, tolerance)
-    if key is not None:
-        _last = (key, verifier)
-    return verifier
+_verifiers = _Verifiers()
+_verifier = _verifiers.get
 
 
 class Verified(NamedTuple):
@@ -67,6 +84,42 @@ class Webhook:
         defaults to the system clock. Raises a :class:`payvost.error.PayvostError`.
         """
         return Event(_verifier(secret, tolerance).construct_event(payload, sig_header, now))
+
+
+class WebhookVerifier:
+    """A verifier built once from an endpoint's secret (or several, while
+    rotating) and a tolerance, that checks many deliveries with no key setup
+    per call. Keep one per endpoint.
+
+    >>> import payvost
+    >>> body = b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
+    >>> verifier = payvost.WebhookVerifier("whsec_test", tolerance=300)
+    >>> header = payvost.WebhookSignature.generate_header(body, "whsec_test")
+    >>> verifier.construct_event(body, header).id
+    'evt_1'
+    >>> verifier
+    <WebhookVerifier secrets=1 tolerance=300>
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE) -> None:
+        self._native = _native.Verifier(secret, tolerance)
+
+    def construct_event(
+        self, payload: Payload, sig_header: Optional[Union[str, bytes]], *, now: Optional[Time] = None
+    ) -> Event:
+        """As :meth:`Webhook.construct_event`, with this verifier's secrets and tolerance."""
+        return Event(self._native.construct_event(payload, sig_header, now))
+
+    def verify_header(
+        self, payload: Payload, sig_header: Optional[Union[str, bytes]], *, now: Optional[Time] = None
+    ) -> Verified:
+        """As :meth:`WebhookSignature.verify_header`, with this verifier's secrets and tolerance."""
+        return Verified(*self._native.verify(payload, sig_header, now))
+
+    def __repr__(self) -> str:
+        return repr(self._native).replace("<Verifier", "<WebhookVerifier", 1)
 
 
 class WebhookSignature:

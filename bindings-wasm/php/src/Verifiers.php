@@ -7,12 +7,16 @@ namespace Payvost;
 /**
  * @internal Verifiers in the module, one per secrets and tolerance: each
  * keeps its secrets' HMAC key state, so a verification pays no key setup.
- * Servers use one secret over and over: the last verifier is kept.
+ * The one-line calls keep the last 16 used, so an app serving several
+ * endpoints builds none per request. Keys are digests, so no secret sits in
+ * a static property in clear.
  */
 final class Verifiers
 {
-    private static ?string $key = null;
-    private static int $handle = 0;
+    public const SIZE = 16;
+
+    /** @var array<string, int> digest of secrets and tolerance => handle, least recently used first */
+    private static array $kept = [];
     private static int $generation = 0;
 
     public static function for(#[\SensitiveParameter] mixed $secret, mixed $tolerance): int
@@ -20,14 +24,34 @@ final class Verifiers
         $secrets = Arguments::secrets($secret);
         $seconds = Arguments::tolerance($tolerance);
         $runtime = Runtime::get();
-        // A digest, so the secrets are not kept in a static property in clear.
+        if (self::$generation !== $runtime->generation()) {
+            // A new instance (after a trap): the old handles are gone with it.
+            [self::$kept, self::$generation] = [[], $runtime->generation()];
+        }
         $key = hash('sha256', serialize([$secrets, $seconds]));
-        if ($key === self::$key && self::$generation === $runtime->generation()) {
-            return self::$handle;
+        $handle = self::$kept[$key] ?? null;
+        if ($handle !== null) {
+            unset(self::$kept[$key]);
+            self::$kept[$key] = $handle; // most recently used last
+            return $handle;
         }
-        if (self::$generation === $runtime->generation() && self::$handle > 0) {
-            $runtime->call('pv_verifier_free', self::$handle);
+        $handle = self::build($runtime, $secrets, $seconds);
+        if (count(self::$kept) >= self::SIZE) {
+            $oldest = array_key_first(self::$kept);
+            $runtime->call('pv_verifier_free', self::$kept[$oldest]);
+            unset(self::$kept[$oldest]);
         }
+        self::$kept[$key] = $handle;
+        return $handle;
+    }
+
+    /**
+     * A new verifier in the module, owned by the caller.
+     *
+     * @param list<string> $secrets
+     */
+    public static function build(Runtime $runtime, #[\SensitiveParameter] array $secrets, float $seconds): int
+    {
         $encoded = pack('V', count($secrets));
         foreach ($secrets as $s) {
             $encoded .= pack('V', strlen($s)) . $s;
@@ -35,10 +59,14 @@ final class Verifiers
         $runtime->write($encoded);
         $handle = $runtime->call('pv_verifier_new', strlen($encoded), $seconds);
         if ($handle <= 0) {
-            self::$key = null;
             throw Errors::make($runtime->code($handle), $runtime->output());
         }
-        [self::$key, self::$handle, self::$generation] = [$key, $handle, $runtime->generation()];
         return $handle;
+    }
+
+    /** How many verifiers the one-line calls keep now. */
+    public static function count(): int
+    {
+        return count(self::$kept);
     }
 }

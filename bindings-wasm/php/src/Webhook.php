@@ -33,6 +33,12 @@ final class Webhook
         mixed $now = null,
     ): Event {
         Runtime::get()->construct(...Arguments::call($payload, $sigHeader, $secret, $tolerance, $now));
+        return self::decode($payload);
+    }
+
+    /** @internal The event of a payload the module judged authentic: an event. */
+    public static function decode(string $payload): Event
+    {
         try {
             $decoded = json_decode($payload, false, 512, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
