@@ -36,8 +36,21 @@ for (const size of SIZES) {
     'webhook-timestamp': String(t),
     'webhook-signature': sw.sign('msg_1', new Date(t * 1000), payload.toString('utf8')),
   }
+  // Eight endpoints served in turn by the one-line call: its cache keeps a
+  // verifier per secret, so this must stay within 10% of the one-secret row.
+  const endpoints = Array.from({ length: 8 }, (_, i) => `whsec_endpoint_${i}`)
+  const endpointHeaders = endpoints.map((secret) =>
+    payvost.webhooks.generateTestHeaderString({ payload, secret, timestamp: t }))
+  let turn = 0
   const contenders = [
     { name: 'payvost', fn: () => payvost.webhooks.constructEvent(payload, header, SECRET) },
+    {
+      name: 'payvost, 8 secrets',
+      fn: () => {
+        turn = (turn + 1) % 8
+        return payvost.webhooks.constructEvent(payload, endpointHeaders[turn], endpoints[turn])
+      },
+    },
     { name: 'stripe', fn: () => stripe.webhooks.constructEvent(payload, header, SECRET) },
     { name: 'hand-written', fn: () => handWritten(payload, header, SECRET) },
     { name: 'standardwebhooks', fn: () => sw.verify(payload.toString('utf8'), swHeaders) },
@@ -51,10 +64,11 @@ for (const size of SIZES) {
 const human = (n) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`)
 const us = (ns) => (ns >= 1e4 ? `${(ns / 1e3).toFixed(0)} µs` : `${(ns / 1e3).toFixed(2)} µs`)
 const lines = [
-  '| size | payvost | stripe-node | hand-written `node:crypto` | standardwebhooks | vs stripe (target ≥ 2x small, ≥ 1.2x large) | vs hand-written (target ≥ 0.9x) | vs standardwebhooks |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| size | payvost | payvost, 8 secrets in turn | stripe-node | hand-written `node:crypto` | standardwebhooks | 8 secrets / 1 (target ≤ 1.10x) | vs stripe (target ≥ 2x small, ≥ 1.2x large) | vs hand-written (target ≥ 0.9x) | vs standardwebhooks |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) =>
-    `| ${human(r.size)} | ${us(r.payvost)} | ${us(r.stripe)} | ${us(r['hand-written'])} | ${us(r.standardwebhooks)} | ` +
+    `| ${human(r.size)} | ${us(r.payvost)} | ${us(r['payvost, 8 secrets'])} | ${us(r.stripe)} | ${us(r['hand-written'])} | ${us(r.standardwebhooks)} | ` +
+    `**${(r['payvost, 8 secrets'] / r.payvost).toFixed(2)}x** | ` +
     `**${(r.stripe / r.payvost).toFixed(2)}x** | **${(r['hand-written'] / r.payvost).toFixed(2)}x** | ${(r.standardwebhooks / r.payvost).toFixed(2)}x |`),
 ]
 const version = (name) => require(path.join(sdkDir, 'node_modules', name, 'package.json')).version

@@ -9,6 +9,7 @@ import gc
 import hashlib
 import hmac
 import json
+import itertools
 import pathlib
 import platform
 import statistics
@@ -84,8 +85,19 @@ def main() -> None:
     for size in SIZES:
         payload = payment_event(size)
         header = payvost.WebhookSignature.generate_header(payload, SECRET)
+        # Eight endpoints served in turn by the one-line call: its cache keeps
+        # a verifier per secret, so this must stay within 10% of one secret.
+        secrets = [f"whsec_endpoint_{i}" for i in range(8)]
+        endpoints = [(s, payvost.WebhookSignature.generate_header(payload, s)) for s in secrets]
+        turns = itertools.cycle(endpoints)
+
+        def eight_secrets() -> dict:
+            secret, signed = next(turns)
+            return payvost.Webhook.construct_event(payload, signed, secret)
+
         contenders = [
             ("payvost", lambda: payvost.Webhook.construct_event(payload, header, SECRET)),
+            ("payvost, 8 secrets", eight_secrets),
             ("stripe", lambda: stripe.Webhook.construct_event(payload, header, SECRET)),
             ("hand-written", lambda: hand_written(payload, header, SECRET)),
         ]
@@ -94,11 +106,12 @@ def main() -> None:
             assert fn()["id"] == "evt_1NxBench", name
         rows.append((size, interleaved(contenders, budget=0.3 if size > 20000 else 0.08)))
     lines = [
-        "| size | payvost | stripe-python | hand-written `hmac` + `json.loads` | vs stripe-python (target ≥ 20x) | vs hand-written (target ≥ 1.2x) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| size | payvost | payvost, 8 secrets in turn | stripe-python | hand-written `hmac` + `json.loads` | 8 secrets / 1 (target ≤ 1.10x) | vs stripe-python (target ≥ 20x) | vs hand-written (target ≥ 1.2x) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for size, (ours, theirs, hand) in rows:
-        lines.append(f"| {human(size)} | {us(ours)} | {us(theirs)} | {us(hand)} | **{theirs / ours:.1f}x** | **{hand / ours:.2f}x** |")
+    for size, (ours, eight, theirs, hand) in rows:
+        lines.append(f"| {human(size)} | {us(ours)} | {us(eight)} | {us(theirs)} | {us(hand)} | **{eight / ours:.2f}x** | "
+                     f"**{theirs / ours:.1f}x** | **{hand / ours:.2f}x** |")
     text = (f"CPython {platform.python_version()}, stripe {version('stripe')}; median time per call over "
             f"interleaved batches.\n\n" + "\n".join(lines))
     print(text)
