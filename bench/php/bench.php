@@ -79,12 +79,20 @@ foreach ([256, 1024, 16384] as $size) {
             throw new \RuntimeException('a contender gave a wrong event');
         }
     }
-    [$ours, $plain] = interleaved([
+    // Eight endpoints served in turn by the one-line call: it keeps a verifier
+    // per secret, so this must stay within 10% of one secret.
+    $endpoints = array_map(fn (int $i) => ["whsec_endpoint_{$i}", \Payvost\WebhookSignature::generateHeader($payload, "whsec_endpoint_{$i}")], range(0, 7));
+    $turn = 0;
+    [$ours, $eight, $plain] = interleaved([
         fn () => \Payvost\Webhook::constructEvent($payload, $header, $secret),
+        function () use ($payload, $endpoints, &$turn) {
+            [$s, $h] = $endpoints[$turn = ($turn + 1) % 8];
+            return \Payvost\Webhook::constructEvent($payload, $h, $s);
+        },
         fn () => plain_php($payload, $header, $secret),
     ]);
     $human = $size >= 1024 ? ($size / 1024) . ' KiB' : "{$size} B";
-    $rows[] = sprintf('| %s | %.2f µs | %.2f µs | **%.2fx** |', $human, $ours * 1e6, $plain * 1e6, $plain / $ours);
+    $rows[] = sprintf('| %s | %.2f µs | %.2f µs | %.2f µs | **%.2fx** | **%.2fx** |', $human, $ours * 1e6, $eight * 1e6, $plain * 1e6, $eight / $ours, $plain / $ours);
 }
 
 // The cold cost: a fresh process, as every PHP-FPM request is for the
@@ -120,8 +128,8 @@ for ($i = 0; $i < 5; $i++) {
 sort($plainFirst);
 
 $text = sprintf("PHP %s, Wasmtime C API through FFI; median time per call over interleaved batches.\n\n", PHP_VERSION)
-    . "| size | payvost/payvost-php | plain PHP (`hash_hmac` + `hash_equals` + `json_decode`) | vs plain PHP (target ≥ 0.7x at 1 KiB) |\n"
-    . "| --- | --- | --- | --- |\n" . implode("\n", $rows) . "\n\n"
+    . "| size | payvost/payvost-php | payvost, 8 secrets in turn | plain PHP (`hash_hmac` + `hash_equals` + `json_decode`) | 8 secrets / 1 (target ≤ 1.10x) | vs plain PHP (target ≥ 0.7x at 1 KiB) |\n"
+    . "| --- | --- | --- | --- | --- | --- |\n" . implode("\n", $rows) . "\n\n"
     . sprintf("Per request (a fresh process, as each PHP-FPM request is for the package's objects), median of 5: the first call %.1f ms with the default module cache, against %.1f µs for plain PHP's first call; %.1f ms with the cache off (loading Wasmtime, compiling the module, instantiating); the second call %.1f µs.", $cachedFirst / 1e6, $plainFirst[2] / 1e3, $first / 1e6, $second / 1e3);
 echo $text, "\n";
 $readme = __DIR__ . '/../README.md';
