@@ -1,12 +1,12 @@
-//! What makes a payload acceptable JSON (protocol §5), decided on the
-//! bytes in one place, so that every front door accepts exactly the same
-//! payloads whichever parser then builds its objects.
+//! The limits of protocol §5.1 that a strict RFC 8259 parser does not
+//! apply, for the doors that parse with their own language's parser.
 //!
-//! A payload is JSON when it is UTF-8, follows the RFC 8259 grammar (as
-//! `serde_json` reads it), nests at most [`MAX_DEPTH`] arrays and objects
-//! deep, and has no unpaired UTF-16 surrogate escape (`"\ud800"`), which no
-//! language can hold as text. The depth and surrogate limits are the tree
-//! parser's own, so [`crate::Event::from_slice`] accepts exactly what
+//! A payload is JSON when it is UTF-8, follows the RFC 8259 grammar, nests
+//! at most [`MAX_DEPTH`] arrays and objects deep, and has no unpaired UTF-16
+//! surrogate escape (`"\ud800"`), which no language can hold as text. The
+//! core's scanner (`event/scan.rs`) checks all four in its one pass;
+//! [`check_json_limits`] checks the three a strict parser leaves out, so
+//! that it and `JSON.parse` or `json.loads` together accept exactly what
 //! [`crate::RawEvent::from_slice`] does.
 
 use alloc::format;
