@@ -22,7 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<bool, String> {
-    let probes = probes(args.secret.secret.as_str())?;
+    let probes = probes(args.secret.get()?)?;
     let rows = verdict(&args.url, &probes);
     let passed = rows.iter().all(|r| r.outcome != Outcome::Fail);
     if args.json {

@@ -36,7 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<bool, String> {
-    let webhook = Webhook::new(&args.secret.secret)
+    let webhook = Webhook::new(args.secret.get()?)
         .and_then(|w| w.tolerance(args.tolerance))
         .map_err(|e| format!("{}: {e}", e.code()))?;
     let limits = Limits {

@@ -85,12 +85,25 @@ fn main() -> ExitCode {
 pub struct SecretArg {
     /// The endpoint's signing secret, whsec_... (default: $PAYVOST_WEBHOOK_SECRET)
     #[arg(long, env = "PAYVOST_WEBHOOK_SECRET", hide_env_values = true)]
-    pub secret: String,
+    secret: Option<String>,
 }
 
-/// Unix seconds now.
+impl SecretArg {
+    /// The secret, or an error that names both ways to give it.
+    pub fn get(&self) -> Result<&str, String> {
+        self.secret.as_deref().ok_or_else(no_secret)
+    }
+}
+
+/// The error of a command given no secret: it names both ways to give one.
+pub fn no_secret() -> String {
+    format!(
+        "no signing secret: pass --secret whsec_... or set {}",
+        payvost_webhooks::SECRET_VARIABLE
+    )
+}
+
+/// Unix seconds now, by the core's clock.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    payvost_webhooks::unix_now()
 }

@@ -54,6 +54,14 @@ pub fn run(args: &Args) -> Result<bool, String> {
     if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
         return Err("--time-scale must be a number of at least 0".into());
     }
+    let longest = SCHEDULE.iter().max().copied().unwrap_or(0);
+    if Duration::try_from_secs_f64(longest as f64 * args.time_scale).is_err() {
+        return Err(format!(
+            "--time-scale is so large that the {} retry wait cannot be waited; \
+             use 1 for real time or 0.001 to run the schedule in seconds",
+            human(longest)
+        ));
+    }
     let event_type = EventType::from_name(&args.event);
     let created = args.timestamp.unwrap_or_else(now);
     let mut object = events::sample_object(&event_type, args.id.as_deref(), created);
@@ -84,7 +92,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
         } else {
             now()
         };
-        let header = payvost_webhooks::sign(body.as_bytes(), &args.secret.secret, t)
+        let header = payvost_webhooks::sign(body.as_bytes(), args.secret.get()?, t)
             .map_err(|e| e.to_string())?;
         let answer = http::post(&args.endpoint, body.as_bytes(), Some(&header));
         let next = (attempt < attempts)
@@ -128,7 +136,8 @@ pub fn run(args: &Args) -> Result<bool, String> {
             return Ok(true);
         }
         if let Some(secs) = next {
-            std::thread::sleep(Duration::from_secs_f64(secs as f64 * args.time_scale));
+            let wait = Duration::try_from_secs_f64(secs as f64 * args.time_scale);
+            std::thread::sleep(wait.unwrap_or(Duration::MAX)); // checked above
         }
     }
     Ok(false)

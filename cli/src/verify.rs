@@ -17,16 +17,15 @@ pub struct SignArgs {
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
-    /// The Payvost-Signature header value
-    #[arg(long)]
+    /// The Payvost-Signature header value (a pasted `Payvost-Signature: ...` line too)
+    #[arg(long, value_parser = header_value)]
     header: String,
     /// The signing secret; repeat it, or separate with commas, while rotating
     #[arg(
         long = "secret",
         env = "PAYVOST_WEBHOOK_SECRET",
         hide_env_values = true,
-        value_delimiter = ',',
-        required = true
+        value_delimiter = ','
     )]
     secrets: Vec<String>,
     /// Seconds the timestamp may lie from now, both ways
@@ -35,6 +34,16 @@ pub struct VerifyArgs {
     /// Check against this unix time instead of now (the time a queued delivery was received)
     #[arg(long, allow_hyphen_values = true)]
     now: Option<i64>,
+}
+
+/// The header's value, from the value alone or from a whole pasted header
+/// line: the name before the first colon, in any case, is dropped.
+fn header_value(text: &str) -> Result<String, String> {
+    let pasted = text.split_once(':').filter(|(name, _)| {
+        name.trim()
+            .eq_ignore_ascii_case(payvost_webhooks::SIGNATURE_HEADER)
+    });
+    Ok(pasted.map_or(text, |(_, value)| value).to_owned())
 }
 
 fn stdin() -> Result<Vec<u8>, String> {
@@ -48,13 +57,15 @@ fn stdin() -> Result<Vec<u8>, String> {
 pub fn sign(args: &SignArgs) -> Result<bool, String> {
     let body = stdin()?;
     let t = args.timestamp.unwrap_or_else(now);
-    let header =
-        payvost_webhooks::sign(&body, &args.secret.secret, t).map_err(|e| e.to_string())?;
+    let header = payvost_webhooks::sign(&body, args.secret.get()?, t).map_err(|e| e.to_string())?;
     println!("{header}");
     Ok(true)
 }
 
 pub fn verify(args: &VerifyArgs) -> Result<bool, String> {
+    if args.secrets.is_empty() {
+        return Err(crate::no_secret());
+    }
     let body = stdin()?;
     let now = args.now.unwrap_or_else(now);
     let webhook = Webhook::with_secrets(&args.secrets).and_then(|w| w.tolerance(args.tolerance));

@@ -385,3 +385,77 @@ fn retry_follows_the_schedule_with_fresh_signatures_and_one_event_id() {
     );
     let _ = std::fs::remove_file(&log);
 }
+
+/// `payvost` with no secret anywhere: neither `--secret` nor the variable.
+fn payvost_without_secret(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_payvost"))
+        .args(args)
+        .env_remove("PAYVOST_WEBHOOK_SECRET")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_missing_secret_names_the_option_and_the_variable() {
+    for args in [
+        &["webhooks", "sign"][..],
+        &["webhooks", "verify", "--header", "t=1,v1=00"],
+        &["webhooks", "check", "http://127.0.0.1:9/"],
+    ] {
+        let out = payvost_without_secret(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "payvost: no signing secret: pass --secret whsec_... or set PAYVOST_WEBHOOK_SECRET\n",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn an_absurd_time_scale_is_refused_not_a_panic() {
+    let out = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            "http://127.0.0.1:9/",
+            "--event",
+            "payment.succeeded",
+            "--retry",
+            "--time-scale",
+            "1e300",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "payvost: --time-scale is so large that the 12 h retry wait cannot be waited; \
+         use 1 for real time or 0.001 to run the schedule in seconds\n"
+    );
+}
+
+#[test]
+fn verify_takes_a_pasted_header_line() {
+    let body = br#"{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}"#;
+    let header = payvost_webhooks::sign(body, SECRET, 1_764_000_000).unwrap();
+    for pasted in [
+        format!("Payvost-Signature: {header}"),
+        format!("payvost-signature:{header}"),
+    ] {
+        let out = payvost(
+            &[
+                "webhooks",
+                "verify",
+                "--header",
+                &pasted,
+                "--now",
+                "1764000000",
+            ],
+            body,
+        );
+        assert_eq!(out.status.code(), Some(0), "{pasted}: {}", text(&out));
+    }
+}
