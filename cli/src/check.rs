@@ -22,6 +22,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<bool, String> {
+    http::endpoint(&args.url)?;
     let probes = probes(args.secret.get()?)?;
     let rows = verdict(&args.url, &probes);
     let passed = rows.iter().all(|r| r.outcome != Outcome::Fail);

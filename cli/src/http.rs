@@ -39,6 +39,19 @@ impl Answer {
 /// How long Payvost waits for an answer (protocol §8).
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `url`, when it names its scheme: a bare `localhost:3000/hook` would
+/// otherwise fail deep in the HTTP client as "invalid format".
+pub fn endpoint(url: &str) -> Result<&str, String> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Ok(url)
+    } else {
+        Err(format!(
+            "the endpoint {url:?} has no scheme: write http://{url} or https://{url}"
+        ))
+    }
+}
+
 pub fn post(url: &str, body: &[u8], signature: Option<&str>) -> Result<Answer, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

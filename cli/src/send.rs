@@ -15,9 +15,12 @@ pub struct Args {
     /// Where to POST the event, e.g. https://yourapp.com/webhooks/payvost
     #[arg(long)]
     endpoint: String,
-    /// The event type, e.g. payment.succeeded (any of the 16 known, or another)
+    /// The event type, e.g. payment.succeeded (one of the 16 known; another with --allow-unknown-type)
     #[arg(long)]
     event: String,
+    /// Send an event type that is not one of the 16 known
+    #[arg(long)]
+    allow_unknown_type: bool,
     /// The id of the object the event carries, e.g. pay_test_1234567890
     #[arg(long)]
     id: Option<String>,
@@ -50,6 +53,16 @@ fn human(secs: u64) -> String {
     }
 }
 
+/// The error of an unknown `--event`, naming the closest known type.
+fn unknown_type(name: &str) -> String {
+    let closest = EventType::KNOWN
+        .iter()
+        .map(|t| t.as_str())
+        .min_by_key(|known| strsim::damerau_levenshtein(name, known));
+    let hint = closest.map_or(String::new(), |c| format!(" (did you mean {c}?)"));
+    format!("{name} is not a known event type{hint}; pass --allow-unknown-type to send it anyway")
+}
+
 pub fn run(args: &Args) -> Result<bool, String> {
     if !(args.time_scale.is_finite() && args.time_scale >= 0.0) {
         return Err("--time-scale must be a number of at least 0".into());
@@ -62,7 +75,11 @@ pub fn run(args: &Args) -> Result<bool, String> {
             human(longest)
         ));
     }
+    http::endpoint(&args.endpoint)?;
     let event_type = EventType::from_name(&args.event);
+    if !event_type.is_known() && !args.allow_unknown_type {
+        return Err(unknown_type(&args.event));
+    }
     let created = args.timestamp.unwrap_or_else(now);
     let mut object = events::sample_object(&event_type, args.id.as_deref(), created);
     if let Some(path) = &args.data {

@@ -459,3 +459,55 @@ fn verify_takes_a_pasted_header_line() {
         assert_eq!(out.status.code(), Some(0), "{pasted}: {}", text(&out));
     }
 }
+
+#[test]
+fn an_unknown_event_type_names_the_closest_and_needs_allow_unknown_type() {
+    let (url, count) = fixture(|_| 200);
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "webhooks",
+            "send",
+            "--endpoint",
+            &url,
+            "--event",
+            "payment.succeded",
+        ];
+        args.extend_from_slice(extra);
+        payvost(&args, b"")
+    };
+    let refused = send(&[]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "payvost: payment.succeded is not a known event type (did you mean payment.succeeded?); \
+         pass --allow-unknown-type to send it anyway\n"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 0, "nothing was sent");
+    let sent = send(&["--allow-unknown-type"]);
+    assert_eq!(sent.status.code(), Some(0), "{}", text(&sent));
+    assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn an_endpoint_without_a_scheme_says_so() {
+    for args in [
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            "localhost:3000/hook",
+            "--event",
+            "payment.succeeded",
+        ][..],
+        &["webhooks", "check", "localhost:3000/hook"],
+    ] {
+        let out = payvost(args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "payvost: the endpoint \"localhost:3000/hook\" has no scheme: write http://localhost:3000/hook \
+             or https://localhost:3000/hook\n",
+            "{args:?}"
+        );
+    }
+}
