@@ -27,7 +27,7 @@ pub use types::{EventType, ObjectKind};
 
 use crate::error::Error;
 use objects::FieldSpans;
-use scan::{Keep, scan};
+use scan::scan;
 
 /// An authenticated Payvost event.
 ///
@@ -53,6 +53,7 @@ pub struct Event {
     id: String,
     event_type: EventType,
     created: Option<i64>,
+    data_object: Range<usize>,
     fields: FieldSpans,
     previous_attributes: Option<Range<usize>>,
 }
@@ -66,12 +67,14 @@ impl Event {
     /// `payload_invalid_json` and `payload_invalid_event`, exactly as
     /// [`RawEvent::from_slice`] decides them.
     pub fn from_slice(payload: &[u8]) -> Result<Self, Error> {
-        let scanned = scan(payload, Keep::Fields)?;
+        let scanned = scan(payload)?;
         Ok(Event {
             json: String::from(scanned.json),
             id: scanned.id.into_owned(),
             event_type: scanned.event_type,
             created: scanned.created,
+            // The envelope rules made sure `data.object` is there.
+            data_object: scanned.data_object.unwrap_or_default(),
             fields: scanned.fields,
             previous_attributes: scanned.previous_attributes,
         })
@@ -99,13 +102,9 @@ impl Event {
     }
 
     /// `data.object` as JSON text, exactly as written, with every field the
-    /// payload carries, for a parser of the caller's choosing. It reads the
-    /// payload text again to find the object.
+    /// payload carries, for a parser of the caller's choosing.
     pub fn data_object(&self) -> &str {
-        scan(self.json.as_bytes(), Keep::Span)
-            .ok()
-            .and_then(|scanned| self.json.get(scanned.data_object?))
-            .unwrap_or("{}") // unreachable: the same scan accepted it
+        self.json.get(self.data_object.clone()).unwrap_or_default()
     }
 
     /// `data.previous_attributes` as JSON text, present on `*.updated` events.
@@ -154,7 +153,7 @@ impl<'a> RawEvent<'a> {
     /// within the limits of [`crate::check_json_limits`]) whose top level is
     /// an object; `payload_invalid_event` when [`Envelope::check`] refuses it.
     pub fn from_slice(payload: &'a [u8]) -> Result<Self, Error> {
-        let scanned = scan(payload, Keep::Span)?;
+        let scanned = scan(payload)?;
         Ok(RawEvent {
             json: scanned.json,
             id: scanned.id,

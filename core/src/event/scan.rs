@@ -18,15 +18,6 @@ use super::types::EventType;
 use crate::error::Error;
 use crate::json::{self, MAX_DEPTH};
 
-/// What the scan keeps of `data.object`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Keep {
-    /// Where the typed views' fields lie.
-    Fields,
-    /// Where the object itself lies.
-    Span,
-}
-
 /// A payload judged an event, as the scan left it.
 pub(crate) struct Scanned<'a> {
     pub(crate) json: &'a str,
@@ -39,10 +30,11 @@ pub(crate) struct Scanned<'a> {
 }
 
 /// Checks, in one pass that builds no tree, that `payload` is a JSON object
-/// holding an event (protocol §5), keeping of `data.object` what `keep` says.
-pub(crate) fn scan(payload: &[u8], keep: Keep) -> Result<Scanned<'_>, Error> {
+/// holding an event (protocol §5), noting where `data.object` and the typed
+/// views' fields lie.
+pub(crate) fn scan(payload: &[u8]) -> Result<Scanned<'_>, Error> {
     let json = json::utf8(payload)?;
-    let (top_level, members) = members(json, keep).map_err(|problem| problem.error(json))?;
+    let (top_level, members) = members(json).map_err(|problem| problem.error(json))?;
     let id = Decoded::of(members.id);
     let event_type = Decoded::of(members.event_type);
     let created = Decoded::of(members.created);
@@ -68,7 +60,7 @@ pub(crate) fn scan(payload: &[u8], keep: Keep) -> Result<Scanned<'_>, Error> {
 }
 
 /// The kind of the top level and, when it is an object, its members.
-fn members(json: &str, keep: Keep) -> Result<(Member, Members<'_>), Problem> {
+fn members(json: &str) -> Result<(Member, Members<'_>), Problem> {
     let mut cursor = Cursor {
         json,
         bytes: json.as_bytes(),
@@ -76,7 +68,7 @@ fn members(json: &str, keep: Keep) -> Result<(Member, Members<'_>), Problem> {
         depth: 0,
         problem: None,
     };
-    scan_members(&mut cursor, keep).map_err(|Stop| {
+    scan_members(&mut cursor).map_err(|Stop| {
         cursor.problem.take().unwrap_or(Problem {
             at: cursor.pos,
             what: "expected a value",
@@ -84,14 +76,14 @@ fn members(json: &str, keep: Keep) -> Result<(Member, Members<'_>), Problem> {
     })
 }
 
-fn scan_members<'a>(cursor: &mut Cursor<'a>, keep: Keep) -> Scan<(Member, Members<'a>)> {
+fn scan_members<'a>(cursor: &mut Cursor<'a>) -> Scan<(Member, Members<'a>)> {
     cursor.whitespace();
     let mut members = Members::default();
     let top_level = if cursor.peek() == Some(b'{') {
         cursor.named_object(|cursor, name| {
             let text = match name {
                 Name::Data => {
-                    members.data = Some(cursor.data(keep)?);
+                    members.data = Some(cursor.data()?);
                     return Ok(());
                 }
                 Name::Field(Field::Id) => &mut members.id,
@@ -627,7 +619,7 @@ impl<'a> Cursor<'a> {
 
     /// `data`: its kind and, for an object, its `object` and
     /// `previous_attributes` members.
-    fn data(&mut self, keep: Keep) -> Scan<Data> {
+    fn data(&mut self) -> Scan<Data> {
         if self.peek() != Some(b'{') {
             return Ok(Data::of_kind(kind_of_text(self.spanned_value()?)));
         }
@@ -636,14 +628,14 @@ impl<'a> Cursor<'a> {
             match name {
                 Name::Object => {
                     let start = cursor.pos;
-                    let (kind, fields) = if keep == Keep::Fields && cursor.peek() == Some(b'{') {
+                    let (kind, fields) = if cursor.peek() == Some(b'{') {
                         (Member::Object, cursor.fields()?)
                     } else {
                         (kind_of_text(cursor.spanned_value()?), FieldSpans::default())
                     };
                     data.object = kind;
                     data.fields = fields;
-                    data.object_span = (keep == Keep::Span).then_some(start..cursor.pos);
+                    data.object_span = Some(start..cursor.pos);
                 }
                 Name::PreviousAttributes => {
                     data.previous_attributes = Some(cursor.span_of_value()?);
@@ -752,10 +744,9 @@ mod tests {
         /// every string as it does.
         #[test]
         fn the_scanner_agrees_with_serde_json(body in bodies()) {
-            for keep in [Keep::Fields, Keep::Span] {
-                let ours = members(&body, keep);
-                proptest::prop_assert_eq!(ours.is_ok(), serde_accepts(&body), "{} {:?}", body, ours.err());
-                let Ok((_, members)) = ours else { continue };
+            let ours = members(&body);
+            proptest::prop_assert_eq!(ours.is_ok(), serde_accepts(&body), "{} {:?}", body, ours.err());
+            if let Ok((_, members)) = ours {
                 for text in [members.id, members.event_type].into_iter().flatten() {
                     if text.starts_with('"') {
                         let theirs: String = serde_json::from_str(text).unwrap_or_default();
@@ -771,9 +762,7 @@ mod tests {
     fn a_numeric_data_is_named_a_number() {
         for data in ["5", "-1.5e3", "123456789012345678901234567890"] {
             let body = alloc::format!(r#"{{"id":"evt_1","type":"x","data":{data}}}"#);
-            let e = scan(body.as_bytes(), Keep::Fields)
-                .err()
-                .map(|e| e.to_string());
+            let e = scan(body.as_bytes()).err().map(|e| e.to_string());
             assert_eq!(
                 e.as_deref(),
                 Some(
@@ -810,9 +799,7 @@ mod tests {
                 "invalid escape in a string at line 1, column 8",
             ),
         ] {
-            let e = scan(body.as_bytes(), Keep::Fields)
-                .err()
-                .map(|e| e.to_string());
+            let e = scan(body.as_bytes()).err().map(|e| e.to_string());
             let expected = alloc::format!(
                 "The payload is authentic but not a JSON object: it is not valid JSON: {message}"
             );
@@ -821,17 +808,20 @@ mod tests {
     }
 
     #[test]
-    fn both_keeps_judge_alike() {
-        for body in [
-            r#"{"id":"evt_1","type":"x","data":{"object":""}}"#,
-            r#"{"id":"evt_1","type":"x","data":{"object":"a"}}"#,
-            r#"{"id":"evt_1","type":"x","data":{"object":[1]}}"#,
-            r#"{"id":"evt_1","type":"x","data":{"object":7}}"#,
-            r#"{"id":"evt_1","type":"x","data":{"object":{"id":1},"object":{}}}"#,
+    fn the_last_data_object_is_the_one_kept() {
+        for (body, object) in [
+            (
+                r#"{"id":"evt_1","type":"x","data":{"object":{"id":"a"}}}"#,
+                r#"{"id":"a"}"#,
+            ),
+            (
+                r#"{"id":"evt_1","type":"x","data":{"object":{"id":1},"object":{ }}}"#,
+                "{ }",
+            ),
         ] {
-            let fields = scan(body.as_bytes(), Keep::Fields).map(|s| s.created);
-            let span = scan(body.as_bytes(), Keep::Span).map(|s| s.created);
-            assert_eq!(fields, span, "{body}");
+            let scanned = scan(body.as_bytes()).ok();
+            let span = scanned.and_then(|s| s.data_object);
+            assert_eq!(span.and_then(|span| body.get(span)), Some(object), "{body}");
         }
     }
 }
