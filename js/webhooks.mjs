@@ -68,7 +68,11 @@ export function createWebhooks(backend) {
   /** Converts every argument; the order is protocol §4's. */
   function prepare(payload, sigHeader, secret, opts) {
     const { tolerance, now } = convert.options(opts)
-    const verifier = verifierFor(secret, tolerance)
+    return call(verifierFor(secret, tolerance), payload, sigHeader, now)
+  }
+
+  /** One call's arguments converted, after its verifier (the order is protocol §4's). */
+  function call(verifier, payload, sigHeader, now) {
     return {
       verifier,
       now: convert.now(now),
@@ -148,12 +152,7 @@ export function createWebhooks(backend) {
 
     #call(payload, sigHeader, opts) {
       const now = opts === undefined || opts === null ? undefined : opts.now
-      return {
-        verifier: this.#verifier,
-        now: convert.now(now),
-        payload: convert.payload(payload),
-        header: convert.header(sigHeader),
-      }
+      return call(this.#verifier, payload, sigHeader, now)
     }
 
     [Symbol.for('nodejs.util.inspect.custom')]() {
