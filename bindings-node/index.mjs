@@ -3,6 +3,11 @@ import payvost from './index.js'
 
 export const {
   webhooks,
+  constructEvent,
+  verifyHeader,
+  generateTestHeaderString,
+  constructEventFromRequest,
+  isKnownEvent,
   WebhookVerifier,
   PayvostError,
   PayvostSignatureVerificationError,

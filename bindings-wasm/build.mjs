@@ -65,6 +65,11 @@ const sdk = createSdk(backend)
 export default sdk
 export const {
   webhooks,
+  constructEvent,
+  verifyHeader,
+  generateTestHeaderString,
+  constructEventFromRequest,
+  isKnownEvent,
   WebhookVerifier,
   PayvostError,
   PayvostSignatureVerificationError,
@@ -73,7 +78,6 @@ export const {
   DEFAULT_TOLERANCE,
   errorCodes,
 } = sdk
-export const { constructEvent, verifyHeader, generateTestHeaderString, constructEventFromRequest } = webhooks
 `)
 }
 // The plain module of the PHP package: the same crate without wasm-bindgen.

@@ -20,6 +20,14 @@ export type Payload = Uint8Array | ArrayBuffer | string
 /** One webhook signing secret (`whsec_...`), or several while rotating. */
 export type Secret = string | readonly string[]
 
+/**
+ * What the calls take as the secret. `undefined` and `null`, an unset
+ * `process.env.PAYVOST_WEBHOOK_SECRET`, type-check so that the usual one-line
+ * call compiles under `--strict`; at run time they throw a
+ * PayvostConfigurationError (`secret_invalid`) that names the variable.
+ */
+export type SecretArgument = Secret | null | undefined
+
 /** Unix seconds, a bigint for times beyond 2^53, or a Date. */
 export type Time = number | bigint | Date
 
@@ -38,8 +46,20 @@ export interface Verified {
   secretIndex: number
 }
 
-/** A payment (`pay_...`). Fields the payload lacks are absent. */
-export interface Payment {
+/**
+ * A JSON object as `JSON.parse` gives it. Every typed object below is
+ * assignable to it, which is the typed way to read a field the types do not
+ * name: `const fields: JsonObject = event.data.object; fields.metadata`.
+ */
+export type JsonObject = { [field: string]: unknown }
+
+// The objects are type aliases, not interfaces, so that they are assignable
+// to JsonObject; they have no index signature, so a misspelt field
+// (`.amout`) is a compile error. Only `id` is required: protocol §5.2 never
+// refuses an authentic event for a missing field, so the others may be absent.
+
+/** A payment (`pay_...`). */
+export type Payment = {
   id: string
   object?: 'payment'
   /** In minor units (cents). */
@@ -47,64 +67,69 @@ export interface Payment {
   /** ISO 4217, lower case. */
   currency?: string
   status?: string
+  /** The customer's id (`cust_...`). */
   customer?: string
-  [field: string]: unknown
 }
 
 /** A subscription (`sub_...`). */
-export interface Subscription {
+export type Subscription = {
   id: string
+  object?: 'subscription'
+  /** The customer's id (`cust_...`). */
   customer?: string
   status?: string
   /** Unix seconds. */
   currentPeriodStart?: number
   /** Unix seconds. */
   currentPeriodEnd?: number
-  [field: string]: unknown
 }
 
 /** A refund (`ref_...`). */
-export interface Refund {
+export type Refund = {
   id: string
+  object?: 'refund'
   /** The refunded payment's id. */
   payment?: string
+  /** In minor units (cents). */
   amount?: number
   status?: string
-  [field: string]: unknown
 }
 
 /** A customer (`cust_...`). */
-export interface Customer {
+export type Customer = {
   id: string
+  object?: 'customer'
   email?: string
   name?: string
-  [field: string]: unknown
 }
 
 /** A dispute (`dp_...`). */
-export interface Dispute {
+export type Dispute = {
   id: string
+  object?: 'dispute'
   /** The disputed payment's id. */
   payment?: string
+  /** In minor units (cents). */
   amount?: number
   reason?: string
   status?: string
-  [field: string]: unknown
 }
 
-interface EventOf<Type extends string, Object> {
+/** An event of one of the known types, carrying its typed object. */
+export type EventOf<Type extends string, Object> = {
   /** The event id (`evt_...`): process each id once, deliveries are retried. */
   id: string
+  object?: 'event'
   type: Type
   /** Unix seconds. */
   created?: number
+  /** False for events of test mode. */
+  livemode?: boolean
   data: {
     object: Object
     /** On `*.updated` events: the fields that changed, with their former values. */
-    previous_attributes?: Record<string, unknown>
-    [field: string]: unknown
+    previous_attributes?: JsonObject
   }
-  [field: string]: unknown
 }
 
 export type PaymentEventType =
@@ -134,35 +159,48 @@ export type RefundEvent = EventOf<RefundEventType, Refund>
 export type CustomerEvent = EventOf<CustomerEventType, Customer>
 export type DisputeEvent = EventOf<DisputeEventType, Dispute>
 
+/** An event of one of the 16 types this SDK version knows. */
+export type KnownEvent = PaymentEvent | SubscriptionEvent | RefundEvent | CustomerEvent | DisputeEvent
+
 /**
- * The object of an event type this SDK version does not know. It names the
- * known objects' fields, optional and with their types, so that narrowing an
- * {@link Event} by a known `type` (which cannot exclude this catch-all, whose
- * `type` is any string) still reads those fields with their types.
+ * The `type` of an event this SDK version does not know. At run time it is
+ * the type's name, as sent; in the types it is a pattern no name you write
+ * can match, which is what makes a misspelt `case 'payment.succeded'` a
+ * compile error (TS2678) rather than a dead branch, while the known cases
+ * still narrow. Read it as a string: `const type: string = event.type`.
  */
-export interface UnknownObject {
-  id?: string
-  amount?: number
-  currency?: string
-  status?: string
-  customer?: string
-  payment?: string
-  currentPeriodStart?: number
-  currentPeriodEnd?: number
-  email?: string
-  name?: string
-  reason?: string
+export type UnknownEventType = `${string} (a type this SDK version does not know)`
+
+/**
+ * An event of a type this SDK version does not know (newer than it). Reach
+ * it in the `default` branch of a `switch (event.type)` over the known
+ * types, or with `isKnownEvent(event)` false; its fields are `unknown`.
+ */
+export type UnknownEvent = {
+  id: string
+  type: UnknownEventType
+  created?: number
+  data: { object: JsonObject; [field: string]: unknown }
   [field: string]: unknown
 }
 
-/** An event of a type this SDK version does not know. */
-export type UnknownEvent = EventOf<string, UnknownObject>
-
 /**
  * A verified Payvost event, `JSON.parse` of the raw body: a union
- * discriminated by `type` over the 16 known types, and a catch-all.
+ * discriminated by `type` over the 16 known types, and the events of types
+ * this version does not know.
+ *
+ * ```ts
+ * switch (event.type) {
+ *   case 'payment.succeeded':
+ *     event.data.object.amount // number | undefined
+ *     break
+ *   default: {
+ *     const type: string = event.type // a type this version does not know
+ *   }
+ * }
+ * ```
  */
-export type Event = PaymentEvent | SubscriptionEvent | RefundEvent | CustomerEvent | DisputeEvent | UnknownEvent
+export type Event = KnownEvent | UnknownEvent
 
 /** The base of every error this SDK throws; `code` says which rule failed. */
 export declare class PayvostError extends Error {
@@ -204,7 +242,7 @@ export interface TestHeaderOptions {
 }
 
 export interface MiddlewareOptions {
-  secret: Secret
+  secret: SecretArgument
   tolerance?: number
   /** Largest body read, in bytes; default 5 MiB. */
   limit?: number
@@ -224,12 +262,12 @@ export interface MiddlewareRequest {
  * per call. Keep one per endpoint.
  *
  * ```ts
- * const verifier = new WebhookVerifier(process.env.PAYVOST_WEBHOOK_SECRET ?? '', { tolerance: 300 })
+ * const verifier = new WebhookVerifier(process.env.PAYVOST_WEBHOOK_SECRET, { tolerance: 300 })
  * const event = verifier.constructEvent(req.body, req.headers['payvost-signature'])
  * ```
  */
 export declare class WebhookVerifier {
-  constructor(secret: Secret, options?: { tolerance?: number })
+  constructor(secret: SecretArgument, options?: { tolerance?: number })
   /** As `webhooks.constructEvent`, with this verifier's secrets and tolerance. */
   constructEvent(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: Time }): Event
   /** As `webhooks.verifyHeader`, with this verifier's secrets and tolerance. */
@@ -251,14 +289,14 @@ export interface Webhooks {
   constructEvent(
     payload: Payload,
     sigHeader: string | readonly string[] | undefined | null,
-    secret: Secret,
+    secret: SecretArgument,
     tolerance?: number | VerifyOptions,
   ): Event
   /** Verifies without parsing the body. */
   verifyHeader(
     payload: Payload,
     sigHeader: string | readonly string[] | undefined | null,
-    secret: Secret,
+    secret: SecretArgument,
     tolerance?: number | VerifyOptions,
   ): Verified
   /**
@@ -270,9 +308,14 @@ export interface Webhooks {
   /** Reads a WHATWG Request's body once and verifies it (Next.js app router, Hono, Remix). */
   constructEventFromRequest(
     request: Request,
-    secret: Secret,
+    secret: SecretArgument,
     tolerance?: number | VerifyOptions,
   ): Promise<Event>
+  /**
+   * True when the event's type is one of the 16 this SDK version knows: a
+   * type guard, so that `false` leaves an {@link UnknownEvent}.
+   */
+  isKnownEvent(event: Event): event is KnownEvent
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
   middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
   /**
@@ -289,11 +332,21 @@ export interface Webhooks {
 }
 
 export declare const webhooks: Webhooks
+export declare const constructEvent: Webhooks['constructEvent']
+export declare const verifyHeader: Webhooks['verifyHeader']
+export declare const generateTestHeaderString: Webhooks['generateTestHeaderString']
+export declare const constructEventFromRequest: Webhooks['constructEventFromRequest']
+export declare const isKnownEvent: Webhooks['isKnownEvent']
 export declare const DEFAULT_TOLERANCE: 300
 export declare const errorCodes: Webhooks['errorCodes']
 
 declare const payvost: {
   webhooks: Webhooks
+  constructEvent: Webhooks['constructEvent']
+  verifyHeader: Webhooks['verifyHeader']
+  generateTestHeaderString: Webhooks['generateTestHeaderString']
+  constructEventFromRequest: Webhooks['constructEventFromRequest']
+  isKnownEvent: Webhooks['isKnownEvent']
   WebhookVerifier: typeof WebhookVerifier
   PayvostError: typeof PayvostError
   PayvostSignatureVerificationError: typeof PayvostSignatureVerificationError
@@ -303,3 +356,14 @@ declare const payvost: {
   errorCodes: Webhooks['errorCodes']
 }
 export default payvost
+
+// `webhooks.middleware()` sets `req.payvostEvent`: Express's Request says so
+// (a namespace merge, harmless where @types/express is not installed).
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified event, set by `payvost.webhooks.middleware()`. */
+      payvostEvent?: Event
+    }
+  }
+}

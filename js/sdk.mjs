@@ -11,6 +11,12 @@ export function createSdk(backend) {
   const webhooks = createWebhooks(backend)
   return {
     webhooks,
+    // The calls as named exports too (`import { constructEvent } from ...`).
+    constructEvent: webhooks.constructEvent,
+    verifyHeader: webhooks.verifyHeader,
+    generateTestHeaderString: webhooks.generateTestHeaderString,
+    constructEventFromRequest: webhooks.constructEventFromRequest,
+    isKnownEvent: webhooks.isKnownEvent,
     WebhookVerifier: webhooks.WebhookVerifier,
     PayvostError,
     PayvostSignatureVerificationError,

@@ -231,12 +231,20 @@ export function createWebhooks(backend) {
     }
   }
 
+  const knownTypes = new Set(facts.event_types.map(({ name }) => name))
+
+  /** True when the event's type is one this SDK version knows (a type guard in index.d.ts). */
+  function isKnownEvent(event) {
+    return event !== null && typeof event === 'object' && knownTypes.has(event.type)
+  }
+
   return {
     constructEvent,
     verifyHeader,
     WebhookVerifier,
     generateTestHeaderString,
     constructEventFromRequest,
+    isKnownEvent,
     middleware,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,

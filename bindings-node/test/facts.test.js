@@ -64,3 +64,27 @@ test('index.d.ts states the core\'s codes and default tolerance', () => {
   assert.ok(tolerances.length >= 3)
   for (const value of tolerances) assert.equal(value, facts.tolerance.default)
 })
+
+test("isKnownEvent and index.d.ts's event types are the core's", () => {
+  const types = fs.readFileSync(path.join(ROOT, 'js/index.d.ts'), 'utf8')
+  // PaymentEventType lists the types whose object is a payment, and so on.
+  const declared = [...types.matchAll(/export type (Payment|Subscription|Refund|Customer|Dispute)EventType =([^]*?)\n(?=\S)/g)]
+    .flatMap((m) => [...m[2].matchAll(/'([a-z_.]+)'/g)].map((n) => ({ name: n[1], object: m[1].toLowerCase() })))
+  const byName = (a, b) => a.name.localeCompare(b.name)
+  assert.deepEqual(declared.sort(byName), [...facts.event_types].sort(byName))
+  for (const { name } of facts.event_types) {
+    assert.equal(webhooks.isKnownEvent({ id: 'evt_1', type: name, data: { object: {} } }), true, name)
+  }
+  for (const other of ['payment.succeded', 'Payment.succeeded', '', undefined]) {
+    assert.equal(webhooks.isKnownEvent({ id: 'evt_1', type: other, data: { object: {} } }), false, String(other))
+  }
+  assert.equal(webhooks.isKnownEvent(null), false)
+  assert.equal(webhooks.isKnownEvent('payment.succeeded'), false)
+})
+
+test('the calls are named exports too, the very functions of webhooks', () => {
+  for (const name of ['constructEvent', 'verifyHeader', 'generateTestHeaderString', 'constructEventFromRequest', 'isKnownEvent']) {
+    assert.equal(typeof payvost[name], 'function', name)
+    assert.equal(payvost[name], webhooks[name], name)
+  }
+})

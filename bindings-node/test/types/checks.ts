@@ -1,0 +1,109 @@
+// Compiled by tsc --strict in test/types.test.js against the installed
+// package (its name is put in for PACKAGE), under moduleResolution nodenext
+// and bundler. Each @ts-expect-error line must be an error: tsc fails on an
+// unused one, so every promise below is held both ways.
+import payvost, {
+  constructEvent,
+  constructEventFromRequest,
+  generateTestHeaderString,
+  isKnownEvent,
+  PayvostError,
+  PayvostSignatureVerificationError,
+  verifyHeader,
+  WebhookVerifier,
+  webhooks,
+  type Event,
+  type JsonObject,
+  type Payment,
+  type UnknownEvent,
+} from 'PACKAGE'
+
+const header = generateTestHeaderString({ payload: '{}', secret: 'whsec_x', timestamp: 1 })
+
+// An unset environment variable is accepted by the types (and refused at run time).
+const secret: string | undefined = process.env.PAYVOST_WEBHOOK_SECRET
+const event: Event = constructEvent(new Uint8Array(2), header, secret, { tolerance: 600, now: new Date() })
+new WebhookVerifier(secret, { tolerance: 300 })
+webhooks.middleware({ secret })
+
+// Narrowing by type gives each object its typed fields, `id` required.
+function handle(e: Event): number | string | undefined {
+  switch (e.type) {
+    case 'payment.succeeded': {
+      const id: string = e.data.object.id
+      const payment: Payment = e.data.object
+      // @ts-expect-error a misspelt field is not a field of Payment
+      void e.data.object.amout
+      return id + payment.currency
+    }
+    case 'subscription.updated':
+      return e.data.object.currentPeriodEnd
+    case 'customer.created':
+      return e.data.object.email
+    case 'dispute.opened':
+      return e.data.object.reason
+    case 'refund.failed':
+      return e.data.object.payment
+    // @ts-expect-error a misspelt event type is not a case of Event
+    case 'payment.succeded':
+      return undefined
+    default: {
+      // Types this version does not know, and the known ones not handled above.
+      const name: string = e.type
+      return name
+    }
+  }
+}
+handle(event)
+
+// @ts-expect-error a misspelt type cannot equal any event's type
+if (event.type === 'refund.craeted') void event
+
+// The fields the types do not name, through JsonObject.
+if (event.type === 'payment.created') {
+  const fields: JsonObject = event.data.object
+  const metadata: unknown = fields.metadata
+  void metadata
+}
+
+// Unknown types: the type guard, both ways.
+if (isKnownEvent(event)) {
+  const id: string = event.data.object.id
+  void id
+} else {
+  const unknown: UnknownEvent = event
+  const type: string = unknown.type
+  const amount: unknown = unknown.data.object.amount
+  void type, amount
+}
+// @ts-expect-error an unknown event's type is not a known name
+const known: 'payment.created' = ({} as UnknownEvent).type
+void known
+
+try {
+  constructEvent('{}', ['t=1,v1=00'], ['whsec_a', 'whsec_b'], 300)
+} catch (error) {
+  if (error instanceof PayvostSignatureVerificationError) {
+    const echoed: string | undefined = error.header
+    // @ts-expect-error a signature error never has a payload code
+    const code: 'payload_invalid_json' = error.code
+    void echoed, code
+  } else if (error instanceof PayvostError) {
+    if (error.code === webhooks.errorCodes.SECRET_INVALID) void error
+  }
+}
+
+const verified = verifyHeader(new Uint8Array(2), undefined, 'whsec_x', { now: 1764000000n })
+const index: number = verified.secretIndex
+void index
+
+async function edge(request: Request): Promise<string> {
+  const e = await constructEventFromRequest(request, 'whsec_x')
+  return e.id
+}
+void edge
+
+// @ts-expect-error a parsed object is not a payload
+payvost.webhooks.constructEvent({ id: 'evt_1' }, header, 'whsec_x')
+// @ts-expect-error a secret is a string or strings
+new WebhookVerifier(42)
