@@ -1,12 +1,14 @@
 //! The native half of the `payvost` Python package (`payvost._native`).
 //! Each function converts its arguments (`convert.rs`), calls the core, and
 //! raises any error as the package's exception classes (`errors.rs`);
-//! events are built as Python objects straight from the bytes (`json.rs`).
+//! events are built as Python objects straight from the bytes (`json.rs`),
+//! as the package's event classes (`classes.rs`).
 //! No rule of the protocol is written in this crate.
 
-use payvost_webhooks::{Error, EventType, Webhook};
+use payvost_webhooks::{Error, Webhook};
 use pyo3::prelude::*;
 
+mod classes;
 mod convert;
 mod errors;
 mod json;
@@ -56,7 +58,8 @@ impl Verifier {
         Ok((verified.timestamp, verified.secret_index))
     }
 
-    /// The event as `json.loads` would build it, once verified and judged.
+    /// The event as `json.loads` would build it, once verified and judged,
+    /// as the classes of its type (`classes.rs`).
     #[pyo3(signature = (payload, sig_header, now=None))]
     fn construct_event<'py>(
         &self,
@@ -71,7 +74,7 @@ impl Verifier {
             .raise(py, Some(&call))?;
         let event = json::build(py, call.payload()).raise(py, Some(&call))?;
         json::envelope(&event).check().raise(py, Some(&call))?;
-        Ok(event)
+        classes::typed(event)
     }
 
     fn __repr__(&self) -> String {
@@ -99,17 +102,10 @@ fn sign(
     payvost_webhooks::sign(payload.as_ref(), &secret, timestamp).raise(py, None)
 }
 
-/// The kind of object an event type carries: `payment`, ..., `other`.
-#[pyfunction]
-fn object_kind(event_type: &str) -> &'static str {
-    EventType::from_name(event_type).object_kind().as_str()
-}
-
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Verifier>()?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
-    m.add_function(wrap_pyfunction!(object_kind, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
     m.add("FACTS", payvost_webhooks::facts_json())?;
     m.add(

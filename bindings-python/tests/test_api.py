@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import pickle
@@ -109,39 +110,83 @@ def test_event_access_at_every_level(header: str) -> None:
     event = construct(BODY, header, SECRET, now=NOW)
     assert event.type == event["type"] == "payment.succeeded"
     assert event.data.object.amount == event["data"]["object"]["amount"] == 2000
-    assert isinstance(event.data.object, payvost.Payment)
+    assert type(event) is payvost.PaymentEvent and isinstance(event, payvost.Event) and isinstance(event, dict)
+    assert type(event.data) is payvost.PaymentEventData
+    assert type(event.data.object) is payvost.Payment
+    # Item and attribute access give the very same objects.
+    assert event["data"] is event.data and event["data"]["object"] is event.data.object
     assert event.data.object.currency == "eur"
     assert "data" in event and "nope" not in event
     assert event.get("nope", 5) == 5 and event.get("created") == NOW
     assert list(event) == ["id", "type", "created", "data"] and len(event) == 4
     assert event.created == NOW
-    assert repr(event) == "<Event payment.succeeded id='evt_1'>"
-    assert repr(event.data.object) == "<Payment id='pay_1'>"
+    assert repr(event) == (
+        "PaymentEvent({'id': 'evt_1', 'type': 'payment.succeeded', 'created': 1764000000, "
+        "'data': PaymentEventData({'object': Payment({'id': 'pay_1', 'amount': 2000, 'currency': 'eur'})})})"
+    )
     assert event == json.loads(BODY)
-    assert pickle.loads(pickle.dumps(event)) == event
-    assert type(pickle.loads(pickle.dumps(event.data))) is payvost.EventData
-    with pytest.raises(AttributeError):
-        event.nope  # noqa: B018
+    with pytest.raises(AttributeError, match="PaymentEvent has no field 'nope'"):
+        event.nope  # type: ignore[attr-defined]  # noqa: B018
     with pytest.raises(AttributeError):
         event.id = "evt_2"  # type: ignore[misc]
     with pytest.raises(KeyError):
         event["nope"]
 
 
+def test_events_store_as_their_json(header: str) -> None:
+    event = construct(BODY, header, SECRET, now=NOW)
+    assert json.dumps(event) == json.dumps(json.loads(BODY))
+    assert json.loads(json.dumps(event)) == json.loads(BODY)
+    for copied in [pickle.loads(pickle.dumps(event)), copy.deepcopy(event), copy.copy(event)]:
+        assert copied == event and type(copied) is payvost.PaymentEvent
+        assert type(copied["data"]["object"]) is payvost.Payment
+    plain = event.to_dict()
+    assert plain == json.loads(BODY) and type(plain) is dict
+    assert type(plain["data"]) is dict and type(plain["data"]["object"]) is dict
+    plain["data"]["object"]["amount"] = 1
+    assert event.data.object.amount == 2000
+
+
+def test_big_numbers_and_escapes_survive_json_dumps() -> None:
+    body = rb'{"id":"evt_1","type":"x","data":{"object":{"n":123456789012345678901234567890,"s":"\ud83d\ude00 \u00e9"}}}'
+    event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
+    assert event["data"]["object"]["n"] == 123456789012345678901234567890
+    assert event["data"]["object"]["s"] == "\U0001f600 \u00e9"
+    assert json.loads(json.dumps(event)) == json.loads(body)
+
+
 def test_lists_and_typed_objects() -> None:
     body = json.dumps({"id": "evt_2", "type": "subscription.updated", "data": {
-        "object": {"id": "sub_1", "currentPeriodEnd": 1766592000, "items": [{"price": 5}, [1, 2]]},
+        "object": {"id": "sub_1", "currentPeriodEnd": 1766592000, "plan": {"id": "plan_1"},
+                   "items": [{"price": 5}, [1, {"q": 2}]]},
         "previous_attributes": {"status": "trialing"}}}).encode()
     event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
     sub = event.data.object
-    assert isinstance(sub, payvost.Subscription)
+    assert type(sub) is payvost.Subscription and type(event) is payvost.SubscriptionEvent
     assert sub.current_period_end == sub.currentPeriodEnd == 1766592000
-    assert sub["items"][0].price == 5 and sub["items"][1][1] == 2 and len(sub["items"]) == 2
-    assert sub["items"][:1] == [{"price": 5}]
+    # Deeper objects are json.loads's dicts until read as attributes, then PayvostObjects in place.
+    assert type(sub["plan"]) is dict
+    assert sub.plan.id == "plan_1"  # type: ignore[attr-defined]
+    assert type(sub["plan"]) is payvost.PayvostObject and sub["plan"] is sub.plan  # type: ignore[attr-defined]
+    assert sub["items"][0]["price"] == 5 and sub["items"][1][1] == {"q": 2}
     assert event.data.previous_attributes == {"status": "trialing"}
+    assert event.data.previous_attributes is event["data"]["previous_attributes"]
+    assert json.loads(json.dumps(event)) == json.loads(body)
     unknown = json.dumps({"id": "evt_3", "type": "payout.paid", "data": {"object": {"id": "po_1"}}}).encode()
     other = construct(unknown, payvost.WebhookSignature.generate_header(unknown, SECRET, NOW), SECRET, now=NOW)
-    assert type(other.data.object) is payvost.PayvostObject and other.data.previous_attributes is None
+    assert type(other) is payvost.UnknownEvent and other["type"] == "payout.paid"
+    assert type(other.data) is payvost.EventData and type(other.data.object) is payvost.PayvostObject
+    assert other.data.previous_attributes is None
+
+
+def test_each_known_type_gets_its_classes() -> None:
+    facts = json.loads(payvost._native.FACTS)
+    classes = {"payment": payvost.PaymentEvent, "subscription": payvost.SubscriptionEvent, "refund": payvost.RefundEvent,
+               "customer": payvost.CustomerEvent, "dispute": payvost.DisputeEvent}
+    for known in facts["event_types"]:
+        body = json.dumps({"id": "evt_1", "type": known["name"], "data": {"object": {"id": "x"}}}).encode()
+        event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
+        assert type(event) is classes[known["object"]], known
 
 
 def test_generate_header() -> None:

@@ -1,8 +1,11 @@
-"""Checked by `mypy --strict` in test_typing.py: the package's types describe real use."""
+"""Checked by `mypy --strict` and pyright in strict mode in test_typing.py:
+the package's types describe real use, narrowing included."""
 
 from __future__ import annotations
 
 import datetime
+import json
+import os
 from typing import Optional
 
 import payvost
@@ -10,9 +13,11 @@ from payvost.error import PayvostError, SignatureVerificationError
 
 
 def receive(body: bytes, header: Optional[str]) -> Optional[str]:
+    # os.environ.get gives Optional[str]: it type-checks, and an unset one raises.
+    secret = os.environ.get("PAYVOST_WEBHOOK_SECRET")
     try:
-        event: payvost.Event = payvost.Webhook.construct_event(
-            body, header, ["whsec_new", "whsec_old"], 600, now=datetime.datetime.now(datetime.timezone.utc)
+        event = payvost.Webhook.construct_event(
+            body, header, secret, 600, now=datetime.datetime.now(datetime.timezone.utc)
         )
     except SignatureVerificationError as error:
         code: str = error.code
@@ -21,14 +26,31 @@ def receive(body: bytes, header: Optional[str]) -> Optional[str]:
     except PayvostError as error:
         return error.message
     if event.type == "payment.succeeded":
-        payment = event.data.object
-        if isinstance(payment, payvost.Payment):
-            amount: Optional[int] = payment.amount
-            return f"{payment.id} {amount} {payment.currency}"
-    created: Optional[int] = event.created
-    previous: Optional[payvost.PayvostObject] = event.data.previous_attributes
+        payment: payvost.Payment = event.data.object
+        amount: Optional[int] = payment.amount
+        return f"{payment.id} {amount} {payment.currency}"
+    if event.type == "subscription.updated":
+        end: Optional[int] = event.data.object.current_period_end
+        previous: Optional[payvost.PayvostObject] = event.data.previous_attributes
+        return f"{end} {previous}"
+    if isinstance(event, payvost.UnknownEvent):
+        name: object = event["type"]  # the name as sent
+        return f"unknown {name}"
+    base: payvost.Event = event
+    created: Optional[int] = base.created
+    stored: str = json.dumps(event)
     raw: dict[str, object] = event.to_dict()
-    return f"{event.id} {created} {previous} {len(raw)} {event['type']}"
+    metadata: object = event.data.object["metadata"]
+    return f"{event.id} {created} {stored} {len(raw)} {metadata}"
+
+
+def one_verifier(body: bytes, header: str) -> str:
+    verifier = payvost.WebhookVerifier(os.environ.get("PAYVOST_WEBHOOK_SECRET"), tolerance=300)
+    event = verifier.construct_event(body, header)
+    if event.type == "refund.created":
+        refunded: Optional[str] = event.data.object.payment
+        return refunded or ""
+    return event.id
 
 
 verified: payvost.Verified = payvost.WebhookSignature.verify_header(b"{}", "t=1,v1=00", "whsec_x", now=1)

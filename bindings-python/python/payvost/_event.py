@@ -1,161 +1,134 @@
-"""Events: read-only views over what ``json.loads`` makes of the body."""
+"""Events: the dicts ``json.loads`` makes of the body, with typed attributes.
+
+Every event is a ``dict`` (``json.dumps``, ``pickle``, ``==`` and ``copy``
+work as for any dict), built by the native half in one pass. The event,
+its ``data`` and ``data.object`` are instances of the classes below, chosen
+by the event's type; everything deeper is the plain ``dict`` or ``list``
+``json.loads`` would make, turned into a :class:`PayvostObject` when first
+read as an attribute.
+
+For type checkers, ``construct_event`` returns :data:`AnyEvent`, a union of
+one class per kind of object, tagged by ``type`` as a ``Literal``: comparing
+``event.type`` narrows ``event.data.object`` to :class:`Payment`, ... A
+field the types do not name is read by item, ``obj["metadata"]``.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Union, overload
-
-from . import _native
+from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, Type, Union, get_args, get_type_hints
 
 __all__ = [
     "PayvostObject",
-    "PayvostList",
     "Event",
     "EventData",
+    "AnyEvent",
+    "KnownEvent",
+    "PaymentEvent",
+    "SubscriptionEvent",
+    "RefundEvent",
+    "CustomerEvent",
+    "DisputeEvent",
+    "UnknownEvent",
+    "PaymentEventData",
+    "SubscriptionEventData",
+    "RefundEventData",
+    "CustomerEventData",
+    "DisputeEventData",
     "Payment",
     "Subscription",
     "Refund",
     "Customer",
     "Dispute",
+    "UNKNOWN_EVENT_TYPE",
 ]
 
 
-def _wrap(value: Any) -> Any:
+def _attribute(value: Any) -> Any:
+    """A nested value as attribute access shows it: its dicts as PayvostObjects."""
     if type(value) is dict:
         return PayvostObject(value)
     if type(value) is list:
-        return PayvostList(value)
+        for i, item in enumerate(value):
+            viewed = _attribute(item)
+            if viewed is not item:
+                value[i] = viewed
     return value
 
 
-class PayvostObject(Mapping[str, Any]):
-    """A JSON object of an event, with attribute and item access at every level.
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
-    ``obj.amount`` and ``obj["amount"]`` read the same field; nested objects
-    and lists are views too. A field whose name is also a method of a mapping
-    (``items``, ``keys``, ``values``, ``get``) is read with ``obj["items"]``.
+
+class PayvostObject(Dict[str, Any]):
+    """A JSON object of an event: a ``dict`` whose fields also read as attributes.
+
+    ``obj.amount`` and ``obj["amount"]`` read the same field. A field whose
+    name is also a method of ``dict`` (``items``, ``keys``, ``values``,
+    ``get``) is read with ``obj["items"]``. Type checkers see only the typed
+    attributes of each class; read other fields by item.
+
+    >>> obj = PayvostObject({"id": "pay_1", "metadata": {"order": "6735"}})
+    >>> obj.metadata.order, obj["metadata"]["order"]
+    ('6735', '6735')
     """
 
-    __slots__ = ("_data",)
-    _data: Dict[str, Any]
+    __slots__ = ()
 
-    def __init__(self, data: Dict[str, Any]) -> None:
-        object.__setattr__(self, "_data", data)
+    if not TYPE_CHECKING:
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return _wrap(self._data[name])
-        except KeyError:
-            raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is read-only")
-
-    def __getitem__(self, key: str) -> Any:
-        return _wrap(self._data[key])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PayvostObject):
-            return self._data == other._data
-        if isinstance(other, dict):
-            return self._data == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
+        def __getattr__(self, name: str) -> Any:
+            try:
+                value = self[name]
+            except KeyError:
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
+            viewed = _attribute(value)
+            if viewed is not value:
+                # Stored back, so that item and attribute access agree from now on.
+                dict.__setitem__(self, name, viewed)
+            return viewed
 
     def __dir__(self) -> List[str]:
-        return sorted(set(super().__dir__()) | {k for k in self._data if k.isidentifier()})
+        return sorted(set(super().__dir__()) | {k for k in self if isinstance(k, str) and k.isidentifier()})
 
     def __repr__(self) -> str:
-        ident = self._data.get("id")
-        inside = f"id={ident!r}" if isinstance(ident, str) else f"{len(self._data)} fields"
-        return f"<{type(self).__name__} {inside}>"
-
-    def __reduce__(self) -> Any:
-        return (type(self), (self._data,))
+        return f"{type(self).__name__}({dict.__repr__(self)})"
 
     def to_dict(self) -> Dict[str, Any]:
-        """The object exactly as ``json.loads`` built it (the event's own dict, not a copy)."""
-        return self._data
-
-
-class PayvostList(Sequence[Any]):
-    """A JSON array of an event; its objects are views too."""
-
-    __slots__ = ("_data",)
-    _data: List[Any]
-
-    def __init__(self, data: List[Any]) -> None:
-        object.__setattr__(self, "_data", data)
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> PayvostList: ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        if isinstance(index, slice):
-            return PayvostList(self._data[index])
-        return _wrap(self._data[index])
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PayvostList):
-            return self._data == other._data
-        if isinstance(other, list):
-            return self._data == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"<PayvostList of {len(self._data)}>"
-
-    def __reduce__(self) -> Any:
-        return (PayvostList, (self._data,))
-
-    def to_list(self) -> List[Any]:
-        """The array exactly as ``json.loads`` built it."""
-        return self._data
+        """A deep copy made of plain ``dict`` and ``list``, exactly ``json.loads`` of the body."""
+        return {key: _plain(value) for key, value in self.items()}
 
 
 class Payment(PayvostObject):
-    """A payment (``pay_...``)."""
+    """A payment (``pay_...``). A field the payload lacks reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
-        return self._data.get("id")
+        return self.get("id")
 
     @property
     def amount(self) -> Optional[int]:
         """In minor units (cents)."""
-        return self._data.get("amount")
+        return self.get("amount")
 
     @property
     def currency(self) -> Optional[str]:
         """ISO 4217, lower case."""
-        return self._data.get("currency")
+        return self.get("currency")
 
     @property
     def status(self) -> Optional[str]:
-        return self._data.get("status")
+        return self.get("status")
 
     @property
     def customer(self) -> Optional[str]:
-        return self._data.get("customer")
+        """The customer's id (``cust_...``)."""
+        return self.get("customer")
 
 
 class Subscription(PayvostObject):
@@ -165,35 +138,35 @@ class Subscription(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self._data.get("id")
+        return self.get("id")
 
     @property
     def customer(self) -> Optional[str]:
-        return self._data.get("customer")
+        return self.get("customer")
 
     @property
     def status(self) -> Optional[str]:
-        return self._data.get("status")
+        return self.get("status")
 
     @property
-    def currentPeriodStart(self) -> Optional[int]:
+    def currentPeriodStart(self) -> Optional[int]:  # noqa: N802: the payload's spelling
         """Unix seconds, as the payload spells it."""
-        return self._data.get("currentPeriodStart")
+        return self.get("currentPeriodStart")
 
     @property
-    def currentPeriodEnd(self) -> Optional[int]:
+    def currentPeriodEnd(self) -> Optional[int]:  # noqa: N802
         """Unix seconds, as the payload spells it."""
-        return self._data.get("currentPeriodEnd")
+        return self.get("currentPeriodEnd")
 
     @property
     def current_period_start(self) -> Optional[int]:
         """``currentPeriodStart``, spelt the Python way."""
-        return self._data.get("currentPeriodStart")
+        return self.get("currentPeriodStart")
 
     @property
     def current_period_end(self) -> Optional[int]:
         """``currentPeriodEnd``, spelt the Python way."""
-        return self._data.get("currentPeriodEnd")
+        return self.get("currentPeriodEnd")
 
 
 class Refund(PayvostObject):
@@ -203,20 +176,20 @@ class Refund(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self._data.get("id")
+        return self.get("id")
 
     @property
     def payment(self) -> Optional[str]:
         """The refunded payment's id."""
-        return self._data.get("payment")
+        return self.get("payment")
 
     @property
     def amount(self) -> Optional[int]:
-        return self._data.get("amount")
+        return self.get("amount")
 
     @property
     def status(self) -> Optional[str]:
-        return self._data.get("status")
+        return self.get("status")
 
 
 class Customer(PayvostObject):
@@ -226,15 +199,15 @@ class Customer(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self._data.get("id")
+        return self.get("id")
 
     @property
     def email(self) -> Optional[str]:
-        return self._data.get("email")
+        return self.get("email")
 
     @property
     def name(self) -> Optional[str]:
-        return self._data.get("name")
+        return self.get("name")
 
 
 class Dispute(PayvostObject):
@@ -244,90 +217,165 @@ class Dispute(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self._data.get("id")
+        return self.get("id")
 
     @property
     def payment(self) -> Optional[str]:
         """The disputed payment's id."""
-        return self._data.get("payment")
+        return self.get("payment")
 
     @property
     def amount(self) -> Optional[int]:
-        return self._data.get("amount")
+        return self.get("amount")
 
     @property
     def reason(self) -> Optional[str]:
-        return self._data.get("reason")
+        return self.get("reason")
 
     @property
     def status(self) -> Optional[str]:
-        return self._data.get("status")
+        return self.get("status")
 
 
-_OBJECT_CLASSES = {
-    "payment": Payment,
-    "subscription": Subscription,
-    "refund": Refund,
-    "customer": Customer,
-    "dispute": Dispute,
-}
+# Attributes declared by annotation alone are the dict's members, served by
+# __getattr__; type checkers narrow a union on them (not on properties).
 
 
 class EventData(PayvostObject):
-    """An event's ``data``: ``object``, typed by the event's type, and ``previous_attributes``."""
+    """An event's ``data``: ``object``, and ``previous_attributes`` on ``*.updated`` events."""
 
-    __slots__ = ("_type",)
-    _type: str
-
-    def __init__(self, data: Dict[str, Any], event_type: str = "") -> None:
-        super().__init__(data)
-        object.__setattr__(self, "_type", event_type)
-
-    @property
-    def object(self) -> PayvostObject:
-        """The object the event is about, as :class:`Payment`, :class:`Refund`, ... for known types."""
-        cls = _OBJECT_CLASSES.get(_native.object_kind(self._type), PayvostObject)
-        return cls(self._data["object"])
+    __slots__ = ()
+    object: PayvostObject
 
     @property
     def previous_attributes(self) -> Optional[PayvostObject]:
-        """On ``*.updated`` events: the fields that changed, with their former values."""
-        previous = self._data.get("previous_attributes")
-        return PayvostObject(previous) if type(previous) is dict else None
+        """The fields that changed, with their former values; ``None`` when absent."""
+        previous = self.get("previous_attributes")
+        if isinstance(previous, PayvostObject):
+            return previous
+        if not isinstance(previous, dict):
+            return None
+        viewed = PayvostObject(previous)
+        dict.__setitem__(self, "previous_attributes", viewed)
+        return viewed
 
-    def __reduce__(self) -> Any:
-        return (EventData, (self._data, self._type))
+
+class PaymentEventData(EventData):
+    __slots__ = ()
+    object: Payment
+
+
+class SubscriptionEventData(EventData):
+    __slots__ = ()
+    object: Subscription
+
+
+class RefundEventData(EventData):
+    __slots__ = ()
+    object: Refund
+
+
+class CustomerEventData(EventData):
+    __slots__ = ()
+    object: Customer
+
+
+class DisputeEventData(EventData):
+    __slots__ = ()
+    object: Dispute
 
 
 class Event(PayvostObject):
-    """A verified Payvost event.
+    """A verified Payvost event, the base of the per-type classes.
 
     ``event.id``, ``event.type``, ``event.data.object.amount``, and the same
-    with ``[...]``; ``to_dict()`` is exactly ``json.loads`` of the body.
-    Process each ``id`` once: deliveries are retried.
+    with ``[...]``. Process each ``id`` once: deliveries are retried.
     """
 
     __slots__ = ()
-
-    @property
-    def id(self) -> str:
-        """The event id (``evt_...``), the key for idempotent processing."""
-        return self._data["id"]  # type: ignore[no-any-return]
-
-    @property
-    def type(self) -> str:
-        """The event type, such as ``payment.succeeded``."""
-        return self._data["type"]  # type: ignore[no-any-return]
+    #: The event id (``evt_...``), the key for idempotent processing.
+    id: str
+    #: The event type, such as ``payment.succeeded``.
+    type: str
+    data: EventData
 
     @property
     def created(self) -> Optional[int]:
         """When the event was created, in unix seconds, if the payload says."""
-        created = self._data.get("created")
+        created = self.get("created")
         return int(created) if created is not None else None
 
-    @property
-    def data(self) -> EventData:
-        return EventData(self._data["data"], self.type)
 
-    def __repr__(self) -> str:
-        return f"<Event {self.type} id={self.id!r}>"
+class PaymentEvent(Event):
+    """An event whose object is a :class:`Payment`."""
+
+    __slots__ = ()
+    type: Literal["payment.created", "payment.succeeded", "payment.failed", "payment.canceled", "payment.processing"]
+    data: PaymentEventData
+
+
+class SubscriptionEvent(Event):
+    """An event whose object is a :class:`Subscription`."""
+
+    __slots__ = ()
+    type: Literal["subscription.created", "subscription.updated", "subscription.deleted", "subscription.trial_will_end"]
+    data: SubscriptionEventData
+
+
+class RefundEvent(Event):
+    """An event whose object is a :class:`Refund`."""
+
+    __slots__ = ()
+    type: Literal["refund.created", "refund.updated", "refund.failed"]
+    data: RefundEventData
+
+
+class CustomerEvent(Event):
+    """An event whose object is a :class:`Customer`."""
+
+    __slots__ = ()
+    type: Literal["customer.created", "customer.updated"]
+    data: CustomerEventData
+
+
+class DisputeEvent(Event):
+    """An event whose object is a :class:`Dispute`."""
+
+    __slots__ = ()
+    type: Literal["dispute.opened", "dispute.resolved"]
+    data: DisputeEventData
+
+
+#: What type checkers see as the ``type`` of an :class:`UnknownEvent`: a name
+#: no event has, so that comparing ``event.type`` with a known name (or a
+#: misspelt one) narrows the union and never matches the catch-all. At run
+#: time the type is the name sent; read it as ``event["type"]``.
+UNKNOWN_EVENT_TYPE = "(a type this SDK version does not know)"
+
+
+class UnknownEvent(Event):
+    """An event of a type this SDK version does not know; its object is a :class:`PayvostObject`."""
+
+    __slots__ = ()
+    type: Literal["(a type this SDK version does not know)"]
+    data: EventData
+
+
+KnownEvent = Union[PaymentEvent, SubscriptionEvent, RefundEvent, CustomerEvent, DisputeEvent]
+#: What ``construct_event`` returns: one class per kind of object, tagged by ``type``.
+AnyEvent = Union[KnownEvent, UnknownEvent]
+
+_KNOWN: Tuple[Tuple[Type[Event], Type[EventData], Type[PayvostObject]], ...] = (
+    (PaymentEvent, PaymentEventData, Payment),
+    (SubscriptionEvent, SubscriptionEventData, Subscription),
+    (RefundEvent, RefundEventData, Refund),
+    (CustomerEvent, CustomerEventData, Customer),
+    (DisputeEvent, DisputeEventData, Dispute),
+)
+
+
+def _classes() -> Dict[str, Tuple[Type[Event], Type[EventData], Type[PayvostObject]]]:
+    """The classes the native half builds each event type with; ``""`` for any other type."""
+    classes = {name: known for known in _KNOWN for name in get_args(get_type_hints(known[0])["type"])}
+    classes[""] = (UnknownEvent, EventData, PayvostObject)
+    return classes

@@ -1,7 +1,9 @@
 # The native half of payvost (Rust, pyo3). Private: use the package's API.
 from typing import Any, List, Optional, Tuple, final
 
-__all__ = ["Verifier", "sign", "object_kind", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
+from ._event import AnyEvent
+
+__all__ = ["Verifier", "sign", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
 
 ERROR_CODES: List[str]
 #: The facts every door shares, as the core's JSON (error categories, tolerance, echo limit, ...).
@@ -12,7 +14,6 @@ DEFAULT_TOLERANCE: int
 class Verifier:
     def __new__(cls, secret: Any, tolerance: Any) -> Verifier: ...
     def verify(self, payload: Any, sig_header: Any, now: Optional[Any] = None) -> Tuple[int, int]: ...
-    def construct_event(self, payload: Any, sig_header: Any, now: Optional[Any] = None) -> Any: ...
+    def construct_event(self, payload: Any, sig_header: Any, now: Optional[Any] = None) -> AnyEvent: ...
 
 def sign(payload: Any, secret: Any, timestamp: Optional[Any] = None) -> str: ...
-def object_kind(event_type: str) -> str: ...

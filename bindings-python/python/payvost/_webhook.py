@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any, Dict, NamedTuple, Optional, Sequence, Union
 
 from . import _native
-from ._event import Event
+from ._event import AnyEvent
 
 __all__ = ["Webhook", "WebhookSignature", "WebhookVerifier", "Verified", "Payload", "Secret", "Time"]
 
 Payload = Union[bytes, bytearray, memoryview, str]
-Secret = Union[str, Sequence[str]]
+#: One ``whsec_...`` secret, or several while rotating. ``None`` type-checks,
+#: since ``os.environ.get`` returns it, and raises ConfigurationError
+#: (``secret_invalid``) naming ``PAYVOST_WEBHOOK_SECRET``.
+Secret = Optional[Union[str, Sequence[str]]]
 Time = Any  # int or float of unix seconds, or a datetime
 
 DEFAULT_TOLERANCE: int = _native.DEFAULT_TOLERANCE
@@ -75,7 +78,7 @@ class Webhook:
         tolerance: Union[int, float] = DEFAULT_TOLERANCE,
         *,
         now: Optional[Time] = None,
-    ) -> Event:
+    ) -> AnyEvent:
         """Verify the ``Payvost-Signature`` header over the raw body and return the event.
 
         ``payload`` is the raw body (Flask ``request.get_data()``, Django
@@ -83,7 +86,7 @@ class Webhook:
         several while rotating; ``now`` (unix seconds or a ``datetime``)
         defaults to the system clock. Raises a :class:`payvost.error.PayvostError`.
         """
-        return Event(_verifier(secret, tolerance).construct_event(payload, sig_header, now))
+        return _verifier(secret, tolerance).construct_event(payload, sig_header, now)
 
 
 class WebhookVerifier:
@@ -108,9 +111,9 @@ class WebhookVerifier:
 
     def construct_event(
         self, payload: Payload, sig_header: Optional[Union[str, bytes]], *, now: Optional[Time] = None
-    ) -> Event:
+    ) -> AnyEvent:
         """As :meth:`Webhook.construct_event`, with this verifier's secrets and tolerance."""
-        return Event(self._native.construct_event(payload, sig_header, now))
+        return self._native.construct_event(payload, sig_header, now)
 
     def verify_header(
         self, payload: Payload, sig_header: Optional[Union[str, bytes]], *, now: Optional[Time] = None
