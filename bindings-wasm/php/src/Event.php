@@ -9,6 +9,16 @@ namespace Payvost;
  * `$event->data->object->amount`. Process each `$event->id` once: deliveries
  * are retried.
  *
+ * The object the event is about, typed by the event's type:
+ * `$event->object()`, or `$event->paymentObject()` (a Payment, or null when
+ * the event carries another kind of object), and so on.
+ *
+ * ```php
+ * if ($payment = $event->paymentObject()) {
+ *     $amount = $payment->amount; // int|null
+ * }
+ * ```
+ *
  * @property-read string $id
  * @property-read string $type
  * @property-read int|null $created
@@ -16,4 +26,72 @@ namespace Payvost;
  */
 final class Event extends PayvostObject
 {
+    private const CLASSES = [
+        'payment' => Payment::class,
+        'subscription' => Subscription::class,
+        'refund' => Refund::class,
+        'customer' => Customer::class,
+        'dispute' => Dispute::class,
+    ];
+
+    /** @var array<string, string>|null event type name => the kind of object it carries, from the core */
+    private static ?array $kinds = null;
+
+    /**
+     * `data.object` as the class of the event's type (Payment, Subscription,
+     * Refund, Customer, Dispute), or a PayvostObject for a type this
+     * version does not know.
+     */
+    public function object(): PayvostObject
+    {
+        $class = self::CLASSES[self::kinds()[$this->values->type] ?? ''] ?? PayvostObject::class;
+        return new $class($this->values->data->object);
+    }
+
+    /** The Payment of a `payment.*` event; null for any other type. */
+    public function paymentObject(): ?Payment
+    {
+        $object = $this->object();
+        return $object instanceof Payment ? $object : null;
+    }
+
+    /** The Subscription of a `subscription.*` event; null for any other type. */
+    public function subscriptionObject(): ?Subscription
+    {
+        $object = $this->object();
+        return $object instanceof Subscription ? $object : null;
+    }
+
+    /** The Refund of a `refund.*` event; null for any other type. */
+    public function refundObject(): ?Refund
+    {
+        $object = $this->object();
+        return $object instanceof Refund ? $object : null;
+    }
+
+    /** The Customer of a `customer.*` event; null for any other type. */
+    public function customerObject(): ?Customer
+    {
+        $object = $this->object();
+        return $object instanceof Customer ? $object : null;
+    }
+
+    /** The Dispute of a `dispute.*` event; null for any other type. */
+    public function disputeObject(): ?Dispute
+    {
+        $object = $this->object();
+        return $object instanceof Dispute ? $object : null;
+    }
+
+    /** @return array<string, string> */
+    private static function kinds(): array
+    {
+        if (self::$kinds === null) {
+            self::$kinds = [];
+            foreach (Runtime::get()->facts()['event_types'] as $known) {
+                self::$kinds[$known['name']] = $known['object'];
+            }
+        }
+        return self::$kinds;
+    }
 }

@@ -15,6 +15,14 @@ namespace Payvost;
  */
 class PayvostObject implements \ArrayAccess, \JsonSerializable, \IteratorAggregate, \Countable
 {
+    /**
+     * The fields a typed object's properties read, with their PHP type: a
+     * value of another type reads as null (protocol §5.3).
+     *
+     * @var array<string, 'int'|'string'>
+     */
+    protected const TYPED = [];
+
     final public function __construct(protected readonly \stdClass $values)
     {
     }
@@ -32,7 +40,12 @@ class PayvostObject implements \ArrayAccess, \JsonSerializable, \IteratorAggrega
 
     public function __get(string $name): mixed
     {
-        return self::wrap($this->values->{$name} ?? null);
+        $value = $this->values->{$name} ?? null;
+        $type = static::TYPED[$name] ?? null;
+        if ($type !== null) {
+            return get_debug_type($value) === $type ? $value : null;
+        }
+        return self::wrap($value);
     }
 
     public function __isset(string $name): bool
