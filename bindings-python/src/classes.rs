@@ -7,7 +7,7 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString};
-use pyo3::{intern, PyTypeInfo};
+use pyo3::{PyTypeInfo, intern};
 
 /// `payvost._event._classes()`: event type name to (event, data, object)
 /// classes, and `""` for the types the package does not know.
@@ -26,18 +26,22 @@ fn classes(py: Python<'_>) -> PyResult<&Bound<'_, PyDict>> {
 pub fn typed<'py>(event: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = event.py();
     let top = event.cast_into::<PyDict>()?;
-    let member = |dict: &Bound<'py, PyDict>, name: &Bound<'py, PyString>| -> PyResult<Bound<'py, PyAny>> {
-        dict.get_item(name)?
-            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(name.clone().unbind()))
-    };
+    let member =
+        |dict: &Bound<'py, PyDict>, name: &Bound<'py, PyString>| -> PyResult<Bound<'py, PyAny>> {
+            dict.get_item(name)?
+                .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(name.clone().unbind()))
+        };
     let classes = classes(py)?;
     let event_type = member(&top, intern!(py, "type"))?;
     let entry = match classes.get_item(&event_type)? {
         Some(entry) => entry,
         None => member(classes, intern!(py, ""))?,
     };
-    let (event_class, data_class, object_class): (Bound<'py, PyAny>, Bound<'py, PyAny>, Bound<'py, PyAny>) =
-        entry.extract()?;
+    let (event_class, data_class, object_class): (
+        Bound<'py, PyAny>,
+        Bound<'py, PyAny>,
+        Bound<'py, PyAny>,
+    ) = entry.extract()?;
     let data = member(&top, intern!(py, "data"))?.cast_into::<PyDict>()?;
     let object = object_class.call1((member(&data, intern!(py, "object"))?,))?;
     let data = data_class.call1((data,))?;

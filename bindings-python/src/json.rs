@@ -1,249 +1,199 @@
-//! Python objects built straight from the verified JSON text in one serde
-//! pass: exactly what `json.loads` builds (integers of any size, floats
-//! correctly rounded, the last of duplicate keys), under the core's grammar
-//! and limits.
+//! Python objects built from the verified payload in the core's own pass
+//! (`payvost_webhooks::build_event`): exactly what `json.loads` builds
+//! (integers of any size, floats correctly rounded, the last of duplicate
+//! keys), with the core's grammar, limits and envelope rules.
 
-use payvost_webhooks::{Envelope, Error, Member};
+use payvost_webhooks::{BuildError, Builder, Error, build_event};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::fmt;
+use std::sync::Mutex;
 
-/// Builds the Python value of a JSON payload. serde_json's grammar and
-/// limits are the core's (depth, surrogate escapes, UTF-8 inside strings,
-/// the only place a non-ASCII byte is grammatical), so this accepts exactly
-/// what `RawEvent::from_slice` does.
-pub fn build<'py>(py: Python<'py>, payload: &[u8]) -> Result<Bound<'py, PyAny>, Error> {
-    let keys = RefCell::new(HashMap::new());
-    let mut deserializer = serde_json::Deserializer::from_slice(payload);
-    let value = Build { py, keys: &keys }
-        .deserialize(&mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value));
-    value.map_err(|e| Error::invalid_json(&e.to_string()))
+/// The payload's value, once the core judged it an event.
+pub enum Built<'py> {
+    Event(Bound<'py, PyAny>),
+    /// Not an event: the core's error.
+    Refused(Error),
 }
 
-/// One Python string per distinct member name, as `json.loads` does: fewer
-/// objects, and dict inserts reuse each key's cached hash.
-type Keys<'de, 'py> = RefCell<HashMap<&'de str, Bound<'py, PyString>>>;
-
-/// The members the core's event rules name, read from the built value.
-pub fn envelope<'py>(event: &Bound<'py, PyAny>) -> Envelope {
-    fn get<'py>(dict: &Bound<'py, PyDict>, name: &str) -> Option<Bound<'py, PyAny>> {
-        dict.get_item(name).ok().flatten()
+/// Builds the Python value of an event payload.
+///
+/// # Errors
+///
+/// A Python error raised while building (out of memory).
+pub fn build<'py>(py: Python<'py>, payload: &[u8]) -> PyResult<Built<'py>> {
+    // Re-entered from a finalizer that verifies while this thread builds,
+    // the cache is busy: build without it.
+    let mut cache = KEYS.try_lock().ok();
+    let mut objects = Objects {
+        py,
+        keys: cache.as_deref_mut(),
+    };
+    match build_event(payload, &mut objects) {
+        Ok(event) => Ok(Built::Event(event)),
+        Err(BuildError::Payload(error)) => Ok(Built::Refused(error)),
+        Err(BuildError::Builder(error)) => Err(error),
     }
-    let Ok(object) = event.cast::<PyDict>() else {
-        return Envelope {
-            top_level: member(Some(event)),
-            id: Member::Missing,
-            event_type: Member::Missing,
-            data: Member::Missing,
-            data_object: Member::Missing,
-            created: Member::Missing,
+}
+
+/// Member names seen before, as Python strings whose hash Python has
+/// already computed: most events repeat the same few dozen names, so most
+/// dict inserts then skip making and hashing a string, as `json.loads`
+/// does within one call and orjson across calls.
+static KEYS: Mutex<Keys> = Mutex::new(Keys::new());
+
+/// A direct-mapped cache: a slot per hash of the name, the last name wins.
+struct Keys {
+    slots: Vec<Option<Slot>>,
+}
+
+/// A cached name: its length and first and last eight bytes, which are the
+/// whole name up to 16 bytes, so that most lookups compare three integers.
+struct Slot {
+    words: Words,
+    /// Names longer than 16 bytes, compared in full.
+    long: Option<Box<str>>,
+    key: Py<PyString>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Words {
+    len: usize,
+    head: u64,
+    tail: u64,
+}
+
+impl Words {
+    fn of(name: &[u8]) -> Self {
+        let (head, tail) = match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+            (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+            _ => {
+                let word = name
+                    .iter()
+                    .fold(0u64, |word, &byte| (word << 8) | u64::from(byte));
+                (word, word)
+            }
         };
-    };
-    let data = get(object, "data");
-    let data_object = data
-        .as_ref()
-        .and_then(|data| data.cast::<PyDict>().ok().and_then(|d| get(d, "object")));
-    Envelope {
-        top_level: Member::Object,
-        id: member(get(object, "id").as_ref()),
-        event_type: member(get(object, "type").as_ref()),
-        data: member(data.as_ref()),
-        data_object: member(data_object.as_ref()),
-        created: member(get(object, "created").as_ref()),
-    }
-}
-
-fn member(value: Option<&Bound<'_, PyAny>>) -> Member {
-    let Some(value) = value else {
-        return Member::Missing;
-    };
-    if value.is_none() {
-        Member::Null
-    } else if value.cast::<PyBool>().is_ok() {
-        Member::Bool
-    } else if value.cast::<PyInt>().is_ok() || value.cast::<PyFloat>().is_ok() {
-        // An int beyond f64 breaks the `created` rule alike.
-        Member::Number(value.extract::<f64>().unwrap_or(f64::NAN))
-    } else if value.cast::<PyString>().is_ok() {
-        // The rule reads no more of a string than whether it is empty.
-        if value.len().map_or(true, |n| n == 0) {
-            Member::EmptyString
-        } else {
-            Member::String
+        Words {
+            len: name.len(),
+            head,
+            tail,
         }
-    } else if value.cast::<PyList>().is_ok() {
-        Member::Array
-    } else {
-        Member::Object
+    }
+
+    /// Mixed by one multiplication; the top bits are the best mixed.
+    fn slot(self) -> usize {
+        let mixed = (self.head ^ self.tail.rotate_left(29) ^ self.len as u64)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (mixed >> (64 - Keys::SLOTS.trailing_zeros())) as usize
     }
 }
 
-/// The member name under which `serde_json`, with the `arbitrary_precision`
-/// feature this crate turns on, hands a number over as a one-member map;
-/// `tests/test_api.py` fails should a `serde_json` upgrade change it.
-const SERDE_JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+impl Keys {
+    const SLOTS: usize = 1024;
+    /// Longer names are rare and not worth a slot.
+    const LONGEST: usize = 64;
 
-/// One JSON value, built as a Python object.
-#[derive(Clone, Copy)]
-struct Build<'k, 'de, 'py> {
+    const fn new() -> Self {
+        Keys { slots: Vec::new() }
+    }
+
+    /// The cached string of `name`, made and kept on a miss; `None` for a
+    /// name too long to keep. Lent, not cloned: a dict insert takes its own
+    /// reference, so lending saves a reference count round trip.
+    fn get(&mut self, py: Python<'_>, name: &str) -> Option<&Py<PyString>> {
+        if name.len() > Self::LONGEST {
+            return None;
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        let words = Words::of(name.as_bytes());
+        let slot = self.slots.get_mut(words.slot())?;
+        let hit = slot.as_ref().is_some_and(|cached| {
+            cached.words == words && cached.long.as_deref().is_none_or(|long| long == name)
+        });
+        if !hit {
+            *slot = Some(Slot {
+                words,
+                long: (name.len() > 16).then(|| name.into()),
+                key: PyString::new(py, name).unbind(),
+            });
+        }
+        slot.as_ref().map(|cached| &cached.key)
+    }
+}
+
+struct Objects<'k, 'py> {
     py: Python<'py>,
-    keys: &'k Keys<'de, 'py>,
+    keys: Option<&'k mut Keys>,
 }
 
-fn python<E: de::Error>(error: PyErr) -> E {
-    E::custom(error)
-}
-
-impl<'k, 'de, 'py> DeserializeSeed<'de> for Build<'k, 'de, 'py> {
+impl<'py> Builder for Objects<'_, 'py> {
     type Value = Bound<'py, PyAny>;
+    type Object = Bound<'py, PyDict>;
+    /// The elements, made into a list of the right size at the end.
+    type Array = Vec<Bound<'py, PyAny>>;
+    type Error = PyErr;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'k, 'de, 'py> Visitor<'de> for Build<'k, 'de, 'py> {
-    type Value = Bound<'py, PyAny>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+    fn null(&mut self) -> PyResult<Self::Value> {
         Ok(self.py.None().into_bound(self.py))
     }
 
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+    fn boolean(&mut self, value: bool) -> PyResult<Self::Value> {
         Ok(PyBool::new(self.py, value).to_owned().into_any())
     }
 
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(PyInt::new(self.py, value).into_any())
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(PyInt::new(self.py, value).into_any())
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(PyFloat::new(self.py, value).into_any())
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(PyString::new(self.py, value).into_any())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let list = PyList::empty(self.py);
-        while let Some(item) = seq.next_element_seed(self)? {
-            list.append(item).map_err(python)?;
-        }
-        Ok(list.into_any())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let dict = PyDict::new(self.py);
-        while let Some(key) = map.next_key_seed(KeySeed {
-            py: self.py,
-            keys: self.keys,
-        })? {
-            match key {
-                // With `arbitrary_precision` (which the core turns on), serde_json
-                // hands a number over as a one-member map under this name.
-                Key::Number => return map.next_value_seed(Number { py: self.py }),
-                Key::Name(name) => {
-                    let value = map.next_value_seed(self)?;
-                    dict.set_item(name, value).map_err(python)?;
-                }
-            }
-        }
-        Ok(dict.into_any())
-    }
-}
-
-/// A member name, or serde_json's token for a number.
-enum Key<'py> {
-    Number,
-    Name(Bound<'py, PyString>),
-}
-
-/// Reads a member name without an intermediate `String`.
-#[derive(Clone, Copy)]
-struct KeySeed<'k, 'de, 'py> {
-    py: Python<'py>,
-    keys: &'k Keys<'de, 'py>,
-}
-
-impl<'k, 'de, 'py> DeserializeSeed<'de> for KeySeed<'k, 'de, 'py> {
-    type Value = Key<'py>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key<'py>, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'k, 'de, 'py> Visitor<'de> for KeySeed<'k, 'de, 'py> {
-    type Value = Key<'py>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<Key<'py>, E> {
-        if name == SERDE_JSON_NUMBER_TOKEN {
-            return Ok(Key::Number);
-        }
-        let mut keys = self.keys.borrow_mut();
-        let key = keys
-            .entry(name)
-            .or_insert_with(|| PyString::new(self.py, name));
-        Ok(Key::Name(key.clone()))
-    }
-
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<Key<'py>, E> {
-        Ok(if name == SERDE_JSON_NUMBER_TOKEN {
-            Key::Number
-        } else {
-            Key::Name(PyString::new(self.py, name))
-        })
-    }
-}
-
-/// The text of an arbitrary-precision number, built as `json.loads` does:
-/// an `int` of any size without `.`, `e` or `E`, else a correctly rounded `float`.
-struct Number<'py> {
-    py: Python<'py>,
-}
-
-impl<'de, 'py> DeserializeSeed<'de> for Number<'py> {
-    type Value = Bound<'py, PyAny>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de, 'py> Visitor<'de> for Number<'py> {
-    type Value = Bound<'py, PyAny>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a number")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+    /// An `int` of any size without `.`, `e` or `E`, else a correctly
+    /// rounded `float`, as `json.loads` reads a number.
+    fn number(&mut self, text: &str) -> PyResult<Self::Value> {
         let py = self.py;
-        if text.contains(['.', 'e', 'E']) {
-            let value: f64 = text.parse().map_err(E::custom)?;
+        if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+            // The core's grammar let only a JSON number through, which Rust's
+            // float parser reads (too large a one as infinity, as Python does).
+            let value: f64 = text.parse().unwrap_or(f64::NAN);
             return Ok(PyFloat::new(py, value).into_any());
         }
         if let Ok(value) = text.parse::<i64>() {
             return Ok(PyInt::new(py, value).into_any());
         }
-        let int = py.get_type::<PyInt>();
-        int.call1((text,)).map_err(python)
+        py.get_type::<PyInt>().call1((text,))
+    }
+
+    fn string(&mut self, text: &str) -> PyResult<Self::Value> {
+        Ok(PyString::new(self.py, text).into_any())
+    }
+
+    fn object(&mut self) -> PyResult<Self::Object> {
+        Ok(PyDict::new(self.py))
+    }
+
+    fn member(
+        &mut self,
+        object: &mut Self::Object,
+        name: &str,
+        value: Self::Value,
+    ) -> PyResult<()> {
+        let py = self.py;
+        if let Some(key) = self.keys.as_deref_mut().and_then(|keys| keys.get(py, name)) {
+            return object.set_item(key.bind(py), value);
+        }
+        object.set_item(PyString::new(py, name), value)
+    }
+
+    fn end_object(&mut self, object: Self::Object) -> PyResult<Self::Value> {
+        Ok(object.into_any())
+    }
+
+    fn array(&mut self) -> PyResult<Self::Array> {
+        Ok(Vec::new())
+    }
+
+    fn element(&mut self, array: &mut Self::Array, value: Self::Value) -> PyResult<()> {
+        array.push(value);
+        Ok(())
+    }
+
+    fn end_array(&mut self, array: Self::Array) -> PyResult<Self::Value> {
+        Ok(PyList::new(self.py, array)?.into_any())
     }
 }

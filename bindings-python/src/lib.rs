@@ -72,8 +72,10 @@ impl Verifier {
         self.webhook
             .verify(call.payload(), call.header(), call.now)
             .raise(py, Some(&call))?;
-        let event = json::build(py, call.payload()).raise(py, Some(&call))?;
-        json::envelope(&event).check().raise(py, Some(&call))?;
+        let event = match json::build(py, call.payload())? {
+            json::Built::Event(event) => event,
+            json::Built::Refused(error) => return Err(error).raise(py, Some(&call)),
+        };
         classes::typed(event)
     }
 

@@ -21,8 +21,8 @@ pub use error::{
     echo,
 };
 pub use event::{
-    Customer, Dispute, Envelope, Event, EventObject, EventType, Member, ObjectKind, Payment,
-    RawEvent, Refund, Subscription,
+    BuildError, Builder, Customer, Dispute, Envelope, Event, EventObject, EventType, Member,
+    ObjectKind, Payment, RawEvent, Refund, Subscription, build_event,
 };
 pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};

@@ -3,7 +3,9 @@
 //! - `envelope.rs`: the rules that make a parsed payload an event;
 //! - `scan.rs`: the one pass over the payload text that applies them;
 //! - `types.rs`: the known event types and their objects;
-//! - `objects.rs`: the typed views of `data.object`.
+//! - `objects.rs`: the typed views of `data.object`;
+//! - `build.rs`: the same pass building a language's own values, for doors
+//!   that hand users a tree.
 //!
 //! An [`Event`] keeps the payload as the text that was signed, so nothing
 //! the sender wrote is lost or rounded (unknown fields, big integers,
@@ -12,6 +14,7 @@
 //! or [`Event::previous_attributes`] with the parser and features of their
 //! choice.
 
+mod build;
 mod envelope;
 mod objects;
 mod scan;
@@ -21,6 +24,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::ops::Range;
 
+pub use build::{BuildError, Builder, build_event};
 pub use envelope::{Envelope, Member};
 pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription};
 pub use types::{EventType, ObjectKind};
