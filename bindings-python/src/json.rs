@@ -3,10 +3,12 @@
 //! (integers of any size, floats correctly rounded, the last of duplicate
 //! keys), with the core's grammar, limits and envelope rules.
 
-use payvost_webhooks::{BuildError, Builder, Error, build_event};
+use payvost_webhooks::{BuildError, Builder, Error, Place, build_event};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use std::sync::Mutex;
+
+use crate::classes::Classes;
 
 /// The payload's value, once the core judged it an event.
 pub enum Built<'py> {
@@ -27,6 +29,8 @@ pub fn build<'py>(py: Python<'py>, payload: &[u8]) -> PyResult<Built<'py>> {
     let mut objects = Objects {
         py,
         keys: cache.as_deref_mut(),
+        event: None,
+        classes: None,
     };
     match build_event(payload, &mut objects) {
         Ok(event) => Ok(Built::Event(event)),
@@ -126,6 +130,12 @@ impl Keys {
 struct Objects<'k, 'py> {
     py: Python<'py>,
     keys: Option<&'k mut Keys>,
+    /// The event's own object, once made.
+    event: Option<Bound<'py, PyDict>>,
+    /// The classes of the event's type, once its `type` member is read:
+    /// `data` and `data.object` made after it are made of them, sparing
+    /// `classes::typed` a copy of each (Payvost sends `type` first).
+    classes: Option<Classes<'py>>,
 }
 
 impl<'py> Builder for Objects<'_, 'py> {
@@ -167,6 +177,18 @@ impl<'py> Builder for Objects<'_, 'py> {
         Ok(PyDict::new(self.py))
     }
 
+    fn envelope_object(&mut self, place: Place) -> PyResult<Self::Object> {
+        match (place, &self.classes) {
+            (Place::Event, _) => {
+                let event = PyDict::new(self.py);
+                self.event = Some(event.clone());
+                Ok(event)
+            }
+            (_, Some(classes)) => classes.empty(place),
+            (_, None) => Ok(PyDict::new(self.py)),
+        }
+    }
+
     fn member(
         &mut self,
         object: &mut Self::Object,
@@ -174,6 +196,9 @@ impl<'py> Builder for Objects<'_, 'py> {
         value: Self::Value,
     ) -> PyResult<()> {
         let py = self.py;
+        if name == "type" && self.event.as_ref().is_some_and(|event| event.is(&*object)) {
+            self.classes = Some(Classes::of(&value)?);
+        }
         if let Some(key) = self.keys.as_deref_mut().and_then(|keys| keys.get(py, name)) {
             return object.set_item(key.bind(py), value);
         }

@@ -179,6 +179,18 @@ def test_lists_and_typed_objects() -> None:
     assert other.data.previous_attributes is None
 
 
+@pytest.mark.parametrize("body", [
+    b'{"data":{"object":{"id":"pay_1"}},"id":"evt_1","type":"payment.failed"}',  # the type after data
+    b'{"id":"evt_1","type":"refund.created","data":{"object":{"id":"pay_1"}},"type":"payment.failed"}',  # the last type wins
+    b'{"id":"evt_1","type":"payment.failed","data":{"object":{"id":"x"}},"data":{"object":{"id":"pay_1"}}}',
+])
+def test_the_classes_follow_the_type_wherever_it_stands(body: bytes) -> None:
+    event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
+    assert type(event) is payvost.PaymentEvent and event.type == "payment.failed"
+    assert type(event.data) is payvost.PaymentEventData and type(event.data.object) is payvost.Payment
+    assert event.data.object.id == "pay_1" and event == json.loads(body)
+
+
 def test_each_known_type_gets_its_classes() -> None:
     facts = json.loads(payvost._native.FACTS)
     classes = {"payment": payvost.PaymentEvent, "subscription": payvost.SubscriptionEvent, "refund": payvost.RefundEvent,

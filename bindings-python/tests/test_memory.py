@@ -48,6 +48,29 @@ def test_resident_memory_stays_flat_over_mixed_calls() -> None:
     assert growth < 10 * MB, f"{growth / MB:.1f} MB"
 
 
+def test_events_kept_then_released_leave_nothing_behind() -> None:
+    # Member names change from event to event, churning the member-name cache.
+    bodies = [
+        (body, payvost.WebhookSignature.generate_header(body, SECRET, NOW))
+        for body in (BODY.replace(b'"amount"', f'"amount_{i}"'.encode()) for i in range(2000))
+    ]
+
+    def keep_and_release() -> None:
+        kept = [payvost.Webhook.construct_event(body, header, SECRET, now=NOW)
+                for _ in range(max(1, CALLS // 40 // len(bodies))) for body, header in bodies]
+        assert type(kept[-1]) is payvost.PaymentEvent
+        del kept
+        gc.collect()
+
+    keep_and_release()  # warm-up: the allocator's arenas, the cache's slots
+    before = rss()
+    for _ in range(4):
+        keep_and_release()
+    growth = rss() - before
+    print(f"rss growth over four rounds of kept and released events: {growth / MB:.1f} MB")
+    assert growth < 10 * MB, f"{growth / MB:.1f} MB"
+
+
 def test_a_100_mib_payload_verifies_in_place() -> None:
     payload = b" " * (100 * MB)
     header = payvost.WebhookSignature.generate_header(payload, SECRET, NOW)

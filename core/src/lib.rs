@@ -22,7 +22,7 @@ pub use error::{
 };
 pub use event::{
     BuildError, Builder, Customer, Dispute, Envelope, Event, EventObject, EventType, Member,
-    ObjectKind, Payment, RawEvent, Refund, Subscription, build_event,
+    ObjectKind, Payment, Place, RawEvent, Refund, Subscription, build_event,
 };
 pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};

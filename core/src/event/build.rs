@@ -36,6 +36,12 @@ pub trait Builder {
     fn string(&mut self, text: &str) -> Result<Self::Value, Self::Error>;
     /// A new, empty object.
     fn object(&mut self) -> Result<Self::Object, Self::Error>;
+    /// A new, empty object at one of the envelope's places, for a builder
+    /// that makes those of kinds of their own; by default [`Builder::object`].
+    fn envelope_object(&mut self, place: Place) -> Result<Self::Object, Self::Error> {
+        let _ = place;
+        self.object()
+    }
     /// Adds a member to `object`.
     fn member(
         &mut self,
@@ -51,6 +57,17 @@ pub trait Builder {
     fn element(&mut self, array: &mut Self::Array, value: Self::Value) -> Result<(), Self::Error>;
     /// The array, filled.
     fn end_array(&mut self, array: Self::Array) -> Result<Self::Value, Self::Error>;
+}
+
+/// Where an object stands in an event (protocol §5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The event itself, the top level.
+    Event,
+    /// The top-level `data`.
+    Data,
+    /// `data.object`, the object the event is about.
+    DataObject,
 }
 
 /// Why [`build_event`] stopped.
@@ -130,11 +147,13 @@ pub fn build_event<B: Builder>(
     }
 }
 
-/// Which of the envelope's members an object holds.
+/// Where a value stands: an envelope place, whose object's members may be
+/// noted, or anywhere else.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Role {
     Top,
     Data,
+    DataObject,
     Other,
 }
 
@@ -220,19 +239,24 @@ impl<B: Builder> Walk<'_, '_, B> {
             // A later `data` replaces an earlier one, its `object` included.
             self.envelope.data_object = Member::Missing;
         }
-        let made = self.builder.object();
+        let made = match role {
+            Role::Top => self.builder.envelope_object(Place::Event),
+            Role::Data => self.builder.envelope_object(Place::Data),
+            Role::DataObject => self.builder.envelope_object(Place::DataObject),
+            Role::Other => self.builder.object(),
+        };
         let mut object = self.built(made)?;
         let mut done = self.cursor.open(b'}')?;
         while !done {
             let name = self.cursor.name_text()?;
-            let child = if role == Role::Top && name == "data" {
-                Role::Data
-            } else {
-                Role::Other
+            let child = match role {
+                Role::Top if name == "data" => Role::Data,
+                Role::Data if name == "object" => Role::DataObject,
+                _ => Role::Other,
             };
             let start = self.cursor.pos;
             let value = self.value(child)?;
-            if role != Role::Other {
+            if let Role::Top | Role::Data = role {
                 self.note(role, &name, start);
             }
             let added = self.builder.member(&mut object, &name, value);
@@ -417,6 +441,70 @@ mod tests {
         assert_eq!(
             values.numbers,
             ["1.764e9", "123456789012345678901234567890", "-0.0"]
+        );
+    }
+
+    #[test]
+    fn the_envelope_objects_are_made_at_their_places() {
+        /// Values; objects named by their place.
+        #[derive(Default)]
+        struct Places(Vec<Option<Place>>);
+        impl Builder for Places {
+            type Value = ();
+            type Object = ();
+            type Array = ();
+            type Error = ();
+            fn null(&mut self) -> Result<(), ()> {
+                Ok(())
+            }
+            fn boolean(&mut self, _: bool) -> Result<(), ()> {
+                Ok(())
+            }
+            fn number(&mut self, _: &str) -> Result<(), ()> {
+                Ok(())
+            }
+            fn string(&mut self, _: &str) -> Result<(), ()> {
+                Ok(())
+            }
+            fn object(&mut self) -> Result<(), ()> {
+                self.0.push(None);
+                Ok(())
+            }
+            fn envelope_object(&mut self, place: Place) -> Result<(), ()> {
+                self.0.push(Some(place));
+                Ok(())
+            }
+            fn member(&mut self, _: &mut (), _: &str, _: ()) -> Result<(), ()> {
+                Ok(())
+            }
+            fn end_object(&mut self, _: ()) -> Result<(), ()> {
+                Ok(())
+            }
+            fn array(&mut self) -> Result<(), ()> {
+                Ok(())
+            }
+            fn element(&mut self, _: &mut (), _: ()) -> Result<(), ()> {
+                Ok(())
+            }
+            fn end_array(&mut self, _: ()) -> Result<(), ()> {
+                Ok(())
+            }
+        }
+        let body = br#"{"id":"e","type":"t","meta":{"data":{"object":{}}},"data":{"x":{},"object":{"object":{}}}}"#;
+        let mut places = Places::default();
+        assert_eq!(build_event(body, &mut places), Ok(()));
+        assert_eq!(
+            places.0,
+            [
+                Some(Place::Event),
+                None,
+                None,
+                None,
+                Some(Place::Data),
+                None,
+                Some(Place::DataObject),
+                None
+            ]
         );
     }
 }

@@ -24,7 +24,7 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use core::ops::Range;
 
-pub use build::{BuildError, Builder, build_event};
+pub use build::{BuildError, Builder, Place, build_event};
 pub use envelope::{Envelope, Member};
 pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription};
 pub use types::{EventType, ObjectKind};
