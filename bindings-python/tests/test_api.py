@@ -121,9 +121,10 @@ def test_event_access_at_every_level(header: str) -> None:
     assert list(event) == ["id", "type", "created", "data"] and len(event) == 4
     assert event.created == NOW
     assert repr(event) == (
-        "PaymentEvent({'id': 'evt_1', 'type': 'payment.succeeded', 'created': 1764000000, "
-        "'data': PaymentEventData({'object': Payment({'id': 'pay_1', 'amount': 2000, 'currency': 'eur'})})})"
+        '<PaymentEvent {"id": "evt_1", "type": "payment.succeeded", "created": 1764000000, '
+        '"data": {"object": {"id": "pay_1", "amount": 2000, "currency": "eur"}}}>'
     )
+    assert repr(event.data.object) == '<Payment {"id": "pay_1", "amount": 2000, "currency": "eur"}>'
     assert event == json.loads(BODY)
     with pytest.raises(AttributeError, match="PaymentEvent has no field 'nope'"):
         event.nope  # type: ignore[attr-defined]  # noqa: B018
@@ -140,11 +141,22 @@ def test_events_store_as_their_json(header: str) -> None:
     for copied in [pickle.loads(pickle.dumps(event)), copy.deepcopy(event), copy.copy(event)]:
         assert copied == event and type(copied) is payvost.PaymentEvent
         assert type(copied["data"]["object"]) is payvost.Payment
+    shallow = dict(event)
+    assert type(shallow) is dict and json.loads(json.dumps(shallow)) == json.loads(BODY)
+    assert shallow["data"]["object"]["amount"] == 2000 and isinstance(shallow["data"], dict)
     plain = event.to_dict()
     assert plain == json.loads(BODY) and type(plain) is dict
     assert type(plain["data"]) is dict and type(plain["data"]["object"]) is dict
     plain["data"]["object"]["amount"] = 1
     assert event.data.object.amount == 2000
+
+
+def test_a_long_event_shows_the_start_of_its_json() -> None:
+    body = json.dumps({"id": "evt_1", "type": "x", "data": {"object": {"note": "é" * 2000}}}).encode()
+    event = construct(body, payvost.WebhookSignature.generate_header(body, SECRET, NOW), SECRET, now=NOW)
+    shown = repr(event)
+    assert shown.startswith('<UnknownEvent {"id": "evt_1", "type": "x", "data": {"object": {"note": "ééé')
+    assert shown.endswith("... (2062 characters)>") and len(shown) == len("<UnknownEvent ") + 500 + len("... (2062 characters)>")
 
 
 def test_big_numbers_and_escapes_survive_json_dumps() -> None:

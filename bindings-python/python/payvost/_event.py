@@ -15,6 +15,7 @@ field the types do not name is read by item, ``obj["metadata"]``.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Dict, List, Literal, Optional, Tuple, Type, Union, get_args, get_type_hints
 
 __all__ = [
@@ -41,6 +42,10 @@ __all__ = [
     "Dispute",
     "UNKNOWN_EVENT_TYPE",
 ]
+
+
+#: How much of an object's JSON its ``repr`` shows.
+_REPR_LIMIT = 500
 
 
 def _attribute(value: Any) -> Any:
@@ -95,7 +100,10 @@ class PayvostObject(Dict[str, Any]):
         return sorted(set(super().__dir__()) | {k for k in self if isinstance(k, str) and k.isidentifier()})
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({dict.__repr__(self)})"
+        text = json.dumps(self, ensure_ascii=False)
+        if len(text) > _REPR_LIMIT:
+            text = f"{text[:_REPR_LIMIT]}... ({len(text)} characters)"
+        return f"<{type(self).__name__} {text}>"
 
     def to_dict(self) -> Dict[str, Any]:
         """A deep copy made of plain ``dict`` and ``list``, exactly ``json.loads`` of the body."""
