@@ -93,9 +93,16 @@ impl<'a> SignatureHeader<'a> {
     /// The `v1` candidates in header order: `Some(tag)` for 64 lowercase
     /// hex digits, `None` for any other value, which can never match.
     pub fn signatures(&self) -> impl Iterator<Item = Option<[u8; 32]>> + 'a {
+        self.hex_signatures().map(decode_tag)
+    }
+
+    /// The `v1` candidates in header order, as their hex text undecoded:
+    /// the verifier compares them with its tag's lowercase hex, which
+    /// matches exactly the candidates [`Self::signatures`] decodes to it.
+    pub(crate) fn hex_signatures(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         split(self.from_first_v1)
             .filter_map(|element| element.strip_prefix("v1="))
-            .map(|hex| decode_tag(hex.as_bytes()))
+            .map(str::as_bytes)
     }
 }
 

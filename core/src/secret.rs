@@ -98,19 +98,26 @@ impl SigningKey {
     /// The tag of a payload of at most [`SMALL`] bytes, where fixed costs
     /// weigh most: the whole message and its padding laid out once in a
     /// buffer, then one call of `sha2`'s compression function for the inner
-    /// hash and one for the outer, from the keyed states.
+    /// hash and one for the outer, from the keyed states. The buffer is
+    /// sized to the payload, as zeroing it is one of those costs.
     fn small_tag(&self, digits: &[u8], payload: &[u8]) -> Option<[u8; 32]> {
-        if payload.len() > SMALL {
-            return None;
+        if payload.len() <= SMALLER {
+            self.tag_in(&mut [0u8; SMALLER_BUFFER], digits, payload)
+        } else if payload.len() <= SMALL {
+            self.tag_in(&mut [0u8; SMALL_BUFFER], digits, payload)
+        } else {
+            None
         }
-        let mut buffer = [0u8; SMALL_BUFFER];
+    }
+
+    fn tag_in(&self, buffer: &mut [u8], digits: &[u8], payload: &[u8]) -> Option<[u8; 32]> {
         let len = digits.len().checked_add(1)?.checked_add(payload.len())?;
         let (head, rest) = buffer.split_at_mut_checked(digits.len())?;
         head.copy_from_slice(digits);
         let (dot, rest) = rest.split_first_mut()?;
         *dot = b'.';
         rest.get_mut(..payload.len())?.copy_from_slice(payload);
-        let blocks = padded(&mut buffer, len)?;
+        let blocks = padded(buffer, len)?;
         let mut inner = self.inner;
         compress256(&mut inner, blocks.as_chunks::<BLOCK>().0);
         let mut outer_block = [0u8; BLOCK];
@@ -157,6 +164,9 @@ const SHA256_IV: [u32; 8] = [
 /// at most, and padding fit the buffer.
 const SMALL: usize = 512;
 const SMALL_BUFFER: usize = SMALL + 128;
+/// Payloads up to this size take a buffer of five blocks.
+const SMALLER: usize = 288;
+const SMALLER_BUFFER: usize = 320;
 
 /// Pads the message of `len` bytes at the start of `buffer` as SHA-256 does
 /// after the keyed block (RFC 6234 4.1, counting that block's 64 bytes), and

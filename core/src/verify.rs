@@ -249,26 +249,77 @@ impl Webhook {
 /// Compares `expected` with every well-formed candidate, all of them, in
 /// constant time over the 32 tag bytes; which candidate matched, and how
 /// many leading bytes of the others did, is not revealed by timing.
-fn matches_any(expected: &[u8; 32], header: &SignatureHeader<'_>) -> bool {
+/// Whether a candidate is the tag. Compared as lowercase hex: encoding the
+/// tag once costs less than decoding each candidate, and lowercase hex is
+/// one-to-one with bytes, so the answer is the decoded comparison's (an
+/// uppercase or non-hex candidate matches neither way).
+fn matches_any(tag: &[u8; 32], header: &SignatureHeader<'_>) -> bool {
+    let expected = lower_hex(tag);
     let matched = header
-        .signatures()
-        .flatten()
+        .hex_signatures()
         .fold(Choice::from(0), |acc, candidate| {
-            acc | equal(&candidate, expected)
+            acc | equal(candidate, &expected)
         });
     matched.into()
 }
 
-/// Whether two tags are equal, in constant time: the words' differences are
-/// ORed together and only that one word is compared (with `subtle`), rather
-/// than 32 bytes each behind an optimisation barrier.
-fn equal(a: &[u8; 32], b: &[u8; 32]) -> Choice {
-    let diff = a
+/// A candidate's 64 hex digits against the tag's, in time independent of
+/// where they differ: eight words behind one `subtle` barrier.
+fn equal(candidate: &[u8], expected: &[u8; 64]) -> Choice {
+    let Some(candidate) = candidate
+        .first_chunk::<64>()
+        .filter(|_| candidate.len() == 64)
+    else {
+        return Choice::from(0);
+    };
+    let word = |bytes: &[u8]| u64::from_ne_bytes(bytes.try_into().unwrap_or([0; 8]));
+    let diff = candidate
         .chunks_exact(8)
-        .zip(b.chunks_exact(8))
-        .fold(0u64, |acc, (x, y)| {
-            let word = |bytes: &[u8]| u64::from_ne_bytes(bytes.try_into().unwrap_or([0; 8]));
-            acc | (word(x) ^ word(y))
-        });
+        .zip(expected.chunks_exact(8))
+        .fold(0u64, |acc, (x, y)| acc | (word(x) ^ word(y)));
     diff.ct_eq(&0)
+}
+
+/// The tag in lowercase hex, by arithmetic rather than a table indexed by
+/// its secret-derived bytes.
+fn lower_hex(tag: &[u8; 32]) -> [u8; 64] {
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(tag) {
+        for (digit, nibble) in pair.iter_mut().zip([byte >> 4, byte & 0x0f]) {
+            // 1 for 10 to 15: 9 - nibble wraps to a byte with its top bit set.
+            let letter = 9u8.wrapping_sub(nibble) >> 7;
+            *digit = nibble
+                .wrapping_add(b'0')
+                .wrapping_add(letter.wrapping_mul(b'a' - b'0' - 10));
+        }
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lower_hex_is_the_usual_encoding() {
+        let tag: [u8; 32] = core::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(9));
+        let expected: alloc::string::String =
+            tag.iter().map(|b| alloc::format!("{b:02x}")).collect();
+        assert_eq!(&lower_hex(&tag)[..], expected.as_bytes());
+        assert_eq!(&lower_hex(&[0xff; 32])[..], [b'f'; 64]);
+        assert_eq!(&lower_hex(&[0; 32])[..], [b'0'; 64]);
+    }
+
+    #[test]
+    fn a_candidate_matches_only_as_its_exact_lowercase_hex() {
+        let tag = [0xab; 32];
+        let hex = lower_hex(&tag);
+        assert!(bool::from(equal(&hex, &hex)));
+        let upper = hex.map(|b| b.to_ascii_uppercase());
+        assert!(!bool::from(equal(&upper, &hex)));
+        assert!(!bool::from(equal(&hex[..63], &hex)));
+        let mut longer = hex.to_vec();
+        longer.push(b'0');
+        assert!(!bool::from(equal(&longer, &hex)));
+    }
 }
