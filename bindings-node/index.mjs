@@ -9,6 +9,7 @@ export const {
   constructEventFromRequest,
   isKnownEvent,
   WebhookVerifier,
+  EventRouter,
   PayvostError,
   PayvostSignatureVerificationError,
   PayvostInvalidPayloadError,

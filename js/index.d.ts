@@ -246,6 +246,52 @@ export interface MiddlewareOptions {
   tolerance?: number
   /** Largest body read, in bytes; default 5 MiB. */
   limit?: number
+  /**
+   * Handlers to run once verified: the middleware then answers 200
+   * `{received: true}` itself, and passes a handler's error to `next`.
+   */
+  router?: EventRouter
+  /**
+   * Answer 200 once verified, before the handlers run (Payvost waits 30 s
+   * at most); their errors go to `onError`. Needs `router` and `onError`.
+   */
+  acknowledgeFirst?: boolean
+  onError?: (error: unknown, event: Event) => void
+}
+
+/** The event of the known type `T`, with its typed object. */
+export type EventOfType<T extends KnownEventType> = T extends PaymentEventType
+  ? EventOf<T, Payment>
+  : T extends SubscriptionEventType
+    ? EventOf<T, Subscription>
+    : T extends RefundEventType
+      ? EventOf<T, Refund>
+      : T extends CustomerEventType
+        ? EventOf<T, Customer>
+        : EventOf<T, Dispute>
+
+/**
+ * Handlers by event type, for verified events:
+ *
+ * ```ts
+ * const router = new EventRouter()
+ *   .on('payment.succeeded', async (event) => fulfil(event.data.object.id))
+ *   .onUnhandled((event) => console.log('not handled:', event.type))
+ * app.post('/webhooks/payvost', webhooks.middleware({ secret, router }))
+ * ```
+ *
+ * `dispatch(event)` runs the `onAny` handlers, then those of the event's
+ * type, or the `onUnhandled` ones when it has none, one after another; it
+ * rejects with the first error a handler throws.
+ */
+export declare class EventRouter {
+  /** Runs `handler` for events of `type`, its event typed for that type. */
+  on<T extends KnownEventType>(type: T, handler: (event: EventOfType<T>) => unknown): this
+  /** Runs `handler` for every event, first. */
+  onAny(handler: (event: Event) => unknown): this
+  /** Runs `handler` for events whose type has no `on` handler, types newer than this SDK included. */
+  onUnhandled(handler: (event: Event) => unknown): this
+  dispatch(event: Event): Promise<void>
 }
 
 /** The subset of Node's IncomingMessage and Express's request the middleware reads. */
@@ -327,6 +373,8 @@ export interface Webhooks {
   readonly backend: 'napi' | 'wasm'
   /** The reusable verifier; also exported at the top level. */
   readonly WebhookVerifier: typeof WebhookVerifier
+  /** The event router; also exported at the top level. */
+  readonly EventRouter: typeof EventRouter
   readonly DEFAULT_TOLERANCE: 300
   readonly errorCodes: { readonly [K in ErrorCode as Uppercase<K>]: K }
 }
@@ -348,6 +396,7 @@ declare const payvost: {
   constructEventFromRequest: Webhooks['constructEventFromRequest']
   isKnownEvent: Webhooks['isKnownEvent']
   WebhookVerifier: typeof WebhookVerifier
+  EventRouter: typeof EventRouter
   PayvostError: typeof PayvostError
   PayvostSignatureVerificationError: typeof PayvostSignatureVerificationError
   PayvostInvalidPayloadError: typeof PayvostInvalidPayloadError

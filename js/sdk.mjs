@@ -18,6 +18,7 @@ export function createSdk(backend) {
     constructEventFromRequest: webhooks.constructEventFromRequest,
     isKnownEvent: webhooks.isKnownEvent,
     WebhookVerifier: webhooks.WebhookVerifier,
+    EventRouter: webhooks.EventRouter,
     PayvostError,
     PayvostSignatureVerificationError,
     PayvostInvalidPayloadError,

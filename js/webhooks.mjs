@@ -5,6 +5,7 @@
 import * as convert from './convert.mjs'
 import { fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
+import { EventRouter } from './router.mjs'
 
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
 /** How many verifiers the one-line calls keep: an app with up to 16 endpoints pays no key setup. */
@@ -204,15 +205,26 @@ export function createWebhooks(backend) {
 
   /**
    * Express/Connect middleware: reads the raw body itself, verifies it, sets
-   * `req.payvostEvent` and calls `next()`, or answers 400 with the code.
+   * `req.payvostEvent`, or answers 400 with the code. With a `router`, it
+   * then runs its handlers and answers 200 `{received: true}`, passing a
+   * handler's error to `next` (Express answers 500); with
+   * `acknowledgeFirst`, it answers 200 once verified, then runs the
+   * handlers and hands their errors to `onError`.
    */
   function middleware(config) {
     if (config === null || typeof config !== 'object') {
-      throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?}.')
+      throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
     }
-    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT } = config
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router, acknowledgeFirst = false, onError } = config
     // Fail at start-up, not on the first delivery.
     verifierFor(secret, convert.options({ tolerance }).tolerance)
+    if (router !== undefined && !(router instanceof EventRouter)) {
+      throw new TypeError('middleware: router must be an EventRouter (new EventRouter().on(...)).')
+    }
+    if (acknowledgeFirst && (router === undefined || typeof onError !== 'function')) {
+      throw new TypeError('middleware: acknowledgeFirst needs a router and an onError(error, event) callback, ' +
+        'which gets the errors of handlers that run after the answer.')
+    }
 
     return function payvostWebhook(req, res, next) {
       rawBody(req, limit).then(
@@ -224,7 +236,12 @@ export function createWebhooks(backend) {
             return reject(res, error)
           }
           req.payvostEvent = event
-          next()
+          if (router === undefined) return next()
+          if (acknowledgeFirst) {
+            received(res)
+            return router.dispatch(event).catch((error) => onError(error, event))
+          }
+          return router.dispatch(event).then(() => received(res), next)
         },
         (error) => reject(res, error),
       )
@@ -246,11 +263,18 @@ export function createWebhooks(backend) {
     constructEventFromRequest,
     isKnownEvent,
     middleware,
+    EventRouter,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,
     DEFAULT_TOLERANCE: facts.tolerance.default,
     errorCodes,
   }
+}
+
+function received(res) {
+  res.statusCode = 200
+  res.setHeader('content-type', 'application/json')
+  res.end('{"received":true}')
 }
 
 function reject(res, error) {

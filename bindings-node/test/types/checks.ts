@@ -3,6 +3,7 @@
 // and bundler. Each @ts-expect-error line must be an error: tsc fails on an
 // unused one, so every promise below is held both ways.
 import payvost, {
+  EventRouter,
   constructEvent,
   constructEventFromRequest,
   generateTestHeaderString,
@@ -107,3 +108,23 @@ void edge
 payvost.webhooks.constructEvent({ id: 'evt_1' }, header, 'whsec_x')
 // @ts-expect-error a secret is a string or strings
 new WebhookVerifier(42)
+
+// The router types each handler's event by the type it is registered for.
+const router = new EventRouter()
+  .on('payment.succeeded', (paid) => {
+    const kind: 'payment.succeeded' = paid.type
+    const amount: number | undefined = paid.data.object.amount
+    void kind, amount
+  })
+  .on('refund.created', async (refund) => {
+    // @ts-expect-error a refund has no currency field
+    void refund.data.object.currency
+  })
+  .onUnhandled((other) => {
+    const type: string = other.type
+    void type
+  })
+// @ts-expect-error a misspelt event type has no handler type
+router.on('payment.succeded', () => undefined)
+void router.dispatch(event)
+webhooks.middleware({ secret, router, acknowledgeFirst: true, onError: (error: unknown, failed: Event) => void [error, failed] })
