@@ -19,3 +19,13 @@ def handle(body: bytes, header: str) -> object:
 
 payvost.Webhook.construct_event({"id": "evt_1"}, "t=1", "whsec_x")  # error: a parsed dict is not a payload
 n: int = payvost.Webhook.construct_event(b"{}", "t=1", "whsec_x").data.object  # error: an object is not an int
+
+
+router = payvost.EventRouter()
+
+
+@router.on("refund.created")  # error: a refund's handler takes a RefundEvent
+def refunded(event: payvost.PaymentEvent) -> None: ...
+
+
+router.on("payment.succeded")  # error: a misspelt event type

@@ -58,3 +58,16 @@ index: int = verified.secret_index
 header: str = payvost.WebhookSignature.generate_header(b"{}", "whsec_x", 1764000000)
 tolerance: int = payvost.DEFAULT_TOLERANCE
 codes: list[str] = payvost.ERROR_CODES
+
+
+router = payvost.EventRouter()
+
+
+@router.on("payment.succeeded")
+def paid(event: payvost.PaymentEvent) -> Optional[int]:
+    return event.data.object.amount
+
+
+@router.on_unhandled
+def other(event: payvost.AnyEvent) -> None:
+    print(event.id)

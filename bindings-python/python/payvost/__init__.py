@@ -40,12 +40,14 @@ from .error import (
     PayvostError,
     SignatureVerificationError,
 )
+from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature, WebhookVerifier
 
 __all__ = [
     "Webhook",
     "WebhookSignature",
     "WebhookVerifier",
+    "EventRouter",
     "Verified",
     "Event",
     "AnyEvent",

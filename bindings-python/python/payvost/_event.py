@@ -41,6 +41,11 @@ __all__ = [
     "Customer",
     "Dispute",
     "UNKNOWN_EVENT_TYPE",
+    "PaymentEventType",
+    "SubscriptionEventType",
+    "RefundEventType",
+    "CustomerEventType",
+    "DisputeEventType",
 ]
 
 
@@ -249,6 +254,14 @@ class Dispute(PayvostObject):
 # __getattr__; type checkers narrow a union on them (not on properties).
 
 
+#: The event types of each kind of object, as the ``type`` of its event class.
+PaymentEventType = Literal["payment.created", "payment.succeeded", "payment.failed", "payment.canceled", "payment.processing"]
+SubscriptionEventType = Literal["subscription.created", "subscription.updated", "subscription.deleted", "subscription.trial_will_end"]
+RefundEventType = Literal["refund.created", "refund.updated", "refund.failed"]
+CustomerEventType = Literal["customer.created", "customer.updated"]
+DisputeEventType = Literal["dispute.opened", "dispute.resolved"]
+
+
 class EventData(PayvostObject):
     """An event's ``data``: ``object``, and ``previous_attributes`` on ``*.updated`` events."""
 
@@ -318,7 +331,7 @@ class PaymentEvent(Event):
     """An event whose object is a :class:`Payment`."""
 
     __slots__ = ()
-    type: Literal["payment.created", "payment.succeeded", "payment.failed", "payment.canceled", "payment.processing"]
+    type: PaymentEventType
     data: PaymentEventData
 
 
@@ -326,7 +339,7 @@ class SubscriptionEvent(Event):
     """An event whose object is a :class:`Subscription`."""
 
     __slots__ = ()
-    type: Literal["subscription.created", "subscription.updated", "subscription.deleted", "subscription.trial_will_end"]
+    type: SubscriptionEventType
     data: SubscriptionEventData
 
 
@@ -334,7 +347,7 @@ class RefundEvent(Event):
     """An event whose object is a :class:`Refund`."""
 
     __slots__ = ()
-    type: Literal["refund.created", "refund.updated", "refund.failed"]
+    type: RefundEventType
     data: RefundEventData
 
 
@@ -342,7 +355,7 @@ class CustomerEvent(Event):
     """An event whose object is a :class:`Customer`."""
 
     __slots__ = ()
-    type: Literal["customer.created", "customer.updated"]
+    type: CustomerEventType
     data: CustomerEventData
 
 
@@ -350,7 +363,7 @@ class DisputeEvent(Event):
     """An event whose object is a :class:`Dispute`."""
 
     __slots__ = ()
-    type: Literal["dispute.opened", "dispute.resolved"]
+    type: DisputeEventType
     data: DisputeEventData
 
 
