@@ -8,6 +8,8 @@ import { loadFacts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
 
 const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
+/** How much of a body over the limit is read and dropped before the 413, so the client gets it whole. */
+const DRAIN_LIMIT = 64 * 1024 * 1024
 /** How many verifiers the one-line calls keep: an app with up to 16 endpoints pays no key setup. */
 const VERIFIER_CACHE_SIZE = 16
 
@@ -279,8 +281,9 @@ function received(res) {
 
 function reject(res, error) {
   const code = error.code || 'payload_wrong_type'
-  res.statusCode = 400
+  res.statusCode = error.status || 400
   res.setHeader('content-type', 'application/json')
+  if (error.close) res.setHeader('connection', 'close')
   res.end(JSON.stringify({ error: { code, message: error.message } }))
 }
 
@@ -299,16 +302,29 @@ function rawBody(req, limit) {
   return new Promise((resolve, rejectBody) => {
     const chunks = []
     let size = 0
-    req.on('data', (chunk) => {
+    const tooLarge = () => Object.assign(
+      payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit; Payvost's events are far smaller.`),
+      { status: 413 },
+    )
+    const onData = (chunk) => {
       size += chunk.length
-      if (size > limit) {
-        rejectBody(payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit.`))
-        req.destroy()
+      if (size <= limit) {
+        chunks.push(chunk)
         return
       }
-      chunks.push(chunk)
-    })
+      // Over the limit: keep reading and dropping, so that the client, still
+      // sending, gets the 413 rather than a reset; past the drain limit,
+      // answer at once and close the connection.
+      chunks.length = 0
+      if (size > limit + DRAIN_LIMIT) {
+        req.removeListener('data', onData)
+        req.pause()
+        rejectBody(Object.assign(tooLarge(), { close: true }))
+      }
+    }
+    req.on('data', onData)
     req.on('end', () => {
+      if (size > limit) return rejectBody(tooLarge())
       // Later body parsers (a global express.json()) skip a body already read.
       req._body = true
       const body = concat(chunks, size)

@@ -109,3 +109,18 @@ test('constructEventFromRequest on a body already read or locked: the SDK error,
     return true
   })
 })
+
+test('a body over the limit gets its 413 JSON, not a reset, and the server goes on', async (t) => {
+  const app = express()
+  app.post('/webhooks/payvost', payvost.webhooks.middleware({ secret: SECRET, limit: 1024 }), (req, res) => res.json({ id: req.payvostEvent.id }))
+  const base = await serve(t, app)
+  const big = JSON.stringify({ id: 'evt_big', type: 'payment.succeeded', data: { object: { pad: 'x'.repeat(256 * 1024) } } })
+  const refused = await post(`${base}/webhooks/payvost`, big, { 'payvost-signature': sign(big) })
+  assert.equal(refused.status, 413)
+  assert.deepEqual(JSON.parse(refused.text), {
+    error: { code: 'payload_invalid_json', message: "The body is larger than the 1024-byte limit; Payvost's events are far smaller." },
+  })
+  const ok = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.equal(ok.status, 200, ok.text)
+  assert.deepEqual(JSON.parse(ok.text), { id: 'evt_mw_1' })
+})

@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<bool, String> {
     http::endpoint(&args.url)?;
     let probes = probes(args.secret.get()?)?;
-    let rows = verdict(&args.url, &probes);
+    let rows = verdict(&args.url, &probes, true);
     let passed = rows.iter().all(|r| r.outcome != Outcome::Fail);
     if args.json {
         println!("{}", render_json(&args.url, passed, &rows));
@@ -150,17 +150,29 @@ struct Row {
     check: &'static str,
     outcome: Outcome,
     detail: String,
+    /// The body the endpoint answered, as `send` shows it.
+    answer: Option<String>,
 }
 
 /// Sends each probe and judges its answer, then the endpoint as a whole:
-/// how fast it answered and whether it uses HTTPS.
-fn verdict(url: &str, probes: &[Probe]) -> Vec<Row> {
+/// how fast it answered and whether it uses HTTPS. With `progress`, each
+/// probe is reported on stderr as it goes (an endpoint may take 30 s).
+fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
     let mut slowest: Option<Duration> = None;
     let mut rows: Vec<Row> = probes
         .iter()
-        .map(|probe| {
+        .enumerate()
+        .map(|(i, probe)| {
+            if progress {
+                eprint!(
+                    "probe {}/{} {}: ",
+                    i.saturating_add(1),
+                    probes.len(),
+                    probe.check
+                );
+            }
             let answer = http::post(url, &probe.payload, probe.header.as_deref());
-            let (outcome, detail) = match answer {
+            let (outcome, detail, answer) = match answer {
                 Ok(a) => {
                     slowest = Some(slowest.unwrap_or_default().max(a.elapsed));
                     let good = if probe.want_2xx {
@@ -169,18 +181,24 @@ fn verdict(url: &str, probes: &[Probe]) -> Vec<Row> {
                         (400..500).contains(&a.status)
                     };
                     let outcome = if good { Outcome::Pass } else { Outcome::Fail };
-                    (
-                        outcome,
-                        format!("{} {} in {} ms", a.status, a.reason, a.millis()),
-                    )
+                    let mut detail = format!("{} {} in {} ms", a.status, a.reason, a.millis());
+                    let shown = a.shown();
+                    if outcome == Outcome::Fail && !shown.is_empty() {
+                        detail.push_str(&format!(", answered: {shown}"));
+                    }
+                    (outcome, detail, Some(shown))
                 }
-                Err(e) => (Outcome::Fail, e),
+                Err(e) => (Outcome::Fail, e, None),
             };
+            if progress {
+                eprintln!("{} {detail}", outcome.label());
+            }
             Row {
                 id: probe.id,
                 check: probe.check,
                 outcome,
                 detail,
+                answer,
             }
         })
         .collect();
@@ -194,12 +212,14 @@ fn verdict(url: &str, probes: &[Probe]) -> Vec<Row> {
                 Outcome::Fail
             },
             detail: format!("slowest answer {} ms", slowest.as_millis()),
+            answer: None,
         },
         None => Row {
             id: "timely",
             check: "answers within 30 s",
             outcome: Outcome::Fail,
             detail: "no probe got an answer".into(),
+            answer: None,
         },
     });
     let https = url.starts_with("https://");
@@ -212,6 +232,7 @@ fn verdict(url: &str, probes: &[Probe]) -> Vec<Row> {
         } else {
             "no: fine on 127.0.0.1, required in production".into()
         },
+        answer: None,
     });
     rows
 }
@@ -220,7 +241,8 @@ fn render_json(url: &str, passed: bool, rows: &[Row]) -> serde_json::Value {
     let results: Vec<_> = rows
         .iter()
         .map(|r| {
-            json!({"id": r.id, "check": r.check, "result": r.outcome.label(), "detail": r.detail})
+            json!({"id": r.id, "check": r.check, "result": r.outcome.label(), "detail": r.detail,
+                   "answer": r.answer})
         })
         .collect();
     json!({"url": url, "passed": passed, "results": results})
@@ -282,7 +304,7 @@ mod tests {
     #[test]
     fn no_answer_fails_the_time_row() {
         // Nothing listens on port 9 of the loopback (discard, not served).
-        let rows = verdict("http://127.0.0.1:9/", &[]);
+        let rows = verdict("http://127.0.0.1:9/", &[], false);
         let timely = rows.iter().find(|r| r.id == "timely");
         assert_eq!(timely.map(|r| r.outcome), Some(Outcome::Fail));
     }

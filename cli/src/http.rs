@@ -16,16 +16,17 @@ impl Answer {
         (200..300).contains(&self.status)
     }
 
-    /// The start of the answer's body, on one line.
-    pub fn start(&self) -> String {
+    /// The answer's body on one line, up to [`BODY_SHOWN`] characters: a
+    /// receiver's error message is what a user needs to see whole.
+    pub fn shown(&self) -> String {
         let flat: String = self
             .body
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let cut: String = flat.chars().take(80).collect();
-        if flat.chars().count() > 80 {
-            format!("{cut}…")
+        let cut: String = flat.chars().take(BODY_SHOWN).collect();
+        if flat.chars().count() > BODY_SHOWN {
+            format!("{cut}… ({} bytes in all)", self.body.len())
         } else {
             cut
         }
@@ -35,6 +36,9 @@ impl Answer {
         self.elapsed.as_millis()
     }
 }
+
+/// How much of an answer's body is shown and logged, in characters.
+pub const BODY_SHOWN: usize = 2_000;
 
 /// How long Payvost waits for an answer (protocol §8).
 pub const TIMEOUT: Duration = Duration::from_secs(30);

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hyper::StatusCode;
-use payvost_webhooks::Webhook;
+use payvost_webhooks::{Error, SECRET_VARIABLE, Webhook};
 use serde_json::json;
 
 use crate::receiver::{self, Answer, Delivery, Limits};
@@ -33,6 +33,17 @@ pub struct Args {
     /// The largest body accepted, in bytes; a larger one is answered 413
     #[arg(long, default_value_t = 5 * 1024 * 1024)]
     body_limit: u64,
+    /// What to print of each verified event: the whole event as pretty JSON,
+    /// its type and id, or nothing (refused deliveries are always printed)
+    #[arg(long, value_enum, default_value_t = Print::Json)]
+    print: Print,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Print {
+    Json,
+    Id,
+    None,
 }
 
 pub fn run(args: &Args) -> Result<bool, String> {
@@ -57,9 +68,10 @@ pub fn run(args: &Args) -> Result<bool, String> {
             webhook,
             seen: Mutex::new(HashSet::new()),
         });
+        let print = args.print;
         receiver::serve(listener, limits, move |delivery| {
             let receiver = Arc::clone(&receiver);
-            async move { receiver.receive(&delivery) }
+            async move { receiver.receive(&delivery, print) }
         })
         .await;
         Ok(true)
@@ -73,8 +85,8 @@ struct Receiver {
 }
 
 impl Receiver {
-    fn receive(&self, delivery: &Delivery) -> Answer {
-        let line;
+    fn receive(&self, delivery: &Delivery, print: Print) -> Answer {
+        let mut line;
         let answer = match self
             .webhook
             .construct_event(&delivery.body, &delivery.signature, now())
@@ -91,22 +103,49 @@ impl Receiver {
                     event.id(),
                     if duplicate { " (duplicate)" } else { "" }
                 );
+                match print {
+                    Print::Json => {
+                        // serde_json keeps numbers as written here (arbitrary_precision).
+                        let pretty = serde_json::from_str::<serde_json::Value>(event.json())
+                            .and_then(|value| serde_json::to_string_pretty(&value));
+                        line = format!(
+                            "{line}\n{}",
+                            pretty.unwrap_or_else(|_| event.json().to_owned())
+                        );
+                    }
+                    Print::Id => {}
+                    Print::None => line.clear(),
+                }
                 (
                     StatusCode::OK,
                     json!({"received": true, "duplicate": duplicate}),
                 )
             }
             Err(e) => {
-                line = format!("✗ {}: {e}", e.code());
-                (
-                    StatusCode::BAD_REQUEST,
-                    receiver::error(e.code(), &e.to_string()),
-                )
+                let message = refusal(&e);
+                line = format!("✗ {}: {message}", e.code());
+                (StatusCode::BAD_REQUEST, receiver::error(e.code(), &message))
             }
         };
-        // One line per delivery, whole, even with many connections at once;
+        // One block per delivery, whole, even with many connections at once;
         // a closed stdout must not stop the receiver.
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        if !line.is_empty() {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }
         answer
+    }
+}
+
+/// Why a delivery was refused, for a listener: it reads the raw bytes
+/// itself, so a mismatch means the sender's secret is not this one, not a
+/// body parser (the core's message names both, for an application).
+fn refusal(error: &Error) -> String {
+    match error {
+        Error::SignatureMismatch { .. } => format!(
+            "No signature in the Payvost-Signature header matches this body with the listener's secret: \
+             the sender signed with another secret. Start the listener with the sender's whsec_ secret \
+             (--secret or {SECRET_VARIABLE})."
+        ),
+        other => other.to_string(),
     }
 }

@@ -53,6 +53,22 @@ fn human(secs: u64) -> String {
     }
 }
 
+/// The schedule's delay, and beside it the one `--time-scale` makes of it.
+fn delay(secs: u64, time_scale: f64) -> String {
+    if time_scale == 1.0 {
+        return human(secs);
+    }
+    let scaled = secs as f64 * time_scale;
+    let shown = if scaled < 1.0 {
+        format!("{:.0} ms", scaled * 1_000.0)
+    } else if scaled < 120.0 {
+        format!("{scaled:.1} s")
+    } else {
+        human(scaled as u64)
+    };
+    format!("{} ({shown} at --time-scale {time_scale})", human(secs))
+}
+
 /// The error of an unknown `--event`, naming the closest known type.
 fn unknown_type(name: &str) -> String {
     let closest = EventType::KNOWN
@@ -115,32 +131,31 @@ pub fn run(args: &Args) -> Result<bool, String> {
         let next = (attempt < attempts)
             .then(|| SCHEDULE.get(attempt.saturating_sub(1)).copied())
             .flatten();
-        let (ok, line, status, millis) = match &answer {
+        let (ok, line, status, millis, shown) = match &answer {
             Ok(a) => (
                 a.accepted(),
-                format!(
-                    "{} {} in {} ms  {}",
-                    a.status,
-                    a.reason,
-                    a.millis(),
-                    a.start()
-                ),
+                format!("{} {} in {} ms", a.status, a.reason, a.millis()),
                 Some(a.status),
                 Some(a.millis()),
+                Some(a.shown()),
             ),
-            Err(e) => (false, e.clone(), None, None),
+            Err(e) => (false, e.clone(), None, None, None),
         };
         let retry = match (ok, next) {
-            (false, Some(secs)) => format!("  next attempt in {}", human(secs)),
+            (false, Some(secs)) => format!("  next attempt in {}", delay(secs, args.time_scale)),
             _ => String::new(),
         };
         println!(
             "  attempt {attempt}/{attempts}  t={t}  {}  {line}{retry}",
             if ok { "succeeded" } else { "failed" }
         );
+        if let Some(body) = shown.as_deref().filter(|body| !body.is_empty()) {
+            println!("    answer: {body}");
+        }
         if let Some(path) = &args.log {
             let record = json!({"attempt": attempt, "event_id": id, "type": event_type.as_str(), "t": t,
-                                "signature": header, "status": status, "ms": millis, "succeeded": ok});
+                                "signature": header, "status": status, "ms": millis, "succeeded": ok,
+                                "answer": shown});
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)

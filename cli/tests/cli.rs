@@ -37,27 +37,40 @@ fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
 }
 
-/// `payvost webhooks listen --port 0`, and its URL.
-struct Listener(Child, String);
+/// `payvost webhooks listen --port 0`, its URL, and what it prints.
+struct Listener(Child, String, BufReader<std::process::ChildStdout>);
 
 impl Listener {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_payvost"))
             .args(["webhooks", "listen", "--port", "0"])
+            .args(extra)
             .env("PAYVOST_WEBHOOK_SECRET", SECRET)
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        out.read_line(&mut line).unwrap();
         let url = line
             .trim()
             .strip_prefix("listening on ")
             .unwrap()
             .to_owned();
-        Listener(child, url)
+        Listener(child, url, out)
+    }
+
+    /// The next `n` lines the listener prints.
+    fn lines(&mut self, n: usize) -> String {
+        let mut text = String::new();
+        for _ in 0..n {
+            self.2.read_line(&mut text).unwrap();
+        }
+        text
     }
 }
 
@@ -68,8 +81,16 @@ impl Drop for Listener {
     }
 }
 
-/// A receiver on 127.0.0.1 answering the n-th request with `status(n)`.
+/// A receiver on 127.0.0.1 answering the n-th request with `status(n)` and "ok".
 fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<AtomicUsize>) {
+    fixture_answering(status, "ok")
+}
+
+/// A receiver on 127.0.0.1 answering the n-th request with `status(n)` and `body`.
+fn fixture_answering(
+    status: impl Fn(usize) -> u16 + Send + 'static,
+    body: &'static str,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/webhooks", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -78,12 +99,14 @@ fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<Atomi
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
             let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut body = vec![0; common::content_length(&mut reader)];
-            reader.read_exact(&mut body).unwrap();
+            let mut request = vec![0; common::content_length(&mut reader)];
+            reader.read_exact(&mut request).unwrap();
             let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
             let code = status(n);
-            let reply =
-                format!("HTTP/1.1 {code} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let reply = format!(
+                "HTTP/1.1 {code} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
             stream.write_all(reply.as_bytes()).unwrap();
         }
     });
@@ -237,13 +260,20 @@ fn send_and_check_against_listen() {
 
     let checked = payvost(&["webhooks", "check", &listener.1], b"");
     assert!(checked.status.success(), "{}", text(&checked));
-    assert_eq!(
-        text(&checked).matches("PASS").count(),
-        8,
-        "{}",
-        text(&checked)
+    let table = String::from_utf8_lossy(&checked.stdout);
+    assert_eq!(table.matches("PASS").count(), 8, "{table}");
+    assert!(table.contains("WARN"));
+    // Progress, one line per probe, on stderr.
+    let progress = String::from_utf8_lossy(&checked.stderr);
+    assert!(
+        progress.starts_with("probe 1/7 accepts a valid event (2xx): PASS 200 OK in "),
+        "{progress}"
     );
-    assert!(text(&checked).contains("WARN"));
+    assert!(
+        progress.contains("probe 2/7 rejects a bad signature (4xx): PASS 400 Bad Request in "),
+        "{progress}"
+    );
+    assert_eq!(progress.lines().count(), 7, "{progress}");
 
     let wrong = Command::new(env!("CARGO_BIN_EXE_payvost"))
         .args([
@@ -260,6 +290,56 @@ fn send_and_check_against_listen() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
     assert!(text(&wrong).contains("400 Bad Request"));
+    // The listener's answer, whole: a listener reads the raw bytes, so it names the secret.
+    assert!(
+        text(&wrong).contains(
+            "    answer: {\"error\":{\"code\":\"signature_mismatch\",\"message\":\"No signature in the \
+             Payvost-Signature header matches this body with the listener's secret: the sender signed with \
+             another secret. Start the listener with the sender's whsec_ secret (--secret or \
+             PAYVOST_WEBHOOK_SECRET).\"}}"
+        ),
+        "{}",
+        text(&wrong)
+    );
+}
+
+#[test]
+fn listen_prints_each_event_as_asked() {
+    let send = |url: &str| {
+        let sent = payvost(
+            &[
+                "webhooks",
+                "send",
+                "--endpoint",
+                url,
+                "--event",
+                "customer.created",
+                "--id",
+                "cust_print",
+            ],
+            b"",
+        );
+        assert!(sent.status.success(), "{}", text(&sent));
+    };
+    let mut json = Listener::start();
+    send(&json.1);
+    let printed = json.lines(2);
+    assert!(printed.starts_with("✓ customer.created evt_"), "{printed}");
+    assert_eq!(
+        printed.lines().nth(1),
+        Some("{"),
+        "pretty JSON follows: {printed}"
+    );
+    let mut id = Listener::start_with(&["--print", "id"]);
+    send(&id.1);
+    send(&id.1);
+    let printed = id.lines(2);
+    let lines: Vec<_> = printed.lines().collect();
+    assert!(
+        lines[0].starts_with("✓ customer.created evt_") && !lines[0].contains("duplicate"),
+        "{printed}"
+    );
+    assert!(lines[1].starts_with("✓ customer.created evt_"), "{printed}");
 }
 
 #[test]
@@ -320,6 +400,46 @@ fn check_fails_a_receiver_that_skips_verification() {
         ["bad_signature", "tampered", "stale", "future", "no_header"],
         "{report}"
     );
+    // A failing probe shows what the endpoint answered.
+    let tampered = &report["results"][2];
+    let detail = tampered["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("200 OK in ") && detail.ends_with(" ms, answered: ok"),
+        "{report}"
+    );
+    assert_eq!(tampered["answer"], "ok");
+}
+
+#[test]
+fn send_shows_and_logs_the_whole_answer() {
+    const LONG: &str = "The payload must be the raw request body (a Buffer, Uint8Array, ArrayBuffer or string), \
+                        not a parsed object: mount express.raw({type: 'application/json'}) on the webhook route.";
+    let (url, _) = fixture_answering(|_| 400, LONG);
+    let log = std::env::temp_dir().join(format!("payvost-answer-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let sent = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &url,
+            "--event",
+            "payment.succeeded",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(sent.status.code(), Some(1), "{}", text(&sent));
+    assert!(
+        text(&sent).contains(&format!("    answer: {LONG}\n")),
+        "{}",
+        text(&sent)
+    );
+    let logged: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&log).unwrap().trim()).unwrap();
+    assert_eq!(logged["answer"], LONG);
+    let _ = std::fs::remove_file(&log);
 }
 
 #[test]
@@ -348,11 +468,13 @@ fn retry_follows_the_schedule_with_fresh_signatures_and_one_event_id() {
     assert_eq!(count.load(Ordering::SeqCst), 3);
     let out = text(&sent);
     assert!(
-        out.contains("attempt 1/7") && out.contains("next attempt in 5 min"),
+        out.contains("attempt 1/7")
+            && out.contains("next attempt in 5 min (1.2 s at --time-scale 0.004)"),
         "{out}"
     );
     assert!(
-        out.contains("attempt 2/7") && out.contains("next attempt in 15 min"),
+        out.contains("attempt 2/7")
+            && out.contains("next attempt in 15 min (3.6 s at --time-scale 0.004)"),
         "{out}"
     );
     assert!(
