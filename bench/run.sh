@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 cargo bench -p payvost-bench --bench core
 cargo bench -p payvost-bench --bench profile
 python3 bench/report.py
+cargo run --release --quiet -p payvost-bench --bin ratios
