@@ -307,6 +307,12 @@ mod tests {
             tag.iter().map(|b| alloc::format!("{b:02x}")).collect();
         assert_eq!(&lower_hex(&tag)[..], expected.as_bytes());
         assert_eq!(&lower_hex(&[0xff; 32])[..], [b'f'; 64]);
+        for byte in 0..=255u8 {
+            let tag: [u8; 32] = core::array::from_fn(|i| byte.wrapping_add(i as u8));
+            let expected: alloc::string::String =
+                tag.iter().map(|b| alloc::format!("{b:02x}")).collect();
+            assert_eq!(&lower_hex(&tag)[..], expected.as_bytes(), "{byte}");
+        }
         assert_eq!(&lower_hex(&[0; 32])[..], [b'0'; 64]);
     }
 
