@@ -51,36 +51,42 @@ final class Event extends PayvostObject
     /** The Payment of a `payment.*` event; null for any other type. */
     public function paymentObject(): ?Payment
     {
-        $object = $this->object();
-        return $object instanceof Payment ? $object : null;
+        return $this->objectAs(Payment::class);
     }
 
     /** The Subscription of a `subscription.*` event; null for any other type. */
     public function subscriptionObject(): ?Subscription
     {
-        $object = $this->object();
-        return $object instanceof Subscription ? $object : null;
+        return $this->objectAs(Subscription::class);
     }
 
     /** The Refund of a `refund.*` event; null for any other type. */
     public function refundObject(): ?Refund
     {
-        $object = $this->object();
-        return $object instanceof Refund ? $object : null;
+        return $this->objectAs(Refund::class);
     }
 
     /** The Customer of a `customer.*` event; null for any other type. */
     public function customerObject(): ?Customer
     {
-        $object = $this->object();
-        return $object instanceof Customer ? $object : null;
+        return $this->objectAs(Customer::class);
     }
 
     /** The Dispute of a `dispute.*` event; null for any other type. */
     public function disputeObject(): ?Dispute
     {
+        return $this->objectAs(Dispute::class);
+    }
+
+    /**
+     * @template T of PayvostObject
+     * @param class-string<T> $class
+     * @return T|null
+     */
+    private function objectAs(string $class): ?PayvostObject
+    {
         $object = $this->object();
-        return $object instanceof Dispute ? $object : null;
+        return $object instanceof $class ? $object : null;
     }
 
     /** @return array<string, string> */
