@@ -1,0 +1,82 @@
+"""FastAPI and Starlette: a dependency that reads ``await request.body()``
+raw and verifies it.
+
+    verified = payvost.fastapi.WebhookEvent(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+
+    @app.post("/webhooks/payvost")
+    async def receive(event: payvost.AnyEvent = Depends(verified)):
+        return {"received": True}
+
+A delivery that is not authentic or not an event is answered 400 with
+``{"detail": {"code", "message"}}`` (FastAPI's shape for an
+``HTTPException``) before the endpoint runs; a body over ``limit`` is
+answered 413; a misconfigured secret raises when the app starts.
+``endpoint(verified, router)`` is a whole endpoint that runs an
+:class:`payvost.EventRouter`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Union
+
+from fastapi import Depends, HTTPException, Request
+
+from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._event import AnyEvent
+from ._router import EventRouter
+from ._webhook import DEFAULT_TOLERANCE, Secret
+
+__all__ = ["WebhookEvent", "endpoint"]
+
+
+class WebhookEvent:
+    """A FastAPI dependency giving the verified event of the request."""
+
+    __slots__ = ("_secret", "_tolerance", "_limit")
+
+    def __init__(self, secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> None:
+        check_config(secret, tolerance)
+        self._secret = secret
+        self._tolerance = tolerance
+        self._limit = limit
+
+    async def __call__(self, request: Request) -> AnyEvent:
+        try:
+            body = await _body(request, self._limit)
+            return verify(body, request.headers.get("payvost-signature"), self._secret, self._tolerance)
+        except Answer as answer:
+            raise HTTPException(status_code=answer.status, detail=answer.body["error"]) from None
+
+    def __repr__(self) -> str:
+        return f"<payvost.fastapi.WebhookEvent tolerance={self._tolerance!r} limit={self._limit}>"
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The raw body, read up to ``limit`` bytes; the rest is read and dropped,
+    so the client gets the 413 rather than a reset."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        async for _ in request.stream():
+            pass
+        raise too_large(limit)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+    if size > limit:
+        raise too_large(limit)
+    return b"".join(chunks)
+
+
+def endpoint(verified: WebhookEvent, router: EventRouter) -> Callable[..., Awaitable[Dict[str, Any]]]:
+    """An endpoint that runs ``router``'s handlers (``async`` ones awaited)
+    and answers ``{"received": true}``; a handler's exception goes to
+    Starlette (500, and Payvost retries)."""
+
+    async def receive(event: AnyEvent = Depends(verified)) -> Dict[str, Any]:
+        await router.dispatch_async(event)
+        return {"received": True}
+
+    return receive

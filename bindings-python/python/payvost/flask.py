@@ -1,0 +1,85 @@
+"""Flask: the raw body read and verified for a view.
+
+>>> import flask, payvost.flask  # doctest: +SKIP
+>>> app = flask.Flask(__name__)  # doctest: +SKIP
+>>> @app.post("/webhooks/payvost")  # doctest: +SKIP
+... @payvost.flask.webhook(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+... def receive(event: payvost.AnyEvent):
+...     return {"received": True}
+
+A delivery that is not authentic or not an event is answered 400 with
+``{"error": {"code", "message"}}`` before the view runs; a body over
+``limit`` is answered 413; a misconfigured secret raises when the app
+starts. ``view(secret=..., router=router)`` is a whole view that runs an
+:class:`payvost.EventRouter` and answers ``{"received": true}``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Tuple, TypeVar, Union
+
+import flask
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._event import AnyEvent
+from ._router import EventRouter
+from ._webhook import DEFAULT_TOLERANCE, Secret
+
+__all__ = ["webhook", "view", "verified_event"]
+
+R = TypeVar("R")
+Refusal = Tuple[flask.Response, int]
+
+
+def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> AnyEvent:
+    """The event of the current request, from its raw body; raises
+    :class:`payvost._adapter.Answer` to refuse it."""
+    request = flask.request
+    request.max_content_length = limit
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large(limit) from None
+    return verify(body, request.headers.get("Payvost-Signature"), secret, tolerance)
+
+
+def _refusal(answer: Answer) -> Refusal:
+    return flask.jsonify(answer.body), answer.status
+
+
+def webhook(
+    secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
+    """A decorator: the view gets the verified event as its first argument."""
+    check_config(secret, tolerance)
+
+    def decorate(receive: Callable[..., R]) -> Callable[..., Union[R, Refusal]]:
+        @functools.wraps(receive)
+        def verified(*args: Any, **kwargs: Any) -> Union[R, Refusal]:
+            try:
+                event = verified_event(secret, tolerance, limit=limit)
+            except Answer as answer:
+                return _refusal(answer)
+            return receive(event, *args, **kwargs)
+
+        return verified
+
+    return decorate
+
+
+def view(
+    secret: Secret, router: EventRouter, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+) -> Callable[[], Any]:
+    """A view that runs ``router``'s handlers and answers ``{"received": true}``;
+    a handler's exception goes to Flask (500, and Payvost retries). Its
+    endpoint name is ``payvost_webhook``: give ``add_url_rule`` an
+    ``endpoint=`` of your own for a second one."""
+
+    @webhook(secret, tolerance, limit=limit)
+    def payvost_webhook(event: AnyEvent) -> Any:
+        router.dispatch(event)
+        return {"received": True}
+
+    return payvost_webhook

@@ -1,0 +1,184 @@
+"""The Flask and FastAPI adapters over real HTTP on 127.0.0.1, with the real
+frameworks: valid, forged, stale, unsigned, oversized and misconfigured."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+import payvost
+import pytest
+
+SECRET = "whsec_adapter_secret"
+LIMIT = 4096
+
+
+def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, Any]:
+    headers: Dict[str, str] = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Payvost-Signature"] = header
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        text = error.read()
+        try:
+            return error.code, json.loads(text)
+        except ValueError:  # the framework's own error page
+            return error.code, text.decode()
+
+
+def flask_app(handled: List[str]) -> Any:
+    import flask
+    import payvost.flask
+
+    app = flask.Flask(__name__)
+
+    @app.post("/webhooks/payvost")
+    @payvost.flask.webhook(SECRET, limit=LIMIT)
+    def receive(event: payvost.AnyEvent) -> Any:
+        handled.append(event.id)
+        return {"received": event.id}
+
+    router = payvost.EventRouter()
+
+    @router.on("refund.created")
+    def refunded(event: payvost.RefundEvent) -> None:
+        handled.append(f"routed {event.id}")
+
+    @router.on("payment.failed")
+    def fails(event: payvost.PaymentEvent) -> None:
+        raise RuntimeError("cannot record the failure")
+
+    app.add_url_rule("/routed", view_func=payvost.flask.view(SECRET, router), methods=["POST"])
+    return app
+
+
+def fastapi_app(handled: List[str]) -> Any:
+    import fastapi
+    import payvost.fastapi
+
+    app = fastapi.FastAPI()
+    verified = payvost.fastapi.WebhookEvent(SECRET, limit=LIMIT)
+
+    @app.post("/webhooks/payvost")
+    async def receive(event: payvost.AnyEvent = fastapi.Depends(verified)) -> Dict[str, str]:
+        handled.append(event.id)
+        return {"received": event.id}
+
+    router = payvost.EventRouter()
+
+    @router.on("refund.created")
+    async def refunded(event: payvost.RefundEvent) -> None:
+        handled.append(f"routed {event.id}")
+
+    @router.on("payment.failed")
+    def fails(event: payvost.PaymentEvent) -> None:
+        raise RuntimeError("cannot record the failure")
+
+    app.post("/routed")(payvost.fastapi.endpoint(verified, router))
+    return app
+
+
+def serve_wsgi(app: Any) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def serve_asgi(app: Any) -> Iterator[str]:
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+FRAMEWORKS: Dict[str, Tuple[Callable[[List[str]], Any], Callable[[Any], Iterator[str]], str]] = {
+    "flask": (flask_app, serve_wsgi, "error"),
+    "fastapi": (fastapi_app, serve_asgi, "detail"),
+}
+
+
+@pytest.fixture(params=list(FRAMEWORKS))
+def server(request: pytest.FixtureRequest) -> Iterator[Tuple[str, List[str], str]]:
+    make, serve, key = FRAMEWORKS[request.param]
+    handled: List[str] = []
+    for url in serve(make(handled)):
+        yield url, handled, key
+
+
+def event(event_type: str, event_id: str) -> bytes:
+    return json.dumps({"id": event_id, "type": event_type, "data": {"object": {"id": "obj_1"}}}).encode()
+
+
+def test_the_adapter_verifies_before_the_view(server: Tuple[str, List[str], str]) -> None:
+    base, handled, key = server
+    url = f"{base}/webhooks/payvost"
+    body = event("payment.succeeded", "evt_ok")
+    now = int(time.time())
+    sign = payvost.WebhookSignature.generate_header
+
+    assert post(url, body, sign(body, SECRET, now)) == (200, {"received": "evt_ok"})
+    cases = {
+        "signature_mismatch": sign(body, "whsec_forged", now),
+        "timestamp_too_old": sign(body, SECRET, now - 3600),
+        "header_missing": None,
+    }
+    for code, header in cases.items():
+        status, answer = post(url, body, header)
+        refusal = answer[key]
+        assert status == 400 and refusal["code"] == code, (code, answer)
+    not_json = b"[1,2]"
+    status, answer = post(url, not_json, sign(not_json, SECRET, now))
+    assert status == 400 and answer[key]["code"] == "payload_invalid_json"
+    big = json.dumps({"id": "evt_big", "type": "x", "data": {"object": {"pad": "x" * (LIMIT * 4)}}}).encode()
+    status, answer = post(url, big, sign(big, SECRET, now))
+    assert status == 413 and answer[key] == {
+        "code": "payload_invalid_json",
+        "message": f"The body is larger than the {LIMIT}-byte limit; Payvost's events are far smaller.",
+    }
+    assert handled == ["evt_ok"]
+
+
+def test_the_router_view_answers_after_the_handlers_and_surfaces_their_errors(server: Tuple[str, List[str], str]) -> None:
+    base, handled, _ = server
+    sign = payvost.WebhookSignature.generate_header
+    refund = event("refund.created", "evt_refund")
+    assert post(f"{base}/routed", refund, sign(refund, SECRET)) == (200, {"received": True})
+    assert handled == ["routed evt_refund"]
+    failing = event("payment.failed", "evt_fail")
+    status, _ = post(f"{base}/routed", failing, sign(failing, SECRET))
+    assert status == 500
+
+
+def test_a_misconfigured_secret_fails_when_the_app_starts() -> None:
+    import payvost.fastapi
+    import payvost.flask
+
+    with pytest.raises(payvost.ConfigurationError) as flask_error:
+        payvost.flask.webhook("sk_live_123")
+    assert flask_error.value.code == "secret_invalid"
+    with pytest.raises(payvost.ConfigurationError) as fastapi_error:
+        payvost.fastapi.WebhookEvent(None)
+    assert "PAYVOST_WEBHOOK_SECRET" in fastapi_error.value.message
