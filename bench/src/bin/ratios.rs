@@ -50,7 +50,7 @@ fn fastest(times: &[f64]) -> f64 {
 fn median_ratio(a: &[f64], b: &[f64]) -> f64 {
     let mut ratios: Vec<f64> = a.iter().zip(b).map(|(a, b)| a / b).collect();
     ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    ratios.get(ratios.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn main() {
