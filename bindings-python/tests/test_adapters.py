@@ -1,5 +1,6 @@
-"""The Flask and FastAPI adapters over real HTTP on 127.0.0.1, with the real
-frameworks: valid, forged, stale, unsigned, oversized and misconfigured."""
+"""The Flask, FastAPI and Django adapters over real HTTP on 127.0.0.1, with
+the real frameworks: valid, forged, stale, unsigned, oversized and
+misconfigured."""
 
 from __future__ import annotations
 
@@ -85,6 +86,48 @@ def fastapi_app(handled: List[str]) -> Any:
     return app
 
 
+def django_app(handled: List[str]) -> Any:
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            DEBUG=False, ALLOWED_HOSTS=["127.0.0.1"], ROOT_URLCONF=__name__, SECRET_KEY="tests-only",
+            MIDDLEWARE=["django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware"],
+        )
+        django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpRequest, HttpResponse, JsonResponse
+    from django.urls import path
+
+    import payvost.django
+
+    @payvost.django.webhook(SECRET, limit=LIMIT)
+    def receive(request: HttpRequest, event: payvost.AnyEvent) -> HttpResponse:
+        handled.append(event.id)
+        return JsonResponse({"received": event.id})
+
+    router = payvost.EventRouter()
+
+    @router.on("refund.created")
+    def refunded(event: payvost.RefundEvent) -> None:
+        handled.append(f"routed {event.id}")
+
+    @router.on("payment.failed")
+    def fails(event: payvost.PaymentEvent) -> None:
+        raise RuntimeError("cannot record the failure")
+
+    global urlpatterns
+    urlpatterns = [path("webhooks/payvost", receive), path("routed", payvost.django.view(SECRET, router))]
+    from django.urls import clear_url_caches
+
+    clear_url_caches()
+    return WSGIHandler()
+
+
+urlpatterns: List[Any] = []
+
+
 def serve_wsgi(app: Any) -> Iterator[str]:
     from werkzeug.serving import make_server
 
@@ -117,6 +160,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
 FRAMEWORKS: Dict[str, Tuple[Callable[[List[str]], Any], Callable[[Any], Iterator[str]], str]] = {
     "flask": (flask_app, serve_wsgi, "error"),
     "fastapi": (fastapi_app, serve_asgi, "detail"),
+    "django": (django_app, serve_wsgi, "error"),
 }
 
 
@@ -182,3 +226,20 @@ def test_a_misconfigured_secret_fails_when_the_app_starts() -> None:
     with pytest.raises(payvost.ConfigurationError) as fastapi_error:
         payvost.fastapi.WebhookEvent(None)
     assert "PAYVOST_WEBHOOK_SECRET" in fastapi_error.value.message
+    import payvost.django
+
+    with pytest.raises(payvost.ConfigurationError):
+        payvost.django.webhook("", tolerance=300)
+
+
+def test_the_django_view_is_exempt_from_csrf_and_takes_post_only() -> None:
+    handled: List[str] = []
+    for base in serve_wsgi(django_app(handled)):
+        request = urllib.request.Request(f"{base}/webhooks/payvost", method="GET")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 405
+        body = event("payment.succeeded", "evt_csrf")
+        # No CSRF cookie or token: CsrfViewMiddleware would answer 403 without the exemption.
+        assert post(f"{base}/webhooks/payvost", body, payvost.WebhookSignature.generate_header(body, SECRET)) == (
+            200, {"received": "evt_csrf"})

@@ -1,0 +1,83 @@
+"""Django: a view decorator that reads ``request.body`` raw and verifies it.
+
+    import payvost.django
+
+    @payvost.django.webhook(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+    def receive(request, event: payvost.AnyEvent):
+        return JsonResponse({"received": True})
+
+The decorated view is exempt from Django's CSRF check, and must be: the
+sender is Payvost's server, which holds no CSRF token and no cookie of your
+site; the ``Payvost-Signature`` header, checked here before the view runs,
+is what authenticates the request. It takes POST only (405 otherwise). A
+delivery that is not authentic or not an event is answered 400 with
+``{"error": {"code", "message"}}``, a body over ``limit`` 413, and a
+misconfigured secret raises when the URLconf is loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Union
+
+# Django ships no type information (django-stubs is a separate package).
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse  # type: ignore[import-untyped]
+from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
+
+from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._event import AnyEvent
+from ._router import EventRouter
+from ._webhook import DEFAULT_TOLERANCE, Secret
+
+__all__ = ["webhook", "view"]
+
+View = Callable[..., HttpResponse]
+
+
+def _body(request: HttpRequest, limit: int) -> bytes:
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    # Read from the stream rather than `request.body`, whose own limit
+    # (DATA_UPLOAD_MAX_MEMORY_SIZE) answers differently.
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise too_large(limit)
+    return body
+
+
+def webhook(
+    secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+) -> Callable[[Callable[..., HttpResponse]], View]:
+    """A decorator: the view gets the verified event after the request."""
+    check_config(secret, tolerance)
+
+    def decorate(receive: Callable[..., HttpResponse]) -> View:
+        @csrf_exempt
+        @functools.wraps(receive)
+        def verified(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            try:
+                event = verify(_body(request, limit), request.headers.get("Payvost-Signature"), secret, tolerance)
+            except Answer as answer:
+                return JsonResponse(answer.body, status=answer.status)
+            return receive(request, event, *args, **kwargs)
+
+        return verified
+
+    return decorate
+
+
+def view(
+    secret: Secret, router: EventRouter, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+) -> View:
+    """A view that runs ``router``'s handlers and answers ``{"received": true}``;
+    a handler's exception goes to Django (500, and Payvost retries)."""
+
+    @webhook(secret, tolerance, limit=limit)
+    def payvost_webhook(request: HttpRequest, event: AnyEvent) -> HttpResponse:
+        router.dispatch(event)
+        return JsonResponse({"received": True})
+
+    return payvost_webhook
