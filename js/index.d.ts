@@ -241,16 +241,27 @@ export interface TestHeaderOptions {
   timestamp?: Time
 }
 
-export interface MiddlewareOptions {
+/** What every framework adapter takes. */
+export interface AdapterOptions {
   secret: SecretArgument
   tolerance?: number
-  /** Largest body read, in bytes; default 5 MiB. */
+  /** Largest body read, in bytes; default 5 MiB. A larger one is answered 413. */
   limit?: number
   /**
-   * Handlers to run once verified: the middleware then answers 200
-   * `{received: true}` itself, and passes a handler's error to `next`.
+   * Handlers to run once verified: the adapter then answers 200
+   * `{received: true}` itself, and a handler's error reaches the framework (500).
    */
   router?: EventRouter
+}
+
+export interface FastifyWebhookOptions extends AdapterOptions {
+  /** The route's path; default `/webhooks/payvost`. */
+  path?: string
+  /** Without a `router`: what answers a verified delivery. */
+  handler?: (event: Event, request: any, reply: any) => unknown
+}
+
+export interface MiddlewareOptions extends AdapterOptions {
   /**
    * Answer 200 once verified, before the handlers run (Payvost waits 30 s
    * at most); their errors go to `onError`. Needs `router` and `onError`.
@@ -362,6 +373,16 @@ export interface Webhooks {
    * type guard, so that `false` leaves an {@link UnknownEvent}.
    */
   isKnownEvent(event: Event): event is KnownEvent
+  /**
+   * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router})`
+   * or `{secret, path, handler}`. Its raw-body parser is scoped to the
+   * plugin; a refused delivery is answered 400, a body over `limit` 413.
+   */
+  fastify(app: any, options: FastifyWebhookOptions): Promise<void>
+  /** Koa middleware: sets `ctx.state.payvostEvent`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
+  koa(options: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<unknown>
+  /** Hono middleware, on Node and edge runtimes: sets `c.get('payvostEvent')`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
+  hono(options: AdapterOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
   middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
   /**

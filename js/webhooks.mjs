@@ -3,7 +3,7 @@
 // file converts arguments, maps errors and builds the event with JSON.parse.
 
 import * as convert from './convert.mjs'
-import { fromNative, payvostError } from './errors.mjs'
+import { PayvostError, fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
 
@@ -218,8 +218,7 @@ export function createWebhooks(backend) {
       throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
     }
     const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router, acknowledgeFirst = false, onError } = config
-    // Fail at start-up, not on the first delivery.
-    verifierFor(secret, convert.options({ tolerance }).tolerance)
+    checkConfig(secret, tolerance)
     if (router !== undefined && !(router instanceof EventRouter)) {
       throw new TypeError('middleware: router must be an EventRouter (new EventRouter().on(...)).')
     }
@@ -250,6 +249,95 @@ export function createWebhooks(backend) {
     }
   }
 
+  /** Refuses a bad secret or tolerance when the app starts, not on the first delivery. */
+  function checkConfig(secret, tolerance) {
+    verifierFor(secret, convert.options({ tolerance }).tolerance)
+  }
+
+  /**
+   * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router | handler})`.
+   * Its body parser (raw bytes) is scoped to the plugin, so the rest of the
+   * app keeps its own JSON parsing.
+   */
+  async function fastify(app, options) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, path = '/webhooks/payvost', router, handler } = options ?? {}
+    checkConfig(secret, tolerance)
+    if ((router === undefined) === (handler === undefined)) {
+      throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
+    }
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
+    app.setErrorHandler((error, request, reply) => {
+      if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error
+      const refused = tooLarge(limit)
+      return reply.code(refused.status).send(refusalBody(refused))
+    })
+    app.post(path, async (request, reply) => {
+      let event
+      try {
+        event = constructEvent(request.body ?? new Uint8Array(0), request.headers['payvost-signature'], secret, { tolerance })
+      } catch (error) {
+        return reply.code(error.status || 400).send(refusalBody(error))
+      }
+      if (router === undefined) return handler(event, request, reply)
+      await router.dispatch(event)
+      return { received: true }
+    })
+  }
+
+  /**
+   * Koa middleware: reads the raw body, verifies it, sets
+   * `ctx.state.payvostEvent`, or answers 400 (413 over `limit`). With a
+   * `router` it runs the handlers and answers `{received: true}`.
+   */
+  function koa(config) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
+    checkConfig(secret, tolerance)
+    return async function payvostWebhook(ctx, next) {
+      let event
+      try {
+        const body = await rawBody(ctx.req, limit)
+        event = constructEvent(body, ctx.get('payvost-signature') || undefined, secret, { tolerance })
+      } catch (error) {
+        ctx.status = error.status || 400
+        if (error.close) ctx.set('connection', 'close')
+        ctx.body = refusalBody(error)
+        return
+      }
+      ctx.state.payvostEvent = event
+      if (router === undefined) return next()
+      await router.dispatch(event)
+      ctx.body = { received: true }
+    }
+  }
+
+  /**
+   * Hono middleware, on Node and on edge runtimes alike (it reads the
+   * WHATWG Request): sets `c.get('payvostEvent')`, or answers 400 (413 over
+   * `limit`). With a `router` it runs the handlers and answers `{received: true}`.
+   */
+  function hono(config) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
+    checkConfig(secret, tolerance)
+    return async function payvostWebhook(c, next) {
+      let event
+      try {
+        const declared = Number(c.req.header('content-length'))
+        if (declared > limit) throw tooLarge(limit)
+        const body = new Uint8Array(await c.req.raw.arrayBuffer())
+        if (body.length > limit) throw tooLarge(limit)
+        event = constructEvent(body, c.req.header('payvost-signature'), secret, { tolerance })
+      } catch (error) {
+        if (!(error instanceof PayvostError)) throw error
+        return c.json(refusalBody(error), error.status || 400)
+      }
+      c.set('payvostEvent', event)
+      if (router === undefined) return next()
+      await router.dispatch(event)
+      return c.json({ received: true })
+    }
+  }
+
   const knownTypes = new Set(facts.event_types.map(({ name }) => name))
 
   /** True when the event's type is one this SDK version knows (a type guard in index.d.ts). */
@@ -265,6 +353,9 @@ export function createWebhooks(backend) {
     constructEventFromRequest,
     isKnownEvent,
     middleware,
+    fastify,
+    koa,
+    hono,
     EventRouter,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,
@@ -279,12 +370,24 @@ function received(res) {
   res.end('{"received":true}')
 }
 
+/** The JSON answer to a refused delivery, the same in every adapter. */
+function refusalBody(error) {
+  return { error: { code: error.code || 'payload_wrong_type', message: error.message } }
+}
+
+/** A body over the adapter's limit: 413, with the code the CLI's listener gives it. */
+function tooLarge(limit) {
+  return Object.assign(
+    payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit; Payvost's events are far smaller.`),
+    { status: 413 },
+  )
+}
+
 function reject(res, error) {
-  const code = error.code || 'payload_wrong_type'
   res.statusCode = error.status || 400
   res.setHeader('content-type', 'application/json')
   if (error.close) res.setHeader('connection', 'close')
-  res.end(JSON.stringify({ error: { code, message: error.message } }))
+  res.end(JSON.stringify(refusalBody(error)))
 }
 
 /** The body as sent: from express.raw/text if it ran, else from the stream. */
@@ -302,10 +405,6 @@ function rawBody(req, limit) {
   return new Promise((resolve, rejectBody) => {
     const chunks = []
     let size = 0
-    const tooLarge = () => Object.assign(
-      payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit; Payvost's events are far smaller.`),
-      { status: 413 },
-    )
     const onData = (chunk) => {
       size += chunk.length
       if (size <= limit) {
@@ -319,12 +418,12 @@ function rawBody(req, limit) {
       if (size > limit + DRAIN_LIMIT) {
         req.removeListener('data', onData)
         req.pause()
-        rejectBody(Object.assign(tooLarge(), { close: true }))
+        rejectBody(Object.assign(tooLarge(limit), { close: true }))
       }
     }
     req.on('data', onData)
     req.on('end', () => {
-      if (size > limit) return rejectBody(tooLarge())
+      if (size > limit) return rejectBody(tooLarge(limit))
       // Later body parsers (a global express.json()) skip a body already read.
       req._body = true
       const body = concat(chunks, size)

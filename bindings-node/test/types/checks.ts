@@ -128,3 +128,10 @@ const router = new EventRouter()
 router.on('payment.succeded', () => undefined)
 void router.dispatch(event)
 webhooks.middleware({ secret, router, acknowledgeFirst: true, onError: (error: unknown, failed: Event) => void [error, failed] })
+
+// The framework adapters take the same options.
+webhooks.koa({ secret, router })
+webhooks.hono({ secret, limit: 1024 })
+void webhooks.fastify({}, { secret, path: '/hooks', handler: (e) => e.id })
+// @ts-expect-error the adapters need a secret
+webhooks.koa({ router })

@@ -1,0 +1,123 @@
+'use strict'
+// The Fastify, Koa and Hono adapters over real HTTP on 127.0.0.1, with the
+// real frameworks: valid, forged, stale, unsigned, oversized, a handler's
+// error, and the rest of the app's JSON parsing left alone.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const payvost = require('./sdk')
+const { post } = require('./http')
+
+const dev = (name) => require(require.resolve(name, { paths: [path.join(__dirname, '..')] }))
+const SECRET = 'whsec_adapter_secret'
+const LIMIT = 4096
+const major = Number(process.versions.node.split('.')[0])
+const { webhooks, EventRouter } = payvost
+
+const event = (type, id) => JSON.stringify({ id, type, data: { object: { id: 'obj_1' } } })
+const sign = (body, secret = SECRET, timestamp) => webhooks.generateTestHeaderString({ payload: body, secret, timestamp })
+
+function routerRecording(handled) {
+  return new EventRouter()
+    .on('refund.created', (e) => { handled.push(`routed ${e.id}`) })
+    .on('payment.failed', () => { throw new Error('cannot record the failure') })
+}
+
+const ADAPTERS = {
+  async fastify(t, handled) {
+    const app = dev('fastify')()
+    await app.register(webhooks.fastify, {
+      secret: SECRET, limit: LIMIT, path: '/webhooks/payvost',
+      handler: async (e) => { handled.push(e.id); return { received: e.id } },
+    })
+    await app.register(webhooks.fastify, { secret: SECRET, limit: LIMIT, path: '/routed', router: routerRecording(handled) })
+    app.post('/other', async (request) => request.body)
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.after(() => app.close())
+    return `http://127.0.0.1:${app.server.address().port}`
+  },
+  async koa(t, handled) {
+    const Koa = dev('koa')
+    const app = new Koa()
+    const verified = webhooks.koa({ secret: SECRET, limit: LIMIT })
+    const routed = webhooks.koa({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) })
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/webhooks/payvost') {
+        return verified(ctx, async () => {
+          handled.push(ctx.state.payvostEvent.id)
+          ctx.body = { received: ctx.state.payvostEvent.id }
+        })
+      }
+      if (ctx.path === '/routed') return routed(ctx, next)
+      let text = ''
+      for await (const chunk of ctx.req) text += chunk
+      ctx.body = JSON.parse(text)
+    })
+    const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
+  async hono(t, handled) {
+    const { Hono } = dev('hono')
+    const { serve } = dev('@hono/node-server')
+    const app = new Hono()
+    app.post('/webhooks/payvost', webhooks.hono({ secret: SECRET, limit: LIMIT }), (c) => {
+      handled.push(c.get('payvostEvent').id)
+      return c.json({ received: c.get('payvostEvent').id })
+    })
+    app.post('/routed', webhooks.hono({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) }))
+    app.post('/other', async (c) => c.json(await c.req.json()))
+    const server = await new Promise((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+    })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
+}
+
+// Fastify 5 supports Node 20 and later; the suite also runs on the engines floor.
+const SKIP = { fastify: major < 20 && `Fastify 5 needs Node 20 or later, this is ${process.version}` }
+
+for (const [name, start] of Object.entries(ADAPTERS)) {
+  test(`${name}: verified before the handler; forged, stale, unsigned and oversized refused`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    const base = await start(t, handled)
+    const url = `${base}/webhooks/payvost`
+    const body = event('payment.succeeded', 'evt_ok')
+    const ok = await post(url, body, { 'payvost-signature': sign(body) })
+    assert.equal(ok.status, 200, ok.text)
+    assert.deepEqual(JSON.parse(ok.text), { received: 'evt_ok' })
+    const now = Math.floor(Date.now() / 1000)
+    for (const [code, header] of [
+      ['signature_mismatch', sign(body, 'whsec_forged')],
+      ['timestamp_too_old', sign(body, SECRET, now - 3600)],
+      ['header_missing', undefined],
+    ]) {
+      const refused = await post(url, body, header === undefined ? {} : { 'payvost-signature': header })
+      assert.equal(refused.status, 400, `${code}: ${refused.text}`)
+      assert.equal(JSON.parse(refused.text).error.code, code)
+    }
+    const big = JSON.stringify({ id: 'evt_big', type: 'x', data: { object: { pad: 'x'.repeat(LIMIT * 4) } } })
+    const tooLarge = await post(url, big, { 'payvost-signature': sign(big) })
+    assert.equal(tooLarge.status, 413, tooLarge.text)
+    assert.deepEqual(JSON.parse(tooLarge.text), {
+      error: { code: 'payload_invalid_json', message: `The body is larger than the ${LIMIT}-byte limit; Payvost's events are far smaller.` },
+    })
+    assert.deepEqual(handled, ['evt_ok'])
+    const other = await post(`${base}/other`, '{"a":1}')
+    assert.deepEqual(JSON.parse(other.text), { a: 1 }, 'the rest of the app parses JSON as before')
+  })
+
+  test(`${name}: with a router, 200 after the handlers, 500 for a handler's error`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    const base = await start(t, handled)
+    const refund = event('refund.created', 'evt_refund')
+    const ok = await post(`${base}/routed`, refund, { 'payvost-signature': sign(refund) })
+    assert.equal(ok.status, 200, ok.text)
+    assert.deepEqual(JSON.parse(ok.text), { received: true })
+    assert.deepEqual(handled, ['routed evt_refund'])
+    const failing = event('payment.failed', 'evt_fail')
+    const failed = await post(`${base}/routed`, failing, { 'payvost-signature': sign(failing) })
+    assert.equal(failed.status, 500)
+  })
+}
