@@ -1,0 +1,117 @@
+//! An [axum] extractor for verified Payvost webhook events: the raw body is
+//! read and checked against the `Payvost-Signature` header by the
+//! [`payvost_webhooks`] core before the handler runs.
+//!
+//! ```
+//! use axum::{Router, routing::post};
+//! use payvost_axum::PayvostEvent;
+//! use payvost_webhooks::Webhook;
+//!
+//! async fn receive(PayvostEvent(event): PayvostEvent) -> String {
+//!     // Process each event.id once: deliveries are retried.
+//!     format!("received {}", event.id())
+//! }
+//!
+//! let webhook = Webhook::new("whsec_test_secret")?;
+//! let app: Router = Router::new().route("/webhooks/payvost", post(receive)).with_state(webhook);
+//! # Ok::<(), payvost_webhooks::Error>(())
+//! ```
+//!
+//! The app's state holds the [`Webhook`] (or a state it can be taken from,
+//! through [`FromRef`]). A delivery that is not authentic or not an event is
+//! answered 400 with `{"error": {"code", "message"}}`, a configuration
+//! mistake 500, and a body over [`BODY_LIMIT`] 413, as every Payvost
+//! adapter answers. This crate is apart from the core so that the core
+//! stays `no_std` and free of any framework.
+
+use axum::extract::{FromRef, FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use payvost_webhooks::{Category, Error, Event, Webhook};
+
+/// The largest body read, in bytes: Payvost's events are far smaller.
+pub const BODY_LIMIT: usize = 5 * 1024 * 1024;
+
+/// A verified event, as the handler's argument.
+#[derive(Clone, Debug)]
+pub struct PayvostEvent(pub Event);
+
+/// Why a delivery was refused, answered as JSON.
+#[derive(Debug)]
+pub struct Refused {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refused {
+    /// The HTTP status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The error's code, the same string in every Payvost SDK.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn of(error: &Error) -> Self {
+        let status = match error.category() {
+            Category::Configuration => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Refused {
+            status,
+            code: error.code(),
+            message: error.to_string(),
+        }
+    }
+
+    fn too_large() -> Self {
+        Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "payload_invalid_json",
+            message: format!(
+                "The body is larger than the {BODY_LIMIT}-byte limit; Payvost's events are far smaller."
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({"error": {"code": self.code, "message": self.message}});
+        (
+            self.status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response()
+    }
+}
+
+impl<S> FromRequest<S> for PayvostEvent
+where
+    Webhook: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Refused;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Refused> {
+        let webhook = Webhook::from_ref(state);
+        // A header that is not text is read as absent: header_missing.
+        let header = request
+            .headers()
+            .get("payvost-signature")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
+            .await
+            .map_err(|_| Refused::too_large())?;
+        webhook
+            .construct_event_now(&body, &header)
+            .map(PayvostEvent)
+            .map_err(|error| Refused::of(&error))
+    }
+}
