@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pathlib
+import urllib.error
+import urllib.request
+from typing import Dict, Optional, Tuple
 
 import payvost
 import pytest
@@ -24,3 +27,16 @@ def pytest_report_header() -> str:
 @pytest.fixture
 def header() -> str:
     return payvost.WebhookSignature.generate_header(BODY, SECRET, NOW)
+
+
+def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, str]:
+    """POSTs a delivery to a server on 127.0.0.1: the status and the body's text."""
+    headers: Dict[str, str] = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Payvost-Signature"] = header
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()

@@ -14,24 +14,34 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import payvost
 import pytest
 
+from conftest import post
+
 SECRET = "whsec_adapter_secret"
 LIMIT = 4096
 
 
-def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, Any]:
-    headers: Dict[str, str] = {"Content-Type": "application/json"}
-    if header is not None:
-        headers["Payvost-Signature"] = header
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def post_json(url: str, body: bytes, header: Optional[str]) -> Tuple[int, Any]:
+    """The status and the JSON answered, or the text of a framework's own error page."""
+    status, text = post(url, body, header)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        text = error.read()
-        try:
-            return error.code, json.loads(text)
-        except ValueError:  # the framework's own error page
-            return error.code, text.decode()
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def recording_router(handled: List[str]) -> payvost.EventRouter:
+    """Records refunds; fails on failed payments."""
+    router = payvost.EventRouter()
+
+    @router.on("refund.created")
+    def refunded(event: payvost.RefundEvent) -> None:
+        handled.append(f"routed {event.id}")
+
+    @router.on("payment.failed")
+    def fails(event: payvost.PaymentEvent) -> None:
+        raise RuntimeError("cannot record the failure")
+
+    return router
 
 
 def flask_app(handled: List[str]) -> Any:
@@ -46,17 +56,7 @@ def flask_app(handled: List[str]) -> Any:
         handled.append(event.id)
         return {"received": event.id}
 
-    router = payvost.EventRouter()
-
-    @router.on("refund.created")
-    def refunded(event: payvost.RefundEvent) -> None:
-        handled.append(f"routed {event.id}")
-
-    @router.on("payment.failed")
-    def fails(event: payvost.PaymentEvent) -> None:
-        raise RuntimeError("cannot record the failure")
-
-    app.add_url_rule("/routed", view_func=payvost.flask.view(SECRET, router), methods=["POST"])
+    app.add_url_rule("/routed", view_func=payvost.flask.view(SECRET, recording_router(handled)), methods=["POST"])
     return app
 
 
@@ -107,18 +107,8 @@ def django_app(handled: List[str]) -> Any:
         handled.append(event.id)
         return JsonResponse({"received": event.id})
 
-    router = payvost.EventRouter()
-
-    @router.on("refund.created")
-    def refunded(event: payvost.RefundEvent) -> None:
-        handled.append(f"routed {event.id}")
-
-    @router.on("payment.failed")
-    def fails(event: payvost.PaymentEvent) -> None:
-        raise RuntimeError("cannot record the failure")
-
     global urlpatterns
-    urlpatterns = [path("webhooks/payvost", receive), path("routed", payvost.django.view(SECRET, router))]
+    urlpatterns = [path("webhooks/payvost", receive), path("routed", payvost.django.view(SECRET, recording_router(handled)))]
     from django.urls import clear_url_caches
 
     clear_url_caches()
@@ -183,21 +173,21 @@ def test_the_adapter_verifies_before_the_view(server: Tuple[str, List[str], str]
     now = int(time.time())
     sign = payvost.WebhookSignature.generate_header
 
-    assert post(url, body, sign(body, SECRET, now)) == (200, {"received": "evt_ok"})
+    assert post_json(url, body, sign(body, SECRET, now)) == (200, {"received": "evt_ok"})
     cases = {
         "signature_mismatch": sign(body, "whsec_forged", now),
         "timestamp_too_old": sign(body, SECRET, now - 3600),
         "header_missing": None,
     }
     for code, header in cases.items():
-        status, answer = post(url, body, header)
+        status, answer = post_json(url, body, header)
         refusal = answer[key]
         assert status == 400 and refusal["code"] == code, (code, answer)
     not_json = b"[1,2]"
-    status, answer = post(url, not_json, sign(not_json, SECRET, now))
+    status, answer = post_json(url, not_json, sign(not_json, SECRET, now))
     assert status == 400 and answer[key]["code"] == "payload_invalid_json"
     big = json.dumps({"id": "evt_big", "type": "x", "data": {"object": {"pad": "x" * (LIMIT * 4)}}}).encode()
-    status, answer = post(url, big, sign(big, SECRET, now))
+    status, answer = post_json(url, big, sign(big, SECRET, now))
     assert status == 413 and answer[key] == {
         "code": "payload_invalid_json",
         "message": f"The body is larger than the {LIMIT}-byte limit; Payvost's events are far smaller.",
@@ -209,10 +199,10 @@ def test_the_router_view_answers_after_the_handlers_and_surfaces_their_errors(se
     base, handled, _ = server
     sign = payvost.WebhookSignature.generate_header
     refund = event("refund.created", "evt_refund")
-    assert post(f"{base}/routed", refund, sign(refund, SECRET)) == (200, {"received": True})
+    assert post_json(f"{base}/routed", refund, sign(refund, SECRET)) == (200, {"received": True})
     assert handled == ["routed evt_refund"]
     failing = event("payment.failed", "evt_fail")
-    status, _ = post(f"{base}/routed", failing, sign(failing, SECRET))
+    status, _ = post_json(f"{base}/routed", failing, sign(failing, SECRET))
     assert status == 500
 
 
@@ -241,5 +231,5 @@ def test_the_django_view_is_exempt_from_csrf_and_takes_post_only() -> None:
         assert refused.value.code == 405
         body = event("payment.succeeded", "evt_csrf")
         # No CSRF cookie or token: CsrfViewMiddleware would answer 403 without the exemption.
-        assert post(f"{base}/webhooks/payvost", body, payvost.WebhookSignature.generate_header(body, SECRET)) == (
+        assert post_json(f"{base}/webhooks/payvost", body, payvost.WebhookSignature.generate_header(body, SECRET)) == (
             200, {"received": "evt_csrf"})

@@ -14,7 +14,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import payvost
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, post
 
 SECRET = "whsec_example_secret"
 
@@ -37,18 +37,6 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, str]:
-    headers: Dict[str, str] = {"Content-Type": "application/json"}
-    if header is not None:
-        headers["Payvost-Signature"] = header
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def test_example_accepts_signed_deliveries_once_and_rejects_the_rest(server: str) -> None:
