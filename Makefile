@@ -13,12 +13,14 @@ demo: tools node wasm
 	@scripts/ensure-tools.sh php
 	$(CARGO) run --quiet -p payvost-webhooks --example demo
 	$(CARGO) build --release --quiet -p payvost-cli
+	$(CARGO) build --release --quiet -p payvost-axum --example receiver
 	scripts/php-env.sh python3 scripts/demo.py --python "$$(scripts/python-env.sh)"
 
 # The CLI against every example receiver: the demo, asserting.
 test-demo: tools node wasm
 	@scripts/ensure-tools.sh php
 	$(CARGO) build --release --quiet -p payvost-cli
+	$(CARGO) build --release --quiet -p payvost-axum --example receiver
 	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
 
 test: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential

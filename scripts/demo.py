@@ -82,11 +82,14 @@ def receivers(python: str, secret: str, work: Path):
     (node_path / "@payvost").mkdir(parents=True)
     os.symlink(ROOT / "bindings-node", node_path / "@payvost" / "node-sdk")
     base = {**os.environ, "PAYVOST_WEBHOOK_SECRET": secret}
-    port = free_port()
-    yield ("Node (Express)", [shutil.which("node"), "server.js"], ROOT / "examples/node-express",
-           {**base, "PORT": str(port), "NODE_PATH": f"{node_path}{os.pathsep}{ROOT / 'bindings-node/node_modules'}"},
-           f"http://127.0.0.1:{port}/webhooks/payvost")
-    for name, folder in [("Python (Flask)", "python-flask"), ("Python (FastAPI)", "python-fastapi")]:
+    node_env = {**base, "NODE_PATH": f"{node_path}{os.pathsep}{ROOT / 'bindings-node/node_modules'}"}
+    for name, folder in [("Node (Express)", "node-express"), ("Node (Fastify)", "node-fastify"),
+                         ("Node (Koa)", "node-koa"), ("Node (Hono)", "node-hono")]:
+        port = free_port()
+        yield (name, [shutil.which("node"), "server.js"], ROOT / "examples" / folder, {**node_env, "PORT": str(port)},
+               f"http://127.0.0.1:{port}/webhooks/payvost")
+    for name, folder in [("Python (Flask)", "python-flask"), ("Python (FastAPI)", "python-fastapi"),
+                         ("Python (Django)", "python-django")]:
         port = free_port()
         yield (name, [python, "app.py"], ROOT / "examples" / folder, {**base, "PORT": str(port)},
                f"http://127.0.0.1:{port}/webhooks/payvost")
@@ -94,6 +97,9 @@ def receivers(python: str, secret: str, work: Path):
     yield ("PHP (php -S)", ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "webhook.php"], ROOT / "examples/php",
            {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"], "PAYVOST_EVENTS_FILE": str(work / "php-events")},
            f"http://127.0.0.1:{port}/webhooks/payvost")
+    port = free_port()
+    yield ("Rust (axum)", [str(ROOT / "target" / "release" / "examples" / "receiver")], ROOT,
+           {**base, "PORT": str(port)}, f"http://127.0.0.1:{port}/webhooks/payvost")
     project = worker_project(work)
     port = free_port()
     shutil.copy(ROOT / "examples" / "cloudflare-worker" / "config.capnp", project / "config.capnp")
