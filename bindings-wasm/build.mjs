@@ -41,7 +41,7 @@ for (const generated of readdirSync(join(pkg, 'dist'))) {
   if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
 }
 
-for (const file of ['sdk.mjs', 'webhooks.mjs', 'router.mjs', 'convert.mjs', 'errors.mjs', 'facts.mjs', 'index.d.ts']) {
+for (const file of ['sdk.mjs', 'webhooks.mjs', 'adapters.mjs', 'router.mjs', 'convert.mjs', 'errors.mjs', 'facts.mjs', 'index.d.ts']) {
   copyFileSync(join(root, 'js', file), join(pkg, file))
 }
 cpSync(join(here, 'npm'), pkg, { recursive: true })

@@ -1,0 +1,228 @@
+// The framework adapters (Express/Connect, Fastify, Koa, Hono) over the
+// calls of webhooks.mjs: each reads the raw body itself, verifies it, and
+// answers a refused delivery the same way: 400 with {error: {code,
+// message}}, 413 for a body over its limit.
+
+import { PayvostError, payvostError } from './errors.mjs'
+import { EventRouter } from './router.mjs'
+
+const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
+/** How much of a body over the limit is read and dropped before the 413, so the client gets it whole. */
+const DRAIN_LIMIT = 64 * 1024 * 1024
+
+/**
+ * @param calls {constructEvent, checkConfig} of webhooks.mjs
+ */
+export function createAdapters({ constructEvent, checkConfig }) {
+  /**
+   * Express/Connect middleware: reads the raw body itself, verifies it, sets
+   * `req.payvostEvent`, or answers 400 with the code. With a `router`, it
+   * then runs its handlers and answers 200 `{received: true}`, passing a
+   * handler's error to `next` (Express answers 500); with
+   * `acknowledgeFirst`, it answers 200 once verified, then runs the
+   * handlers and hands their errors to `onError`.
+   */
+  function middleware(config) {
+    if (config === null || typeof config !== 'object') {
+      throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
+    }
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router, acknowledgeFirst = false, onError } = config
+    checkConfig(secret, tolerance)
+    if (router !== undefined && !(router instanceof EventRouter)) {
+      throw new TypeError('middleware: router must be an EventRouter (new EventRouter().on(...)).')
+    }
+    if (acknowledgeFirst && (router === undefined || typeof onError !== 'function')) {
+      throw new TypeError('middleware: acknowledgeFirst needs a router and an onError(error, event) callback, ' +
+        'which gets the errors of handlers that run after the answer.')
+    }
+
+    return function payvostWebhook(req, res, next) {
+      rawBody(req, limit).then(
+        (body) => {
+          let event
+          try {
+            event = constructEvent(body, req.headers['payvost-signature'], secret, { tolerance })
+          } catch (error) {
+            return reject(res, error)
+          }
+          req.payvostEvent = event
+          if (router === undefined) return next()
+          if (acknowledgeFirst) {
+            received(res)
+            return router.dispatch(event).catch((error) => onError(error, event))
+          }
+          return router.dispatch(event).then(() => received(res), next)
+        },
+        (error) => reject(res, error),
+      )
+    }
+  }
+
+  /**
+   * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router | handler})`.
+   * Its body parser (raw bytes) is scoped to the plugin, so the rest of the
+   * app keeps its own JSON parsing.
+   */
+  async function fastify(app, options) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, path = '/webhooks/payvost', router, handler } = options ?? {}
+    checkConfig(secret, tolerance)
+    if ((router === undefined) === (handler === undefined)) {
+      throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
+    }
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
+    app.setErrorHandler((error, request, reply) => {
+      if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error
+      const refused = tooLarge(limit)
+      return reply.code(refused.status).send(refusalBody(refused))
+    })
+    app.post(path, async (request, reply) => {
+      let event
+      try {
+        event = constructEvent(request.body ?? new Uint8Array(0), request.headers['payvost-signature'], secret, { tolerance })
+      } catch (error) {
+        return reply.code(error.status || 400).send(refusalBody(error))
+      }
+      if (router === undefined) return handler(event, request, reply)
+      await router.dispatch(event)
+      return { received: true }
+    })
+  }
+
+  /**
+   * Koa middleware: reads the raw body, verifies it, sets
+   * `ctx.state.payvostEvent`, or answers 400 (413 over `limit`). With a
+   * `router` it runs the handlers and answers `{received: true}`.
+   */
+  function koa(config) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
+    checkConfig(secret, tolerance)
+    return async function payvostWebhook(ctx, next) {
+      let event
+      try {
+        const body = await rawBody(ctx.req, limit)
+        event = constructEvent(body, ctx.get('payvost-signature') || undefined, secret, { tolerance })
+      } catch (error) {
+        ctx.status = error.status || 400
+        if (error.close) ctx.set('connection', 'close')
+        ctx.body = refusalBody(error)
+        return
+      }
+      ctx.state.payvostEvent = event
+      if (router === undefined) return next()
+      await router.dispatch(event)
+      ctx.body = { received: true }
+    }
+  }
+
+  /**
+   * Hono middleware, on Node and on edge runtimes alike (it reads the
+   * WHATWG Request): sets `c.get('payvostEvent')`, or answers 400 (413 over
+   * `limit`). With a `router` it runs the handlers and answers `{received: true}`.
+   */
+  function hono(config) {
+    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
+    checkConfig(secret, tolerance)
+    return async function payvostWebhook(c, next) {
+      let event
+      try {
+        const declared = Number(c.req.header('content-length'))
+        if (declared > limit) throw tooLarge(limit)
+        const body = new Uint8Array(await c.req.raw.arrayBuffer())
+        if (body.length > limit) throw tooLarge(limit)
+        event = constructEvent(body, c.req.header('payvost-signature'), secret, { tolerance })
+      } catch (error) {
+        if (!(error instanceof PayvostError)) throw error
+        return c.json(refusalBody(error), error.status || 400)
+      }
+      c.set('payvostEvent', event)
+      if (router === undefined) return next()
+      await router.dispatch(event)
+      return c.json({ received: true })
+    }
+  }
+
+  return { middleware, fastify, koa, hono }
+}
+
+function received(res) {
+  res.statusCode = 200
+  res.setHeader('content-type', 'application/json')
+  res.end('{"received":true}')
+}
+
+/** The JSON answer to a refused delivery, the same in every adapter. */
+function refusalBody(error) {
+  return { error: { code: error.code || 'payload_wrong_type', message: error.message } }
+}
+
+/** A body over the adapter's limit: 413, with the code the CLI's listener gives it. */
+function tooLarge(limit) {
+  return Object.assign(
+    payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit; Payvost's events are far smaller.`),
+    { status: 413 },
+  )
+}
+
+function reject(res, error) {
+  res.statusCode = error.status || 400
+  res.setHeader('content-type', 'application/json')
+  if (error.close) res.setHeader('connection', 'close')
+  res.end(JSON.stringify(refusalBody(error)))
+}
+
+/** The body as sent: from express.raw/text if it ran, else from the stream. */
+function rawBody(req, limit) {
+  if (req.body instanceof Uint8Array || typeof req.body === 'string') return Promise.resolve(req.body)
+  if (req._body || req.readableEnded || req.body !== undefined) {
+    return Promise.reject(
+      payvostError(
+        'payload_wrong_type',
+        'The request body was already parsed before the Payvost middleware could read it; ' +
+          'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover.',
+      ),
+    )
+  }
+  return new Promise((resolve, rejectBody) => {
+    const chunks = []
+    let size = 0
+    const onData = (chunk) => {
+      size += chunk.length
+      if (size <= limit) {
+        chunks.push(chunk)
+        return
+      }
+      // Over the limit: keep reading and dropping, so that the client, still
+      // sending, gets the 413 rather than a reset; past the drain limit,
+      // answer at once and close the connection.
+      chunks.length = 0
+      if (size > limit + DRAIN_LIMIT) {
+        req.removeListener('data', onData)
+        req.pause()
+        rejectBody(Object.assign(tooLarge(limit), { close: true }))
+      }
+    }
+    req.on('data', onData)
+    req.on('end', () => {
+      if (size > limit) return rejectBody(tooLarge(limit))
+      // Later body parsers (a global express.json()) skip a body already read.
+      req._body = true
+      const body = concat(chunks, size)
+      req.rawBody = body
+      resolve(body)
+    })
+    req.on('error', rejectBody)
+  })
+}
+
+/** The chunks of a request body as one Uint8Array (a Buffer where Node has one). */
+function concat(chunks, size) {
+  if (typeof Buffer === 'function') return Buffer.concat(chunks, size)
+  const body = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    body.set(chunk, at)
+    at += chunk.length
+  }
+  return body
+}
