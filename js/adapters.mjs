@@ -1,12 +1,12 @@
 // The framework adapters (Express/Connect, Fastify, Koa, Hono) over the
 // calls of webhooks.mjs: each reads the raw body itself, verifies it, and
 // answers a refused delivery the same way: 400 with {error: {code,
-// message}}, 413 for a body over its limit.
+// message}}, 413 for a body over its limit (the core's, by default:
+// protocol §10).
 
 import { PayvostError, payvostError } from './errors.mjs'
+import { facts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
-
-const DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
 /** How much of a body over the limit is read and dropped before the 413, so the client gets it whole. */
 const DRAIN_LIMIT = 64 * 1024 * 1024
 
@@ -26,7 +26,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     if (config === null || typeof config !== 'object') {
       throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
     }
-    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router, acknowledgeFirst = false, onError } = config
+    const { secret, tolerance, limit = facts.body_limit, router, acknowledgeFirst = false, onError } = config
     checkConfig(secret, tolerance)
     if (router !== undefined && !(router instanceof EventRouter)) {
       throw new TypeError('middleware: router must be an EventRouter (new EventRouter().on(...)).')
@@ -64,7 +64,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * app keeps its own JSON parsing.
    */
   async function fastify(app, options) {
-    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, path = '/webhooks/payvost', router, handler } = options ?? {}
+    const { secret, tolerance, limit = facts.body_limit, path = '/webhooks/payvost', router, handler } = options ?? {}
     checkConfig(secret, tolerance)
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
@@ -95,7 +95,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * `router` it runs the handlers and answers `{received: true}`.
    */
   function koa(config) {
-    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
+    const { secret, tolerance, limit = facts.body_limit, router } = config ?? {}
     checkConfig(secret, tolerance)
     return async function payvostWebhook(ctx, next) {
       let event
@@ -119,20 +119,27 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * Hono middleware, on Node and on edge runtimes alike (it reads the
    * WHATWG Request): sets `c.get('payvostEvent')`, or answers 400 (413 over
    * `limit`). With a `router` it runs the handlers and answers `{received: true}`.
+   * On Cloudflare Workers the secret is a binding of each request's env, so
+   * `secret` may be a function of the context: `(c) => c.env.PAYVOST_WEBHOOK_SECRET`;
+   * a secret it returns that is missing or invalid, or a bad tolerance, is
+   * then thrown on the request (Hono answers 500).
    */
   function hono(config) {
-    const { secret, tolerance, limit = DEFAULT_BODY_LIMIT, router } = config ?? {}
-    checkConfig(secret, tolerance)
+    const { secret, tolerance, limit = facts.body_limit, router } = config ?? {}
+    // A secret that comes with each request is checked, with the tolerance, on each request.
+    if (typeof secret !== 'function') checkConfig(secret, tolerance)
+    const secretOf = typeof secret === 'function' ? secret : () => secret
     return async function payvostWebhook(c, next) {
+      const key = secretOf(c)
       let event
       try {
         const declared = Number(c.req.header('content-length'))
         if (declared > limit) throw tooLarge(limit)
         const body = new Uint8Array(await c.req.raw.arrayBuffer())
         if (body.length > limit) throw tooLarge(limit)
-        event = constructEvent(body, c.req.header('payvost-signature'), secret, { tolerance })
+        event = constructEvent(body, c.req.header('payvost-signature'), key, { tolerance })
       } catch (error) {
-        if (!(error instanceof PayvostError)) throw error
+        if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
         return c.json(refusalBody(error), error.status || 400)
       }
       c.set('payvostEvent', event)
@@ -159,7 +166,7 @@ function refusalBody(error) {
 /** A body over the adapter's limit: 413, with the code the CLI's listener gives it. */
 function tooLarge(limit) {
   return Object.assign(
-    payvostError('payload_invalid_json', `The body is larger than the ${limit}-byte limit; Payvost's events are far smaller.`),
+    payvostError('payload_invalid_json', facts.messages.body_too_large.replace('{limit}', String(limit))),
     { status: 413 },
   )
 }

@@ -261,6 +261,14 @@ export interface FastifyWebhookOptions extends AdapterOptions {
   handler?: (event: Event, request: any, reply: any) => unknown
 }
 
+export interface HonoWebhookOptions extends Omit<AdapterOptions, 'secret'> {
+  /**
+   * The secret, or a function of the request's context that returns it: on
+   * Cloudflare Workers, `(c) => c.env.PAYVOST_WEBHOOK_SECRET`.
+   */
+  secret: SecretArgument | ((c: any) => SecretArgument)
+}
+
 export interface MiddlewareOptions extends AdapterOptions {
   /**
    * Answer 200 once verified, before the handlers run (Payvost waits 30 s
@@ -381,8 +389,12 @@ export interface Webhooks {
   fastify(app: any, options: FastifyWebhookOptions): Promise<void>
   /** Koa middleware: sets `ctx.state.payvostEvent`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
   koa(options: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<unknown>
-  /** Hono middleware, on Node and edge runtimes: sets `c.get('payvostEvent')`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
-  hono(options: AdapterOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>
+  /**
+   * Hono middleware, on Node and edge runtimes: sets `c.get('payvostEvent')`,
+   * or answers 400 (413 over `limit`); with a `router`, answers itself. On
+   * Workers, `secret` may be `(c) => c.env.PAYVOST_WEBHOOK_SECRET`.
+   */
+  hono(options: HonoWebhookOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
   middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
   /**

@@ -61,19 +61,28 @@ def wait_for(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
 
 
 def worker_project(work: Path) -> Path:
-    """The Cloudflare worker bundled for workerd against the packed WASM package."""
+    """A scratch project with the packed WASM package installed."""
     project = work / "worker"
     project.mkdir()
     tarball = subprocess.run(["npm", "pack", "--silent", "--pack-destination", str(project)],
                              cwd=ROOT / "bindings-wasm" / "pkg", check=True, capture_output=True, text=True).stdout.strip()
     (project / "package.json").write_text('{"name":"demo-worker","private":true,"type":"module"}')
     subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", f"./{tarball}"], cwd=project, check=True)
-    shutil.copy(ROOT / "examples" / "cloudflare-worker" / "worker.mjs", project / "worker.mjs")
-    tools = ROOT / "bindings-wasm" / "node_modules" / ".bin"
-    subprocess.run([str(tools / "esbuild"), "worker.mjs", "--bundle", "--format=esm", "--conditions=workerd",
-                    "--external:*.wasm", "--outfile=bundle.mjs", "--log-level=warning"], cwd=project, check=True)
-    shutil.copy(project / "node_modules/@payvost/webhooks-wasm/dist/payvost_wasm_bg.wasm", project / "payvost_wasm_bg.wasm")
     return project
+
+
+def bundled_worker(project: Path, example: str) -> Path:
+    """An example worker bundled for workerd as its README says, with its config: the
+    package from the scratch project, Hono from the WASM package's dev dependencies."""
+    folder = project / example
+    folder.mkdir()
+    modules = ROOT / "bindings-wasm" / "node_modules"
+    subprocess.run([str(modules / ".bin" / "esbuild"), str(ROOT / "examples" / example / "worker.mjs"), "--bundle", "--format=esm",
+                    "--conditions=workerd", "--external:*.wasm", f"--outfile={folder / 'bundle.mjs'}", "--log-level=warning"],
+                   cwd=project, check=True, env={**os.environ, "NODE_PATH": f"{project / 'node_modules'}{os.pathsep}{modules}"})
+    shutil.copy(project / "node_modules/@payvost/webhooks-wasm/dist/payvost_wasm_bg.wasm", folder / "payvost_wasm_bg.wasm")
+    shutil.copy(ROOT / "examples" / example / "config.capnp", folder / "config.capnp")
+    return folder
 
 
 def receivers(python: str, secret: str, work: Path):
@@ -93,19 +102,23 @@ def receivers(python: str, secret: str, work: Path):
         port = free_port()
         yield (name, [python, "app.py"], ROOT / "examples" / folder, {**base, "PORT": str(port)},
                f"http://127.0.0.1:{port}/webhooks/payvost")
+    php_env = {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"]}
     port = free_port()
     yield ("PHP (php -S)", ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "webhook.php"], ROOT / "examples/php",
-           {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"], "PAYVOST_EVENTS_FILE": str(work / "php-events")},
-           f"http://127.0.0.1:{port}/webhooks/payvost")
+           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "php-events")}, f"http://127.0.0.1:{port}/webhooks/payvost")
+    port = free_port()
+    # PSR-15's interfaces come from the php-psr extension here (scripts/php-env.sh).
+    yield ("PHP (PSR-15)", ["php", "-d", "ffi.enable=1", "-d", f"extension={os.environ['PAYVOST_PSR_EXTENSION']}",
+                            "-S", f"127.0.0.1:{port}", "index.php"], ROOT / "examples/php-psr15",
+           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "psr15-events")}, f"http://127.0.0.1:{port}/webhooks/payvost")
     port = free_port()
     yield ("Rust (axum)", [str(ROOT / "target" / "release" / "examples" / "receiver")], ROOT,
            {**base, "PORT": str(port)}, f"http://127.0.0.1:{port}/webhooks/payvost")
     project = worker_project(work)
-    port = free_port()
-    shutil.copy(ROOT / "examples" / "cloudflare-worker" / "config.capnp", project / "config.capnp")
-    yield ("Worker (workerd, WASM)",
-           [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp", "--socket-addr", f"http=127.0.0.1:{port}"],
-           project, base, f"http://127.0.0.1:{port}/webhooks/payvost")
+    for name, example in [("Worker (workerd, WASM)", "cloudflare-worker"), ("Hono on Workers (workerd, WASM)", "hono-worker")]:
+        port = free_port()
+        yield (name, [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp", "--socket-addr", f"http=127.0.0.1:{port}"],
+               bundled_worker(project, example), base, f"http://127.0.0.1:{port}/webhooks/payvost")
 
 
 def payvost(*args: str, secret: str) -> subprocess.CompletedProcess:

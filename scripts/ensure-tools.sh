@@ -99,6 +99,19 @@ case "${1:-core}" in
     # crate (scripts/php-engine.sh), whose build script runs cmake.
     need_apt cmake
     need_py_tools
+    # The PSR-7/PSR-15 tests: two real PSR-7 implementations from Debian
+    # (Packagist is unreachable; scripts/php-env.sh installs them with
+    # Composer). PSR-15's interfaces exist here only in Debian's php-psr
+    # extension, and installing that package removes composer (its
+    # php-symfony-service-contracts Breaks php-psr), so the extension is
+    # unpacked into target/ and only the tests load it.
+    need_apt php-nyholm-psr7 php-guzzlehttp-psr7
+    if ! ls target/php-psr/usr/lib/php/*/psr.so >/dev/null 2>&1; then
+      rm -rf target/php-psr && mkdir -p target/php-psr
+      (cd target/php-psr && apt-get download -q "php$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')-psr" 2>/dev/null \
+        || { apt-get update -qq && apt-get download -q "php$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')-psr"; })
+      dpkg-deb -x target/php-psr/*.deb target/php-psr
+    fi
     ;;
   # Builds for glibc 2.17 and other platforms link with zig (`make node`, the wheel).
   zig)

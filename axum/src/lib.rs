@@ -29,8 +29,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use payvost_webhooks::{Category, Error, Event, Webhook};
 
-/// The largest body read, in bytes: Payvost's events are far smaller.
-pub const BODY_LIMIT: usize = 5 * 1024 * 1024;
+/// The largest body read, in bytes: the core's [`payvost_webhooks::BODY_LIMIT`].
+pub const BODY_LIMIT: usize = payvost_webhooks::BODY_LIMIT as usize;
 
 /// A verified event, as the handler's argument.
 #[derive(Clone, Debug)]
@@ -71,9 +71,7 @@ impl Refused {
         Refused {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_invalid_json",
-            message: format!(
-                "The body is larger than the {BODY_LIMIT}-byte limit; Payvost's events are far smaller."
-            ),
+            message: payvost_webhooks::body_too_large_message(payvost_webhooks::BODY_LIMIT),
         }
     }
 }

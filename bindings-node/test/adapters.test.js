@@ -121,3 +121,22 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     assert.equal(failed.status, 500)
   })
 }
+
+test('hono: a secret read from each request, as Workers bindings are; a missing one is a 500, not a refusal', async (t) => {
+  const { Hono } = dev('hono')
+  const { serve } = dev('@hono/node-server')
+  const secrets = { a: SECRET, b: 'whsec_tenant_b' }
+  const app = new Hono()
+  app.post('/:tenant', webhooks.hono({ secret: (c) => secrets[c.req.param('tenant')] }), (c) => c.json({ received: c.get('payvostEvent').id }))
+  const server = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
+  })
+  t.after(() => new Promise((done) => server.close(done)))
+  const base = `http://127.0.0.1:${server.address().port}`
+  const body = event('payment.succeeded', 'evt_tenant')
+  assert.deepEqual(JSON.parse((await post(`${base}/b`, body, { 'payvost-signature': sign(body, 'whsec_tenant_b') })).text), { received: 'evt_tenant' })
+  const crossed = await post(`${base}/a`, body, { 'payvost-signature': sign(body, 'whsec_tenant_b') })
+  assert.equal(JSON.parse(crossed.text).error.code, 'signature_mismatch')
+  const unconfigured = await post(`${base}/c`, body, { 'payvost-signature': sign(body) })
+  assert.equal(unconfigured.status, 500, unconfigured.text)
+})

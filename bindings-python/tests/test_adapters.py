@@ -5,6 +5,7 @@ misconfigured."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -44,6 +45,30 @@ def recording_router(handled: List[str]) -> payvost.EventRouter:
     return router
 
 
+#: Released by the test once it has the answer: a handler that ran before the answer would time out first.
+RELEASE = threading.Event()
+
+
+def acknowledging_router(handled: List[str]) -> payvost.EventRouter:
+    """Waits for RELEASE on refunds, then records them; fails on failed payments."""
+    router = payvost.EventRouter()
+
+    @router.on("refund.created")
+    def refunded(event: payvost.RefundEvent) -> None:
+        RELEASE.wait(timeout=10)
+        handled.append(f"after the answer {event.id}")
+
+    @router.on("payment.failed")
+    def fails(event: payvost.PaymentEvent) -> None:
+        raise RuntimeError("cannot record the failure")
+
+    return router
+
+
+def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], None]:
+    return lambda error, event: handled.append(f"on_error {event.id}: {error}")
+
+
 def flask_app(handled: List[str]) -> Any:
     import flask
     import payvost.flask
@@ -57,6 +82,8 @@ def flask_app(handled: List[str]) -> Any:
         return {"received": event.id}
 
     app.add_url_rule("/routed", view_func=payvost.flask.view(SECRET, recording_router(handled)), methods=["POST"])
+    acknowledging = payvost.flask.view(SECRET, acknowledging_router(handled), acknowledge_first=True, on_error=reporting(handled))
+    app.add_url_rule("/acknowledged", endpoint="acknowledged", view_func=acknowledging, methods=["POST"])
     return app
 
 
@@ -83,6 +110,9 @@ def fastapi_app(handled: List[str]) -> Any:
         raise RuntimeError("cannot record the failure")
 
     app.post("/routed")(payvost.fastapi.endpoint(verified, router))
+    app.post("/acknowledged")(
+        payvost.fastapi.endpoint(verified, acknowledging_router(handled), acknowledge_first=True, on_error=reporting(handled))
+    )
     return app
 
 
@@ -108,7 +138,12 @@ def django_app(handled: List[str]) -> Any:
         return JsonResponse({"received": event.id})
 
     global urlpatterns
-    urlpatterns = [path("webhooks/payvost", receive), path("routed", payvost.django.view(SECRET, recording_router(handled)))]
+    acknowledging = payvost.django.view(SECRET, acknowledging_router(handled), acknowledge_first=True, on_error=reporting(handled))
+    urlpatterns = [
+        path("webhooks/payvost", receive),
+        path("routed", payvost.django.view(SECRET, recording_router(handled))),
+        path("acknowledged", acknowledging),
+    ]
     from django.urls import clear_url_caches
 
     clear_url_caches()
@@ -204,6 +239,39 @@ def test_the_router_view_answers_after_the_handlers_and_surfaces_their_errors(se
     failing = event("payment.failed", "evt_fail")
     status, _ = post_json(f"{base}/routed", failing, sign(failing, SECRET))
     assert status == 500
+
+
+def test_acknowledge_first_answers_before_the_handlers_and_reports_their_errors(server: Tuple[str, List[str], str]) -> None:
+    base, handled, _ = server
+    sign = payvost.WebhookSignature.generate_header
+    RELEASE.clear()
+    refund = event("refund.created", "evt_ack")
+    assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
+    assert handled == [], "the handler is still waiting: the answer came first"
+    RELEASE.set()
+    failing = event("payment.failed", "evt_ack_fail")
+    assert post_json(f"{base}/acknowledged", failing, sign(failing, SECRET)) == (200, {"received": True})
+    deadline = time.monotonic() + 10
+    while len(handled) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert handled == ["after the answer evt_ack", "on_error evt_ack_fail: cannot record the failure"]
+    forged = post_json(f"{base}/acknowledged", refund, sign(refund, "whsec_forged"))
+    assert forged[0] == 400, "verified before acknowledging"
+
+
+def test_acknowledge_first_needs_on_error() -> None:
+    import payvost.django
+    import payvost.fastapi
+    import payvost.flask
+
+    router = payvost.EventRouter()
+    message = re.escape("acknowledge_first needs on_error=callback(error, event), which gets the errors of handlers that run after the answer")
+    with pytest.raises(TypeError, match=message):
+        payvost.flask.view(SECRET, router, acknowledge_first=True)
+    with pytest.raises(TypeError, match=message):
+        payvost.fastapi.endpoint(payvost.fastapi.WebhookEvent(SECRET), router, acknowledge_first=True)
+    with pytest.raises(TypeError, match=message):
+        payvost.django.view(SECRET, router, acknowledge_first=True)
 
 
 def test_a_misconfigured_secret_fails_when_the_app_starts() -> None:

@@ -16,5 +16,9 @@ spl_autoload_register(static function (string $class): void {
 });
 foreach (new RecursiveIteratorIterator(new RecursiveDirectoryIterator(__DIR__ . '/src', FilesystemIterator::SKIP_DOTS)) as $file) {
     $class = 'Payvost\\' . str_replace('/', '\\', substr($file->getPathname(), strlen(__DIR__ . '/src/'), -4));
+    // The PSR-15 middleware only where PSR-15's interfaces are installed.
+    if (str_starts_with($class, 'Payvost\\Psr\\') && !interface_exists('Psr\\Http\\Server\\MiddlewareInterface')) {
+        continue;
+    }
     class_exists($class) || interface_exists($class);
 }

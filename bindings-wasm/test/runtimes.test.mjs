@@ -1,10 +1,10 @@
 // The WASM build in real engines: headless Chromium loading the `browser`
-// build, Cloudflare's workerd serving examples/cloudflare-worker/, and Deno
-// and Bun serving the same handler. Servers bind 127.0.0.1; each test stops
+// build, Cloudflare's workerd serving examples/cloudflare-worker/ and the Hono
+// app of examples/hono-worker/, and Deno and Bun serving the same handler. Servers bind 127.0.0.1; each test stops
 // what it starts.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import test from 'node:test'
@@ -51,21 +51,47 @@ test('Chromium: the browser build passes every vector, and the inspector example
   assert.deepEqual(errors, [])
 })
 
-test('workerd serves the Cloudflare Worker example', async (t) => {
-  const bundle = join(project, 'bundle.mjs')
-  execFileSync(join(tools, 'esbuild'), [join(project, 'worker.mjs'), '--bundle', '--format=esm', '--conditions=workerd',
-    '--external:*.wasm', `--outfile=${bundle}`, '--log-level=warning'], { cwd: project })
-  copyFileSync(join(packageDir, 'dist', 'payvost_wasm_bg.wasm'), join(project, 'payvost_wasm_bg.wasm'))
-  copyFileSync(join(WORKER, 'config.capnp'), join(project, 'config.capnp'))
+/**
+ * Bundles an example's worker.mjs as its README does (its imports resolved
+ * from the scratch project, then from this package's dev dependencies, where
+ * Hono is) and serves it with workerd and the example's config.capnp.
+ */
+async function serveWorker(t, example) {
+  const dir = join(project, example)
+  mkdirSync(dir, { recursive: true })
+  execFileSync(join(tools, 'esbuild'), [join(root, 'examples', example, 'worker.mjs'), '--bundle', '--format=esm', '--conditions=workerd',
+    '--external:*.wasm', `--outfile=${join(dir, 'bundle.mjs')}`, '--log-level=warning'],
+  { cwd: project, env: { ...process.env, NODE_PATH: `${join(project, 'node_modules')}:${join(tools, '..')}` } })
+  copyFileSync(join(packageDir, 'dist', 'payvost_wasm_bg.wasm'), join(dir, 'payvost_wasm_bg.wasm'))
+  copyFileSync(join(root, 'examples', example, 'config.capnp'), join(dir, 'config.capnp'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const server = await start(join(tools, 'workerd'), ['serve', 'config.capnp', '--socket-addr', `http=127.0.0.1:${port}`], {
-    cwd: project,
+    cwd: dir,
     env: { PAYVOST_WEBHOOK_SECRET: SECRET },
     ready: () => answers(url),
   })
   t.after(server.stop)
+  return url
+}
+
+test('workerd serves the Cloudflare Worker example', async (t) => {
+  const url = await serveWorker(t, 'cloudflare-worker')
   await sendDeliveries(`${url}/webhooks/payvost`, sdk)
+})
+
+test('workerd serves the Hono example: the Hono middleware of the WASM package, its secret a binding', async (t) => {
+  const url = await serveWorker(t, 'hono-worker')
+  await sendDeliveries(`${url}/webhooks/payvost`, sdk)
+  const big = JSON.stringify({ id: 'evt_big', type: 'payment.succeeded', data: { object: { pad: 'x'.repeat(6 * 1024 * 1024) } } })
+  const tooLarge = await fetch(`${url}/webhooks/payvost`, {
+    method: 'POST', body: big, headers: { 'payvost-signature': sdk.webhooks.generateTestHeaderString({ payload: big, secret: SECRET }) },
+  })
+  assert.equal(tooLarge.status, 413)
+  assert.deepEqual(await tooLarge.json(), {
+    error: { code: 'payload_invalid_json', message: "The body is larger than the 5242880-byte limit; Payvost's events are far smaller." },
+  })
+  assert.equal((await fetch(`${url}/other`)).status, 404, "Hono's own routing answers the rest")
 })
 
 for (const [runtime, args] of [['deno', ['run', '--allow-net', '--allow-read', '--allow-env', 'serve.mjs']], ['bun', ['serve.mjs']]]) {

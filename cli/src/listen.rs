@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
     /// The largest body accepted, in bytes; a larger one is answered 413
-    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    #[arg(long, default_value_t = payvost_webhooks::BODY_LIMIT)]
     body_limit: u64,
     /// What to print of each verified event: the whole event as pretty JSON,
     /// its type and id, or nothing (refused deliveries are always printed)

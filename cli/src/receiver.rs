@@ -174,10 +174,7 @@ fn refusal_too_large(limits: &Limits) -> Refusal {
         StatusCode::PAYLOAD_TOO_LARGE,
         error(
             "payload_invalid_json",
-            &format!(
-                "The body is larger than the {}-byte limit; Payvost's events are far smaller",
-                limits.body_limit
-            ),
+            &payvost_webhooks::body_too_large_message(limits.body_limit),
         ),
     )
 }

@@ -10,11 +10,12 @@ use crate::error::{Category, ECHO_LIMIT, Error, SecretProblem};
 use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
+use crate::receiver::{BODY_LIMIT, body_too_large_message};
 use crate::tolerance::Tolerance;
 
 /// Every fact the front doors share, as JSON: the error codes with their
 /// categories, the tolerance's default and bounds, the echo limit, the
-/// header and nesting limits, the envelope's kind codes, the known event
+/// header, nesting and body limits, the envelope's kind codes, the known event
 /// types with their objects, and the messages bindings raise themselves.
 ///
 /// ```
@@ -50,6 +51,7 @@ pub fn facts_json() -> String {
     let not_json = Error::invalid_json("it is not valid JSON").to_string();
     // A template: bindings put how their language writes the value for `{what}`.
     let absent = Error::SecretInvalid(SecretProblem::Absent("{what}")).to_string();
+    let too_large = body_too_large_message(BODY_LIMIT).replace(&BODY_LIMIT.to_string(), "{limit}");
     let mut json = String::new();
     // Writing into a String cannot fail.
     let _ = write!(
@@ -62,9 +64,10 @@ pub fn facts_json() -> String {
   "echo_limit": {ECHO_LIMIT},
   "max_header_len": {MAX_HEADER_LEN},
   "max_depth": {MAX_DEPTH},
+  "body_limit": {BODY_LIMIT},
   "kinds": {kinds},
   "event_types": {event_types},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
         errors = list(errors),
@@ -75,6 +78,7 @@ pub fn facts_json() -> String {
         event_types = list(event_types),
         not_json = text(&not_json),
         absent = text(&absent),
+        too_large = text(&too_large),
     );
     json
 }

@@ -11,6 +11,7 @@ mod event;
 mod facts;
 mod header;
 mod json;
+mod receiver;
 mod secret;
 mod sign;
 mod tolerance;
@@ -27,6 +28,7 @@ pub use event::{
 pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
+pub use receiver::{BODY_LIMIT, body_too_large_message};
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};
 pub use verify::{Verified, Webhook};

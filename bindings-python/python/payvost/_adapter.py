@@ -1,16 +1,22 @@
 """What every framework adapter does the same way: verify a raw body, and
-turn a failure into the answer Payvost gets (protocol §6)."""
+turn a failure into the answer Payvost gets (protocol §10)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Union
+import json
+from typing import Any, Callable, Dict, Optional, Union
 
+from . import _native
 from ._event import AnyEvent
+from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret, _verifier
 from .error import ConfigurationError, PayvostError
 
-#: The largest body an adapter reads, in bytes: Payvost's events are far smaller.
-DEFAULT_BODY_LIMIT = 5 * 1024 * 1024
+_FACTS = json.loads(_native.FACTS)
+
+#: The largest body an adapter reads, in bytes (the core's, 5 MiB): Payvost's events are far smaller.
+DEFAULT_BODY_LIMIT: int = _FACTS["body_limit"]
+_TOO_LARGE: str = _FACTS["messages"]["body_too_large"]
 
 
 class Answer(Exception):
@@ -23,7 +29,7 @@ class Answer(Exception):
 
 
 def too_large(limit: int) -> Answer:
-    return Answer(413, "payload_invalid_json", f"The body is larger than the {limit}-byte limit; Payvost's events are far smaller.")
+    return Answer(413, "payload_invalid_json", _TOO_LARGE.replace("{limit}", str(limit)))
 
 
 def check_config(secret: Secret, tolerance: Union[int, float]) -> None:
@@ -42,3 +48,32 @@ def verify(body: bytes, header: Optional[str], secret: Secret, tolerance: Union[
     except PayvostError as error:
         raise Answer(400, error.code, error.message) from error
 
+
+
+#: Gets the error of a handler that ran after the answer, and its event.
+OnError = Callable[[Exception, AnyEvent], None]
+
+
+def check_acknowledge(acknowledge_first: bool, on_error: Optional[OnError]) -> None:
+    """Refuses ``acknowledge_first`` without an ``on_error``: the errors of
+    handlers that run after the answer would reach no one."""
+    if acknowledge_first and not callable(on_error):
+        raise TypeError(
+            "acknowledge_first needs on_error=callback(error, event), which gets the errors of handlers that run after the answer"
+        )
+
+
+def dispatch_after_answer(router: EventRouter, event: AnyEvent, on_error: OnError) -> None:
+    """Runs ``router``'s handlers once the answer has left; their errors go to ``on_error``."""
+    try:
+        router.dispatch(event)
+    except Exception as error:  # noqa: BLE001 - the answer has left: on_error is the only one who can hear it
+        on_error(error, event)
+
+
+async def dispatch_after_answer_async(router: EventRouter, event: AnyEvent, on_error: OnError) -> None:
+    """As :func:`dispatch_after_answer`, awaiting ``async`` handlers."""
+    try:
+        await router.dispatch_async(event)
+    except Exception as error:  # noqa: BLE001 - as above
+        on_error(error, event)

@@ -13,18 +13,30 @@ is what authenticates the request. It takes POST only (405 otherwise). A
 delivery that is not authentic or not an event is answered 400 with
 ``{"error": {"code", "message"}}``, a body over ``limit`` 413, and a
 misconfigured secret raises when the URLconf is loaded.
+``view(secret, router)`` is a whole view that runs an
+:class:`payvost.EventRouter`; with ``acknowledge_first=True`` it answers
+once verified, then runs the handlers (their errors go to ``on_error``).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Union
+from typing import Any, Callable, Optional, Union
 
 # Django ships no type information (django-stubs is a separate package).
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
 
-from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._adapter import (
+    DEFAULT_BODY_LIMIT,
+    Answer,
+    OnError,
+    check_acknowledge,
+    check_config,
+    dispatch_after_answer,
+    too_large,
+    verify,
+)
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
@@ -32,6 +44,19 @@ from ._webhook import DEFAULT_TOLERANCE, Secret
 __all__ = ["webhook", "view"]
 
 View = Callable[..., HttpResponse]
+
+
+class _Acknowledgement(JsonResponse):  # type: ignore[misc]
+    """``{"received": true}``, then ``then()`` once the WSGI server has sent it
+    and calls ``close()``, as Django documents it does."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        super().__init__({"received": True})
+        self._then = then
+
+    def close(self) -> None:
+        super().close()
+        self._then()
 
 
 def _body(request: HttpRequest, limit: int) -> bytes:
@@ -70,13 +95,26 @@ def webhook(
 
 
 def view(
-    secret: Secret, router: EventRouter, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+    secret: Secret,
+    router: EventRouter,
+    tolerance: Union[int, float] = DEFAULT_TOLERANCE,
+    *,
+    limit: int = DEFAULT_BODY_LIMIT,
+    acknowledge_first: bool = False,
+    on_error: Optional[OnError] = None,
 ) -> View:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
-    a handler's exception goes to Django (500, and Payvost retries)."""
+    a handler's exception goes to Django (500, and Payvost retries). With
+    ``acknowledge_first=True`` it answers once the delivery is verified and
+    runs the handlers when the answer has been sent; a handler's exception
+    then goes to ``on_error(error, event)``, and Payvost does not retry."""
+    check_acknowledge(acknowledge_first, on_error)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(request: HttpRequest, event: AnyEvent) -> HttpResponse:
+        if acknowledge_first and on_error is not None:
+            report = on_error
+            return _Acknowledgement(lambda: dispatch_after_answer(router, event, report))
         router.dispatch(event)
         return JsonResponse({"received": True})
 

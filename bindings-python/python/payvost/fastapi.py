@@ -12,16 +12,28 @@ A delivery that is not authentic or not an event is answered 400 with
 ``HTTPException``) before the endpoint runs; a body over ``limit`` is
 answered 413; a misconfigured secret raises when the app starts.
 ``endpoint(verified, router)`` is a whole endpoint that runs an
-:class:`payvost.EventRouter`.
+:class:`payvost.EventRouter`; with ``acknowledge_first=True`` it answers
+once verified, then runs the handlers (their errors go to ``on_error``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Union
+from typing import Awaitable, Callable, Optional, Union
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
 
-from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._adapter import (
+    DEFAULT_BODY_LIMIT,
+    Answer,
+    OnError,
+    check_acknowledge,
+    check_config,
+    dispatch_after_answer_async,
+    too_large,
+    verify,
+)
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
@@ -70,13 +82,21 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def endpoint(verified: WebhookEvent, router: EventRouter) -> Callable[..., Awaitable[Dict[str, Any]]]:
+def endpoint(
+    verified: WebhookEvent, router: EventRouter, *, acknowledge_first: bool = False, on_error: Optional[OnError] = None
+) -> Callable[..., Awaitable[JSONResponse]]:
     """An endpoint that runs ``router``'s handlers (``async`` ones awaited)
     and answers ``{"received": true}``; a handler's exception goes to
-    Starlette (500, and Payvost retries)."""
+    Starlette (500, and Payvost retries). With ``acknowledge_first=True`` it
+    answers once the delivery is verified and runs the handlers as a
+    background task, after the answer; a handler's exception then goes to
+    ``on_error(error, event)``, and Payvost does not retry."""
+    check_acknowledge(acknowledge_first, on_error)
 
-    async def receive(event: AnyEvent = Depends(verified)) -> Dict[str, Any]:
+    async def receive(event: AnyEvent = Depends(verified)) -> JSONResponse:
+        if acknowledge_first and on_error is not None:
+            return JSONResponse({"received": True}, background=BackgroundTask(dispatch_after_answer_async, router, event, on_error))
         await router.dispatch_async(event)
-        return {"received": True}
+        return JSONResponse({"received": True})
 
     return receive

@@ -11,18 +11,29 @@ A delivery that is not authentic or not an event is answered 400 with
 ``{"error": {"code", "message"}}`` before the view runs; a body over
 ``limit`` is answered 413; a misconfigured secret raises when the app
 starts. ``view(secret=..., router=router)`` is a whole view that runs an
-:class:`payvost.EventRouter` and answers ``{"received": true}``.
+:class:`payvost.EventRouter` and answers ``{"received": true}``; with
+``acknowledge_first=True`` it answers once verified, then runs the handlers
+(their errors go to ``on_error``).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Tuple, TypeVar, Union
+from typing import Any, Callable, Optional, Tuple, TypeVar, Union
 
 import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ._adapter import DEFAULT_BODY_LIMIT, Answer, check_config, too_large, verify
+from ._adapter import (
+    DEFAULT_BODY_LIMIT,
+    Answer,
+    OnError,
+    check_acknowledge,
+    check_config,
+    dispatch_after_answer,
+    too_large,
+    verify,
+)
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
@@ -70,15 +81,31 @@ def webhook(
 
 
 def view(
-    secret: Secret, router: EventRouter, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+    secret: Secret,
+    router: EventRouter,
+    tolerance: Union[int, float] = DEFAULT_TOLERANCE,
+    *,
+    limit: int = DEFAULT_BODY_LIMIT,
+    acknowledge_first: bool = False,
+    on_error: Optional[OnError] = None,
 ) -> Callable[[], Any]:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
-    a handler's exception goes to Flask (500, and Payvost retries). Its
-    endpoint name is ``payvost_webhook``: give ``add_url_rule`` an
-    ``endpoint=`` of your own for a second one."""
+    a handler's exception goes to Flask (500, and Payvost retries). With
+    ``acknowledge_first=True`` it answers once the delivery is verified and
+    runs the handlers when the answer has been sent (Werkzeug's
+    ``call_on_close``); a handler's exception then goes to
+    ``on_error(error, event)``, and Payvost does not retry. Its endpoint name
+    is ``payvost_webhook``: give ``add_url_rule`` an ``endpoint=`` of your own
+    for a second one."""
+    check_acknowledge(acknowledge_first, on_error)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(event: AnyEvent) -> Any:
+        if acknowledge_first and on_error is not None:
+            report = on_error
+            response = flask.jsonify(received=True)
+            response.call_on_close(lambda: dispatch_after_answer(router, event, report))
+            return response
         router.dispatch(event)
         return {"received": True}
 

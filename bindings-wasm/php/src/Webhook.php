@@ -36,6 +36,27 @@ final class Webhook
         return self::decode($payload);
     }
 
+    /**
+     * The event of a PSR-7 request (Slim, Mezzio, Laravel's `$request` through
+     * symfony/psr-http-message-bridge): its raw body and its Payvost-Signature
+     * header, verified. For a middleware that answers Payvost itself, see
+     * `\Payvost\Psr\WebhookMiddleware`.
+     *
+     * @param string|list<string> $secret
+     * @param int|null $limit the largest body read, in bytes; default the core's 5 MiB
+     * @throws ExceptionInterface as constructEvent; UnexpectedValueException for a body over `$limit`
+     *     (`payload_invalid_json`) or already read from a stream that cannot rewind (`payload_wrong_type`)
+     */
+    public static function constructEventFromRequest(
+        \Psr\Http\Message\RequestInterface $request,
+        #[\SensitiveParameter] mixed $secret,
+        mixed $tolerance = self::DEFAULT_TOLERANCE,
+        mixed $now = null,
+        ?int $limit = null,
+    ): Event {
+        return self::constructEvent(Psr\RequestBody::whole($request, $limit), Psr\RequestBody::signatureHeader($request), $secret, $tolerance, $now);
+    }
+
     /** @internal The event of a payload the module judged authentic: an event. */
     public static function decode(string $payload): Event
     {

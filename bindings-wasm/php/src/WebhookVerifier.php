@@ -50,6 +50,22 @@ final class WebhookVerifier
     }
 
     /**
+     * The event of a PSR-7 request: its raw body (rewound if it was read) and
+     * its Payvost-Signature header, verified.
+     *
+     * ```php
+     * $event = $verifier->constructEventFromRequest($request);
+     * ```
+     *
+     * @throws ExceptionInterface as constructEvent; UnexpectedValueException for a body over `$limit` bytes
+     *     (`payload_invalid_json`) or already read from a stream that cannot rewind (`payload_wrong_type`)
+     */
+    public function constructEventFromRequest(\Psr\Http\Message\RequestInterface $request, mixed $now = null, ?int $limit = null): Event
+    {
+        return $this->constructEvent(Psr\RequestBody::whole($request, $limit), Psr\RequestBody::signatureHeader($request), $now);
+    }
+
+    /**
      * As WebhookSignature::verifyHeader, with this verifier's secrets and tolerance.
      *
      * @throws ExceptionInterface

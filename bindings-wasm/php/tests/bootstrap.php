@@ -7,3 +7,5 @@ declare(strict_types=1);
 require getenv('PAYVOST_PHP_AUTOLOAD') ?: dirname(__DIR__) . '/vendor/autoload.php';
 
 const PAYVOST_ROOT = __DIR__ . '/../../..';
+
+require __DIR__ . '/BuiltInServer.php';

@@ -1,0 +1,91 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Psr;
+
+use Payvost\Event;
+use Payvost\EventRouter;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Exception\UnexpectedValueException;
+use Payvost\WebhookVerifier;
+use Psr\Http\Message\ResponseFactoryInterface;
+use Psr\Http\Message\ResponseInterface;
+use Psr\Http\Message\ServerRequestInterface;
+use Psr\Http\Message\StreamFactoryInterface;
+use Psr\Http\Server\MiddlewareInterface;
+use Psr\Http\Server\RequestHandlerInterface;
+
+/**
+ * A PSR-15 middleware for the webhook route (Slim 4, Mezzio, any PSR-15
+ * dispatcher): it reads the raw body, verifies it, and either answers
+ * Payvost itself or passes the request on with the event attached.
+ *
+ * ```php
+ * $psr17 = new \Nyholm\Psr7\Factory\Psr17Factory();
+ * $webhook = new \Payvost\Psr\WebhookMiddleware(
+ *     new \Payvost\WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')),
+ *     $psr17,
+ *     $psr17,
+ * );
+ * // Later: $request->getAttribute(\Payvost\Psr\WebhookMiddleware::ATTRIBUTE) is the \Payvost\Event.
+ * ```
+ *
+ * Answers (protocol §10): 400 `{"error": {"code", "message"}}` for a
+ * delivery that is not authentic or not an event, 413 for a body over
+ * `$limit` bytes; a configuration or engine error propagates. With a `$router`, it runs the event's handlers and answers
+ * 200 `{"received": true}`; a handler's exception propagates, for the
+ * framework's 500, so that Payvost retries. Without one, the next handler
+ * answers.
+ */
+final class WebhookMiddleware implements MiddlewareInterface
+{
+    /** The request attribute that holds the verified event. */
+    public const ATTRIBUTE = Event::class;
+
+    private int $limit;
+
+    /**
+     * @param int|null $limit the largest body read, in bytes; default the core's 5 MiB
+     */
+    public function __construct(
+        private WebhookVerifier $verifier,
+        private ResponseFactoryInterface $responses,
+        private StreamFactoryInterface $streams,
+        private ?EventRouter $router = null,
+        ?int $limit = null,
+    ) {
+        $limit ??= RequestBody::defaultLimit();
+        if ($limit < 1) {
+            throw new \InvalidArgumentException("WebhookMiddleware's body limit must be at least one byte, not {$limit}.");
+        }
+        $this->limit = $limit;
+    }
+
+    public function process(ServerRequestInterface $request, RequestHandlerInterface $handler): ResponseInterface
+    {
+        try {
+            $body = RequestBody::read($request, $this->limit);
+            if ($body === null) {
+                return $this->json(413, ['error' => ['code' => 'payload_invalid_json', 'message' => RequestBody::tooLargeMessage($this->limit)]]);
+            }
+            $event = $this->verifier->constructEvent($body, RequestBody::signatureHeader($request));
+        } catch (SignatureVerificationException | UnexpectedValueException $e) {
+            // Configuration and engine errors propagate: no request can fix them, so the framework's 500.
+            return $this->json(400, ['error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage()]]);
+        }
+        if ($this->router === null) {
+            return $handler->handle($request->withAttribute(self::ATTRIBUTE, $event));
+        }
+        $this->router->dispatch($event);
+        return $this->json(200, ['received' => true]);
+    }
+
+    /** @param array<string, mixed> $body */
+    private function json(int $status, array $body): ResponseInterface
+    {
+        return $this->responses->createResponse($status)
+            ->withHeader('Content-Type', 'application/json')
+            ->withBody($this->streams->createStream(json_encode($body, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE)));
+    }
+}

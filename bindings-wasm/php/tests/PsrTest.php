@@ -1,0 +1,235 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Tests;
+
+use GuzzleHttp\Psr7\HttpFactory;
+use GuzzleHttp\Psr7\NoSeekStream;
+use GuzzleHttp\Psr7\ServerRequest as GuzzleRequest;
+use GuzzleHttp\Psr7\Utils;
+use Nyholm\Psr7\Factory\Psr17Factory;
+use Payvost\Event;
+use Payvost\EventRouter;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Exception\UnexpectedValueException;
+use Payvost\Psr\WebhookMiddleware;
+use Payvost\Webhook;
+use Payvost\WebhookSignature;
+use Payvost\WebhookVerifier;
+use PHPUnit\Framework\TestCase;
+use Psr\Http\Message\ResponseInterface;
+use Psr\Http\Message\ServerRequestInterface;
+use Psr\Http\Server\MiddlewareInterface;
+use Psr\Http\Server\RequestHandlerInterface;
+
+/**
+ * The PSR-7 helpers and the PSR-15 middleware, with two real PSR-7
+ * implementations (nyholm/psr7, guzzlehttp/psr7) and PSR-15's interfaces from
+ * the php-psr extension (scripts/test-php.sh loads it), then the PSR-15
+ * example served by `php -S` over HTTP.
+ */
+final class PsrTest extends TestCase
+{
+    private const SECRET = 'whsec_psr_tests';
+    private const NOW = 1_767_225_600;
+    private const BODY = '{"id":"evt_psr","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":2000}}}';
+
+    public static function setUpBeforeClass(): void
+    {
+        self::assertTrue(interface_exists(MiddlewareInterface::class), 'PSR-15 is missing: run through scripts/test-php.sh, which loads php-psr');
+    }
+
+    private static function sign(string $body, int $timestamp = self::NOW, string $secret = self::SECRET): string
+    {
+        return WebhookSignature::generateHeader($body, $secret, $timestamp);
+    }
+
+    /** @return array<string, array{callable(string, ?string): ServerRequestInterface}> */
+    public static function implementations(): array
+    {
+        return [
+            'nyholm/psr7' => [static function (string $body, ?string $header): ServerRequestInterface {
+                $factory = new Psr17Factory();
+                $request = $factory->createServerRequest('POST', '/webhooks/payvost')->withBody($factory->createStream($body));
+                return $header === null ? $request : $request->withHeader('Payvost-Signature', $header);
+            }],
+            'guzzlehttp/psr7' => [static fn (string $body, ?string $header): ServerRequestInterface =>
+                new GuzzleRequest('POST', '/webhooks/payvost', $header === null ? [] : ['Payvost-Signature' => $header], $body)],
+        ];
+    }
+
+    /**
+     * @dataProvider implementations
+     * @param callable(string, ?string): ServerRequestInterface $request
+     */
+    public function testTheHelpersVerifyTheRawBodyOfARequest(callable $request): void
+    {
+        $event = Webhook::constructEventFromRequest($request(self::BODY, self::sign(self::BODY)), self::SECRET, 300, self::NOW);
+        self::assertSame(['evt_psr', 2000], [$event->id, $event->paymentObject()?->amount]);
+
+        // A body something read first is rewound, not lost.
+        $read = $request(self::BODY, self::sign(self::BODY));
+        $read->getBody()->rewind();
+        self::assertSame(self::BODY, $read->getBody()->getContents());
+        self::assertSame('evt_psr', (new WebhookVerifier(self::SECRET))->constructEventFromRequest($read, self::NOW)->id);
+
+        foreach ([
+            'signature_mismatch' => $request(self::BODY, self::sign(self::BODY, self::NOW, 'whsec_forged')),
+            'timestamp_too_old' => $request(self::BODY, self::sign(self::BODY, self::NOW - 3600)),
+            'header_missing' => $request(self::BODY, null),
+        ] as $code => $refused) {
+            try {
+                Webhook::constructEventFromRequest($refused, self::SECRET, 300, self::NOW);
+                self::fail("{$code} was accepted");
+            } catch (SignatureVerificationException $e) {
+                self::assertSame($code, $e->getErrorCode());
+            }
+        }
+    }
+
+    public function testABodyOverTheLimitOrGoneIsAClearError(): void
+    {
+        $request = new GuzzleRequest('POST', '/', ['Payvost-Signature' => self::sign(self::BODY)], self::BODY);
+        try {
+            Webhook::constructEventFromRequest($request, self::SECRET, 300, self::NOW, 64);
+            self::fail('a body over the limit was read');
+        } catch (UnexpectedValueException $e) {
+            self::assertSame(['payload_invalid_json', "The body is larger than the 64-byte limit; Payvost's events are far smaller."],
+                [$e->getErrorCode(), $e->getMessage()]);
+        }
+
+        // A stream that cannot rewind, and that something already read.
+        $gone = $request->withBody(new NoSeekStream(Utils::streamFor(self::BODY)));
+        $gone->getBody()->getContents();
+        try {
+            Webhook::constructEventFromRequest($gone, self::SECRET, 300, self::NOW);
+            self::fail('an empty remainder was verified');
+        } catch (UnexpectedValueException $e) {
+            self::assertSame('payload_wrong_type', $e->getErrorCode());
+            self::assertStringStartsWith('The request body was already read from a stream that cannot rewind', $e->getMessage());
+        }
+        // One that cannot rewind but was not read is read once, as a request's php://input is.
+        $once = $request->withBody(new NoSeekStream(Utils::streamFor(self::BODY)));
+        self::assertSame('evt_psr', Webhook::constructEventFromRequest($once, self::SECRET, 300, self::NOW)->id);
+    }
+
+    /** @return array{WebhookMiddleware, RequestHandlerInterface&\Countable} */
+    private static function middleware(?EventRouter $router = null, ?int $limit = null): array
+    {
+        $factory = new Psr17Factory();
+        $next = new class ($factory) implements RequestHandlerInterface, \Countable {
+            /** @var list<Event> */
+            public array $events = [];
+
+            public function __construct(private Psr17Factory $factory)
+            {
+            }
+
+            public function handle(ServerRequestInterface $request): ResponseInterface
+            {
+                $this->events[] = $request->getAttribute(WebhookMiddleware::ATTRIBUTE);
+                return $this->factory->createResponse(204);
+            }
+
+            public function count(): int
+            {
+                return count($this->events);
+            }
+        };
+        return [new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, $router, $limit), $next];
+    }
+
+    /** @return array{int, string} */
+    private static function answer(ResponseInterface $response): array
+    {
+        return [$response->getStatusCode(), (string) $response->getBody()];
+    }
+
+    public function testTheMiddlewarePassesAVerifiedEventOnAndAnswersTheRest(): void
+    {
+        [$middleware, $next] = self::middleware(limit: 1024);
+        $now = time();
+        $request = static fn (string $body, ?string $header) => self::implementations()['guzzlehttp/psr7'][0]($body, $header);
+
+        self::assertSame(204, $middleware->process($request(self::BODY, self::sign(self::BODY, $now)), $next)->getStatusCode());
+        self::assertSame(['evt_psr'], array_map(static fn (Event $e) => $e->id, $next->events));
+
+        $forged = self::answer($middleware->process($request(self::BODY, self::sign(self::BODY, $now, 'whsec_forged')), $next));
+        self::assertSame(400, $forged[0]);
+        self::assertSame('signature_mismatch', json_decode($forged[1], true)['error']['code']);
+        foreach ([
+            'timestamp_too_old' => self::sign(self::BODY, $now - 3600),
+            'header_missing' => null,
+            'header_malformed' => 'v1',
+        ] as $code => $header) {
+            $refused = self::answer($middleware->process($request(self::BODY, $header), $next));
+            self::assertSame([400, $code], [$refused[0], json_decode($refused[1], true)['error']['code']], $code);
+        }
+        $big = str_repeat(' ', 1025);
+        self::assertSame(
+            [413, '{"error":{"code":"payload_invalid_json","message":"The body is larger than the 1024-byte limit; Payvost\'s events are far smaller."}}'],
+            self::answer($middleware->process($request($big, self::sign($big, $now)), $next)),
+        );
+        self::assertCount(1, $next, 'only the verified delivery reached the handler');
+    }
+
+    public function testWithARouterItRunsTheHandlersAndLetsTheirErrorsThrough(): void
+    {
+        $handled = [];
+        $router = (new EventRouter())
+            ->on('payment.succeeded', function (Event $event) use (&$handled): void {
+                $handled[] = $event->id;
+            })
+            ->on('payment.failed', function (): void {
+                throw new \RuntimeException('cannot record the failure');
+            });
+        [$middleware, $next] = self::middleware($router);
+        $factory = new Psr17Factory();
+        $post = static fn (string $body) => $factory->createServerRequest('POST', '/')
+            ->withBody($factory->createStream($body))->withHeader('Payvost-Signature', self::sign($body, time()));
+
+        self::assertSame([200, '{"received":true}'], self::answer($middleware->process($post(self::BODY), $next)));
+        self::assertSame(['evt_psr'], $handled);
+        self::assertCount(0, $next, 'the router answers; the next handler does not run');
+        $this->expectExceptionObject(new \RuntimeException('cannot record the failure'));
+        $middleware->process($post('{"id":"evt_fail","type":"payment.failed","data":{"object":{"id":"pay_2"}}}'), $next);
+    }
+
+    public function testTheMiddlewareRefusesANonsenseLimit(): void
+    {
+        $this->expectExceptionObject(new \InvalidArgumentException("WebhookMiddleware's body limit must be at least one byte, not 0."));
+        self::middleware(limit: 0);
+    }
+
+    public function testThePsr15ExampleOverHttp(): void
+    {
+        $store = sys_get_temp_dir() . '/payvost-psr15-' . getmypid() . '-' . bin2hex(random_bytes(4));
+        $server = new BuiltInServer(PAYVOST_ROOT . '/examples/php-psr15', 'index.php',
+            ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $store],
+            ['extension=' . getenv('PAYVOST_PSR_EXTENSION')]);
+        try {
+            $now = time();
+            $body = str_replace('evt_psr', 'evt_http', self::BODY);
+            self::assertSame([200, '{"received":true}'], $server->post('/webhooks/payvost', $body, self::sign($body, $now)));
+            self::assertSame([200, '{"received":true}'], $server->post('/webhooks/payvost', $body, self::sign($body, $now + 1)), 'a retry');
+            self::assertSame(['evt_http'], file($store, FILE_IGNORE_NEW_LINES), 'processed once');
+            foreach ([
+                'signature_mismatch' => self::sign($body, $now, 'whsec_forged'),
+                'timestamp_too_old' => self::sign($body, $now - 3600),
+                'header_missing' => null,
+            ] as $code => $header) {
+                [$status, $answer] = $server->post('/webhooks/payvost', $body, $header);
+                self::assertSame([400, $code], [$status, json_decode($answer, true)['error']['code'] ?? $answer]);
+            }
+            $big = str_repeat(' ', 5 * 1024 * 1024 + 1);
+            [$status, $answer] = $server->post('/webhooks/payvost', $big, self::sign($big, $now));
+            self::assertSame([413, 'payload_invalid_json'], [$status, json_decode($answer, true)['error']['code'] ?? $answer]);
+            self::assertSame(404, $server->post('/elsewhere', $body, null)[0]);
+        } finally {
+            $server->stop();
+            @unlink($store);
+            @unlink($store . '.lock');
+        }
+    }
+}

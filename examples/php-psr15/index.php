@@ -1,0 +1,72 @@
+<?php
+// A Payvost webhook receiver on PSR-7 and PSR-15: the SDK's WebhookMiddleware
+// reads the raw body, verifies it, and runs the event's handlers from an
+// EventRouter. Any PSR-7 implementation and any PSR-15 stack (Slim 4,
+// Mezzio, Laminas Stratigility) will do; this one uses guzzlehttp/psr7 and
+// dispatches by hand, so that it runs with nothing else.
+//
+//   composer install && PAYVOST_WEBHOOK_SECRET=whsec_... php -S 127.0.0.1:8080 index.php
+//
+// In Slim 4 the same middleware goes on the route:
+//   $app->post('/webhooks/payvost', fn ($request, $response) => $response)->add($webhook);
+
+declare(strict_types=1);
+
+require getenv('PAYVOST_AUTOLOAD') ?: __DIR__ . '/vendor/autoload.php';
+
+use GuzzleHttp\Psr7\HttpFactory;
+use GuzzleHttp\Psr7\ServerRequest;
+use Payvost\Event;
+use Payvost\EventRouter;
+use Payvost\Psr\WebhookMiddleware;
+use Payvost\WebhookVerifier;
+use Psr\Http\Message\ResponseInterface;
+use Psr\Http\Message\ServerRequestInterface;
+use Psr\Http\Server\RequestHandlerInterface;
+
+// In production this is a table with a unique key on the event id.
+$store = getenv('PAYVOST_EVENTS_FILE') ?: sys_get_temp_dir() . '/payvost-example-psr15-events';
+$work = [];
+
+$router = (new EventRouter())->onAny(function (Event $event) use ($store, &$work): void {
+    // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
+    $lock = fopen($store . '.lock', 'c');
+    flock($lock, LOCK_EX);
+    if (!in_array($event->id, is_file($store) ? file($store, FILE_IGNORE_NEW_LINES) : [], true)) {
+        file_put_contents($store, $event->id . "\n", FILE_APPEND);
+        $work[] = $event;
+    }
+    flock($lock, LOCK_UN);
+});
+
+$factory = new HttpFactory();
+$webhook = new WebhookMiddleware(new WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router);
+
+$notFound = new class ($factory) implements RequestHandlerInterface {
+    public function __construct(private HttpFactory $factory)
+    {
+    }
+
+    public function handle(ServerRequestInterface $request): ResponseInterface
+    {
+        return $this->factory->createResponse(404);
+    }
+};
+
+$request = ServerRequest::fromGlobals();
+$response = $request->getMethod() === 'POST' && $request->getUri()->getPath() === '/webhooks/payvost'
+    ? $webhook->process($request, $notFound)
+    : $notFound->handle($request);
+
+// Respond fast (Payvost waits 30 s at most), then process.
+http_response_code($response->getStatusCode());
+foreach ($response->getHeaders() as $name => $values) {
+    header($name . ': ' . implode(', ', $values));
+}
+echo $response->getBody();
+if (function_exists('fastcgi_finish_request')) {
+    fastcgi_finish_request(); // PHP-FPM: the answer leaves now
+}
+foreach ($work as $event) {
+    error_log("{$event->type} {$event->id}");
+}
