@@ -159,6 +159,7 @@ struct Row {
 /// probe is reported on stderr as it goes (an endpoint may take 30 s).
 fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
     let mut slowest: Option<Duration> = None;
+    let mut unanswered = 0usize;
     let mut rows: Vec<Row> = probes
         .iter()
         .enumerate()
@@ -188,7 +189,10 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
                     }
                     (outcome, detail, Some(shown))
                 }
-                Err(e) => (Outcome::Fail, e, None),
+                Err(e) => {
+                    unanswered = unanswered.saturating_add(1);
+                    (Outcome::Fail, e, None)
+                }
             };
             if progress {
                 eprintln!("{} {detail}", outcome.label());
@@ -202,25 +206,34 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
             }
         })
         .collect();
-    rows.push(match slowest {
-        Some(slowest) => Row {
-            id: "timely",
-            check: "answers within 30 s",
-            outcome: if slowest < http::TIMEOUT {
-                Outcome::Pass
-            } else {
-                Outcome::Fail
-            },
-            detail: format!("slowest answer {} ms", slowest.as_millis()),
-            answer: None,
-        },
-        None => Row {
-            id: "timely",
-            check: "answers within 30 s",
-            outcome: Outcome::Fail,
-            detail: "no probe got an answer".into(),
-            answer: None,
-        },
+    // A probe without an answer (refused, reset, or past the timeout) fails
+    // this row too: "slowest answer" would otherwise judge only the others.
+    let (outcome, detail) = match slowest {
+        _ if unanswered == probes.len() => (Outcome::Fail, "no probe got an answer".into()),
+        Some(slowest) if unanswered > 0 => (
+            Outcome::Fail,
+            format!(
+                "{unanswered} of {} probes got no answer; slowest answer {} ms",
+                probes.len(),
+                slowest.as_millis()
+            ),
+        ),
+        Some(slowest) if slowest < http::TIMEOUT => (
+            Outcome::Pass,
+            format!("slowest answer {} ms", slowest.as_millis()),
+        ),
+        Some(slowest) => (
+            Outcome::Fail,
+            format!("slowest answer {} ms", slowest.as_millis()),
+        ),
+        None => (Outcome::Fail, "no probe got an answer".into()),
+    };
+    rows.push(Row {
+        id: "timely",
+        check: "answers within 30 s",
+        outcome,
+        detail,
+        answer: None,
     });
     let https = url.starts_with("https://");
     rows.push(Row {

@@ -86,7 +86,8 @@ fn fixture(status: impl Fn(usize) -> u16 + Send + 'static) -> (String, Arc<Atomi
     fixture_answering(status, "ok")
 }
 
-/// A receiver on 127.0.0.1 answering the n-th request with `status(n)` and `body`.
+/// A receiver on 127.0.0.1 answering the n-th request with `status(n)` and
+/// `body`, or hanging up without an answer where `status(n)` is 0.
 fn fixture_answering(
     status: impl Fn(usize) -> u16 + Send + 'static,
     body: &'static str,
@@ -103,6 +104,9 @@ fn fixture_answering(
             reader.read_exact(&mut request).unwrap();
             let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
             let code = status(n);
+            if code == 0 {
+                continue;
+            }
             let reply = format!(
                 "HTTP/1.1 {code} X\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
@@ -408,6 +412,39 @@ fn check_fails_a_receiver_that_skips_verification() {
         "{report}"
     );
     assert_eq!(tampered["answer"], "ok");
+}
+
+#[test]
+fn check_fails_probes_that_get_no_answer() {
+    let timely = |url: &str| {
+        let checked = payvost(&["webhooks", "check", url, "--json"], b"");
+        assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+        let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+        let rows = report["results"].as_array().unwrap().clone();
+        let row = rows.iter().find(|r| r["id"] == "timely").unwrap().clone();
+        (
+            row["result"].as_str().unwrap().to_owned(),
+            row["detail"].as_str().unwrap().to_owned(),
+        )
+    };
+    // Nothing listens there: every probe is refused.
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (result, detail) = timely(&format!("http://{closed}/webhooks"));
+    assert_eq!(
+        (result.as_str(), detail.as_str()),
+        ("FAIL", "no probe got an answer")
+    );
+    // The first probe is answered; the others are hung up on.
+    let (url, _) = fixture(|n| if n == 1 { 200 } else { 0 });
+    let (result, detail) = timely(&url);
+    assert_eq!(result, "FAIL");
+    assert!(
+        detail.starts_with("6 of 7 probes got no answer; slowest answer "),
+        "{detail}"
+    );
 }
 
 #[test]

@@ -132,6 +132,10 @@ webhooks.middleware({ secret, router, acknowledgeFirst: true, onError: (error: u
 // The framework adapters take the same options.
 webhooks.koa({ secret, router })
 webhooks.hono({ secret, limit: 1024 })
+// On Workers, the secret is a binding read per request.
+webhooks.hono({ secret: (c) => c.env.PAYVOST_WEBHOOK_SECRET as string | undefined })
+// @ts-expect-error a secret is a string, a list of strings, or a function returning one
+webhooks.hono({ secret: 42 })
 void webhooks.fastify({}, { secret, path: '/hooks', handler: (e) => e.id })
 // @ts-expect-error the adapters need a secret
 webhooks.koa({ router })
