@@ -133,10 +133,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
       const key = secretOf(c)
       let event
       try {
-        const declared = Number(c.req.header('content-length'))
-        if (declared > limit) throw tooLarge(limit)
-        const body = new Uint8Array(await c.req.raw.arrayBuffer())
-        if (body.length > limit) throw tooLarge(limit)
+        const body = await requestBody(c.req.raw, limit)
         event = constructEvent(body, c.req.header('payvost-signature'), key, { tolerance })
       } catch (error) {
         if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
@@ -220,6 +217,33 @@ function rawBody(req, limit) {
     })
     req.on('error', rejectBody)
   })
+}
+
+/**
+ * A WHATWG Request's body, read up to `limit` bytes. Past it the rest is
+ * read and dropped (up to the drain limit) before the 413, so that the
+ * client, still sending, gets the answer rather than a reset.
+ */
+async function requestBody(request, limit) {
+  if (request.bodyUsed) {
+    throw payvostError('payload_wrong_type', 'The request body was already read before the Payvost middleware could verify it.')
+  }
+  if (request.body === null) return new Uint8Array(0)
+  const reader = request.body.getReader()
+  const chunks = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.length
+    if (size <= limit) chunks.push(value)
+    else if (size > limit + DRAIN_LIMIT) {
+      await reader.cancel()
+      break
+    }
+  }
+  if (size > limit) throw tooLarge(limit)
+  return concat(chunks, size)
 }
 
 /** The chunks of a request body as one Uint8Array (a Buffer where Node has one). */

@@ -37,7 +37,7 @@ test('the Next.js edge route answers signed and forged deliveries', async () => 
 test('every js and html block of the package README is a tested example, verbatim', () => {
   const readme = readFileSync(join(packageDir, 'README.md'), 'utf8')
   const blocks = [...readme.matchAll(/```(?:js|html)\n([\s\S]*?)```/g)].map((m) => m[1])
-  assert.equal(blocks.length, 4, "worker, Deno/Bun server, Next.js route, browser page")
+  assert.equal(blocks.length, 5, 'worker, Hono worker, Deno/Bun server, Next.js route, browser page')
   for (const block of blocks) {
     const [first, ...rest] = block.split('\n')
     const named = first.match(/^(?:\/\/|<!--) (examples\/\S+)/)
