@@ -26,15 +26,9 @@ export function createAdapters({ constructEvent, checkConfig }) {
     if (config === null || typeof config !== 'object') {
       throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
     }
-    const { secret, tolerance, limit = facts.body_limit, router, acknowledgeFirst = false, onError } = config
+    const { secret, tolerance, limit = facts.body_limit } = config
     checkConfig(secret, tolerance)
-    if (router !== undefined && !(router instanceof EventRouter)) {
-      throw new TypeError('middleware: router must be an EventRouter (new EventRouter().on(...)).')
-    }
-    if (acknowledgeFirst && (router === undefined || typeof onError !== 'function')) {
-      throw new TypeError('middleware: acknowledgeFirst needs a router and an onError(error, event) callback, ' +
-        'which gets the errors of handlers that run after the answer.')
-    }
+    const { router, acknowledgeFirst, onError } = routing('middleware', config)
 
     return function payvostWebhook(req, res, next) {
       rawBody(req, limit).then(
@@ -49,7 +43,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
           if (router === undefined) return next()
           if (acknowledgeFirst) {
             received(res)
-            return router.dispatch(event).catch((error) => onError(error, event))
+            return dispatchAfter(router, event, onError)
           }
           return router.dispatch(event).then(() => received(res), next)
         },
@@ -61,11 +55,13 @@ export function createAdapters({ constructEvent, checkConfig }) {
   /**
    * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router | handler})`.
    * Its body parser (raw bytes) is scoped to the plugin, so the rest of the
-   * app keeps its own JSON parsing.
+   * app keeps its own JSON parsing. With a `router`, `acknowledgeFirst` and
+   * `onError` work as the Express middleware's.
    */
   async function fastify(app, options) {
-    const { secret, tolerance, limit = facts.body_limit, path = '/webhooks/payvost', router, handler } = options ?? {}
+    const { secret, tolerance, limit = facts.body_limit, path = '/webhooks/payvost', handler } = options ?? {}
     checkConfig(secret, tolerance)
+    const { router, acknowledgeFirst, onError } = routing('webhooks.fastify', options ?? {})
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
     }
@@ -84,6 +80,10 @@ export function createAdapters({ constructEvent, checkConfig }) {
         return reply.code(error.status || 400).send(refusalBody(error))
       }
       if (router === undefined) return handler(event, request, reply)
+      if (acknowledgeFirst) {
+        reply.raw.once('finish', () => dispatchAfter(router, event, onError))
+        return { received: true }
+      }
       await router.dispatch(event)
       return { received: true }
     })
@@ -92,11 +92,13 @@ export function createAdapters({ constructEvent, checkConfig }) {
   /**
    * Koa middleware: reads the raw body, verifies it, sets
    * `ctx.state.payvostEvent`, or answers 400 (413 over `limit`). With a
-   * `router` it runs the handlers and answers `{received: true}`.
+   * `router` it runs the handlers and answers `{received: true}`;
+   * `acknowledgeFirst` and `onError` work as the Express middleware's.
    */
   function koa(config) {
-    const { secret, tolerance, limit = facts.body_limit, router } = config ?? {}
+    const { secret, tolerance, limit = facts.body_limit } = config ?? {}
     checkConfig(secret, tolerance)
+    const { router, acknowledgeFirst, onError } = routing('webhooks.koa', config ?? {})
     return async function payvostWebhook(ctx, next) {
       let event
       try {
@@ -110,6 +112,11 @@ export function createAdapters({ constructEvent, checkConfig }) {
       }
       ctx.state.payvostEvent = event
       if (router === undefined) return next()
+      if (acknowledgeFirst) {
+        ctx.res.once('finish', () => dispatchAfter(router, event, onError))
+        ctx.body = { received: true }
+        return
+      }
       await router.dispatch(event)
       ctx.body = { received: true }
     }
@@ -122,10 +129,13 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * On Cloudflare Workers the secret is a binding of each request's env, so
    * `secret` may be a function of the context: `(c) => c.env.PAYVOST_WEBHOOK_SECRET`;
    * a secret it returns that is missing or invalid, or a bad tolerance, is
-   * then thrown on the request (Hono answers 500).
+   * then thrown on the request (Hono answers 500). With `acknowledgeFirst`
+   * the handlers run after the answer, kept alive on Workers by
+   * `c.executionCtx.waitUntil`; their errors go to `onError`.
    */
   function hono(config) {
-    const { secret, tolerance, limit = facts.body_limit, router } = config ?? {}
+    const { secret, tolerance, limit = facts.body_limit } = config ?? {}
+    const { router, acknowledgeFirst, onError } = routing('webhooks.hono', config ?? {})
     // A secret that comes with each request is checked, with the tolerance, on each request.
     if (typeof secret !== 'function') checkConfig(secret, tolerance)
     const secretOf = typeof secret === 'function' ? secret : () => secret
@@ -141,12 +151,43 @@ export function createAdapters({ constructEvent, checkConfig }) {
       }
       c.set('payvostEvent', event)
       if (router === undefined) return next()
+      if (acknowledgeFirst) {
+        const later = new Promise((resolve) => setTimeout(resolve, 0)).then(() => dispatchAfter(router, event, onError))
+        executionContext(c)?.waitUntil(later)
+        return c.json({ received: true })
+      }
       await router.dispatch(event)
       return c.json({ received: true })
     }
   }
 
   return { middleware, fastify, koa, hono }
+}
+
+/** An adapter's router options; `acknowledgeFirst` needs a router and an `onError`. */
+function routing(name, { router, acknowledgeFirst = false, onError }) {
+  if (router !== undefined && !(router instanceof EventRouter)) {
+    throw new TypeError(`${name}: router must be an EventRouter (new EventRouter().on(...)).`)
+  }
+  if (acknowledgeFirst && (router === undefined || typeof onError !== 'function')) {
+    throw new TypeError(`${name}: acknowledgeFirst needs a router and an onError(error, event) callback, ` +
+      'which gets the errors of handlers that run after the answer.')
+  }
+  return { router, acknowledgeFirst, onError }
+}
+
+/** Runs the handlers once the answer has left: their errors can only go to `onError`. */
+function dispatchAfter(router, event, onError) {
+  return router.dispatch(event).catch((error) => onError(error, event))
+}
+
+/** Hono's ExecutionContext where the runtime has one (Workers); its getter throws elsewhere. */
+function executionContext(c) {
+  try {
+    return c.executionCtx
+  } catch {
+    return undefined
+  }
 }
 
 function received(res) {

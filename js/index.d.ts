@@ -252,6 +252,12 @@ export interface AdapterOptions {
    * `{received: true}` itself, and a handler's error reaches the framework (500).
    */
   router?: EventRouter
+  /**
+   * Answer 200 once verified, before the handlers run (Payvost waits 30 s
+   * at most); their errors go to `onError`. Needs `router` and `onError`.
+   */
+  acknowledgeFirst?: boolean
+  onError?: (error: unknown, event: Event) => void
 }
 
 export interface FastifyWebhookOptions extends AdapterOptions {
@@ -269,14 +275,8 @@ export interface HonoWebhookOptions extends Omit<AdapterOptions, 'secret'> {
   secret: SecretArgument | ((c: any) => SecretArgument)
 }
 
-export interface MiddlewareOptions extends AdapterOptions {
-  /**
-   * Answer 200 once verified, before the handlers run (Payvost waits 30 s
-   * at most); their errors go to `onError`. Needs `router` and `onError`.
-   */
-  acknowledgeFirst?: boolean
-  onError?: (error: unknown, event: Event) => void
-}
+/** The Express middleware's options: those of every adapter. */
+export type MiddlewareOptions = AdapterOptions
 
 /** The event of the known type `T`, with its typed object. */
 export type EventOfType<T extends KnownEventType> = T extends PaymentEventType

@@ -17,6 +17,22 @@ const { webhooks, EventRouter } = payvost
 const event = (type, id) => JSON.stringify({ id, type, data: { object: { id: 'obj_1' } } })
 const sign = (body, secret = SECRET, timestamp) => webhooks.generateTestHeaderString({ payload: body, secret, timestamp })
 
+/**
+ * Handlers that wait for `gate` (released by the test once it has the
+ * answer), then fail: with acknowledgeFirst the answer comes first and the
+ * error reaches onError, recorded in `handled`.
+ */
+function acknowledging(handled, gate) {
+  return {
+    router: new EventRouter().on('dispute.opened', async (e) => {
+      await gate
+      throw new Error(`slow and failing ${e.id}`)
+    }),
+    acknowledgeFirst: true,
+    onError: (error, e) => handled.push(`onError ${e.id}: ${error.message}`),
+  }
+}
+
 function routerRecording(handled) {
   return new EventRouter()
     .on('refund.created', (e) => { handled.push(`routed ${e.id}`) })
@@ -24,23 +40,25 @@ function routerRecording(handled) {
 }
 
 const ADAPTERS = {
-  async fastify(t, handled) {
+  async fastify(t, handled, gate) {
     const app = dev('fastify')()
     await app.register(webhooks.fastify, {
       secret: SECRET, limit: LIMIT, path: '/webhooks/payvost',
       handler: async (e) => { handled.push(e.id); return { received: e.id } },
     })
     await app.register(webhooks.fastify, { secret: SECRET, limit: LIMIT, path: '/routed', router: routerRecording(handled) })
+    await app.register(webhooks.fastify, { secret: SECRET, path: '/acknowledged', ...acknowledging(handled, gate) })
     app.post('/other', async (request) => request.body)
     await app.listen({ port: 0, host: '127.0.0.1' })
     t.after(() => app.close())
     return `http://127.0.0.1:${app.server.address().port}`
   },
-  async koa(t, handled) {
+  async koa(t, handled, gate) {
     const Koa = dev('koa')
     const app = new Koa()
     const verified = webhooks.koa({ secret: SECRET, limit: LIMIT })
     const routed = webhooks.koa({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) })
+    const acknowledged = webhooks.koa({ secret: SECRET, ...acknowledging(handled, gate) })
     app.use(async (ctx, next) => {
       if (ctx.path === '/webhooks/payvost') {
         return verified(ctx, async () => {
@@ -49,6 +67,7 @@ const ADAPTERS = {
         })
       }
       if (ctx.path === '/routed') return routed(ctx, next)
+      if (ctx.path === '/acknowledged') return acknowledged(ctx, next)
       let text = ''
       for await (const chunk of ctx.req) text += chunk
       ctx.body = JSON.parse(text)
@@ -57,7 +76,7 @@ const ADAPTERS = {
     t.after(() => new Promise((done) => server.close(done)))
     return `http://127.0.0.1:${server.address().port}`
   },
-  async hono(t, handled) {
+  async hono(t, handled, gate) {
     const { Hono } = dev('hono')
     const { serve } = dev('@hono/node-server')
     const app = new Hono()
@@ -66,6 +85,7 @@ const ADAPTERS = {
       return c.json({ received: c.get('payvostEvent').id })
     })
     app.post('/routed', webhooks.hono({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) }))
+    app.post('/acknowledged', webhooks.hono({ secret: SECRET, ...acknowledging(handled, gate) }))
     app.post('/other', async (c) => c.json(await c.req.json()))
     const server = await new Promise((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
@@ -119,6 +139,29 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     const failing = event('payment.failed', 'evt_fail')
     const failed = await post(`${base}/routed`, failing, { 'payvost-signature': sign(failing) })
     assert.equal(failed.status, 500)
+  })
+}
+
+for (const [name, start] of Object.entries(ADAPTERS)) {
+  test(`${name}: acknowledgeFirst answers once verified, then runs the handlers; their errors go to onError`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    let release
+    const gate = new Promise((resolve) => { release = resolve })
+    const base = await start(t, handled, gate)
+    const dispute = event('dispute.opened', 'evt_ack')
+    const answer = await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute) })
+    assert.equal(answer.status, 200, answer.text)
+    assert.deepEqual(JSON.parse(answer.text), { received: true })
+    assert.deepEqual(handled, [], 'answered while the handler waits')
+    release()
+    for (let i = 0; i < 200 && handled.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(handled, ['onError evt_ack: slow and failing evt_ack'])
+    const forged = await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute, 'whsec_forged') })
+    assert.equal(forged.status, 400, 'verified before acknowledging')
+    const unreported = { secret: SECRET, router: new EventRouter(), acknowledgeFirst: true }
+    await assert.rejects(async () => (name === 'fastify' ? webhooks.fastify({}, unreported) : webhooks[name](unreported)),
+      new TypeError(`webhooks.${name}: acknowledgeFirst needs a router and an onError(error, event) callback, ` +
+        'which gets the errors of handlers that run after the answer.'))
   })
 }
 
