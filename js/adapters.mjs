@@ -31,7 +31,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     const { router, acknowledgeFirst, onError } = routing('middleware', config)
 
     return function payvostWebhook(req, res, next) {
-      rawBody(req, limit).then(
+      rawBody(req, limit, 'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover').then(
         (body) => {
           let event
           try {
@@ -102,7 +102,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     return async function payvostWebhook(ctx, next) {
       let event
       try {
-        const body = await rawBody(ctx.req, limit)
+        const body = await rawBody(ctx.req, limit, 'mount webhooks.koa() before koa-bodyparser, or on a route it does not cover')
         event = constructEvent(body, ctx.get('payvost-signature') || undefined, secret, { tolerance })
       } catch (error) {
         ctx.status = error.status || 400
@@ -216,15 +216,17 @@ function reject(res, error) {
   res.end(JSON.stringify(refusalBody(error)))
 }
 
-/** The body as sent: from express.raw/text if it ran, else from the stream. */
-function rawBody(req, limit) {
+/**
+ * The body as sent: from express.raw/text if it ran, else from the stream;
+ * `fix` says how to mount the adapter when a body parser ran first.
+ */
+function rawBody(req, limit, fix) {
   if (req.body instanceof Uint8Array || typeof req.body === 'string') return Promise.resolve(req.body)
   if (req._body || req.readableEnded || req.body !== undefined) {
     return Promise.reject(
       payvostError(
         'payload_wrong_type',
-        'The request body was already parsed before the Payvost middleware could read it; ' +
-          'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover.',
+        `The request body was already parsed before the Payvost middleware could read it; ${fix}.`,
       ),
     )
   }

@@ -68,6 +68,11 @@ const ADAPTERS = {
       }
       if (ctx.path === '/routed') return routed(ctx, next)
       if (ctx.path === '/acknowledged') return acknowledged(ctx, next)
+      if (ctx.path === '/read-first') {
+        // As koa-bodyparser mounted before it would.
+        for await (const chunk of ctx.req) void chunk
+        return verified(ctx, next)
+      }
       let text = ''
       for await (const chunk of ctx.req) text += chunk
       ctx.body = JSON.parse(text)
@@ -86,6 +91,7 @@ const ADAPTERS = {
     })
     app.post('/routed', webhooks.hono({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) }))
     app.post('/acknowledged', webhooks.hono({ secret: SECRET, ...acknowledging(handled, gate) }))
+    app.post('/read-first', async (c, next) => { await c.req.raw.text(); return next() }, webhooks.hono({ secret: SECRET }))
     app.post('/other', async (c) => c.json(await c.req.json()))
     const server = await new Promise((resolve) => {
       const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
@@ -93,6 +99,18 @@ const ADAPTERS = {
     t.after(() => new Promise((done) => server.close(done)))
     return `http://127.0.0.1:${server.address().port}`
   },
+}
+
+// Fastify's plugin registers its own route, so no other code can read the body first.
+for (const name of ['koa', 'hono']) {
+  test(`${name}: a body something else read first is refused with a code that says so`, async (t) => {
+    const base = await ADAPTERS[name](t, [], Promise.resolve())
+    const body = event('payment.succeeded', 'evt_read')
+    const refused = await post(`${base}/read-first`, body, { 'payvost-signature': sign(body) })
+    assert.equal(refused.status, 400, refused.text)
+    assert.equal(JSON.parse(refused.text).error.code, 'payload_wrong_type')
+    assert.match(JSON.parse(refused.text).error.message, /already (read|parsed)/)
+  })
 }
 
 // Fastify 5 supports Node 20 and later; the suite also runs on the engines floor.
