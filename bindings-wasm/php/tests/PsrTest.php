@@ -202,6 +202,14 @@ final class PsrTest extends TestCase
         self::middleware(limit: 0);
     }
 
+    public function testAcknowledgeFirstNeedsARouterAndOnError(): void
+    {
+        $factory = new Psr17Factory();
+        $this->expectExceptionObject(new \InvalidArgumentException('WebhookMiddleware: acknowledgeFirst needs a router and an onError($error, $event) '
+            . 'callback, which gets the errors of handlers that run after the answer.'));
+        new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, new EventRouter(), acknowledgeFirst: true);
+    }
+
     public function testThePsr15ExampleOverHttp(): void
     {
         $store = sys_get_temp_dir() . '/payvost-psr15-' . getmypid() . '-' . bin2hex(random_bytes(4));

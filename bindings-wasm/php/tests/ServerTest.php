@@ -139,12 +139,15 @@ final class ServerTest extends TestCase
         return $url;
     }
 
-    /** Extensions Debian loads from conf.d, which `-n` skips. */
+    /** Extensions Debian loads from conf.d, which `-n` skips, and php-psr for PSR-15 (scripts/php-env.sh). */
     private static function extensions(): array
     {
         $lines = [];
         foreach (['ffi', 'opcache', 'posix'] as $name) {
             $lines[] = ($name === 'opcache' ? 'zend_extension=' : 'extension=') . $name;
+        }
+        if (getenv('PAYVOST_PSR_EXTENSION')) {
+            $lines[] = 'extension=' . getenv('PAYVOST_PSR_EXTENSION');
         }
         return $lines;
     }
@@ -187,10 +190,10 @@ final class ServerTest extends TestCase
     }
 
     /** @return array{int, array<string, string>, string} status, headers (lower-case), body */
-    private function fastcgi(string $socket, string $body, string $signature): array
+    private function fastcgi(string $socket, string $body, string $signature, string $script = 'webhook.php'): array
     {
         $env = [
-            'SCRIPT_FILENAME' => $this->directory . '/webhook.php', 'REQUEST_METHOD' => 'POST',
+            'SCRIPT_FILENAME' => $this->directory . '/' . $script, 'REQUEST_METHOD' => 'POST',
             'CONTENT_TYPE' => 'application/json', 'CONTENT_LENGTH' => (string) strlen($body),
             'HTTP_PAYVOST_SIGNATURE' => $signature, 'SERVER_PROTOCOL' => 'HTTP/1.1',
         ];
@@ -295,5 +298,55 @@ final class ServerTest extends TestCase
     {
         $url = $this->startBuiltIn($ini);
         $this->drive('php -S', $ini[0], fn (string $body, string $signature) => $this->http($url, $body, $signature), 100);
+    }
+
+    /**
+     * The PSR-15 middleware's acknowledgeFirst under PHP-FPM: the answer
+     * leaves while the handler still waits for the test's go-ahead, then the
+     * handler runs and its error reaches onError.
+     */
+    public function testAcknowledgeFirstAnswersBeforeTheHandlersUnderPhpFpm(): void
+    {
+        file_put_contents($this->directory . '/acknowledge.php', <<<'PHP'
+            <?php
+            require getenv('PAYVOST_PHP_AUTOLOAD');
+            $log = __DIR__ . '/handled.log';
+            $router = (new \Payvost\EventRouter())->on('dispute.opened', function (\Payvost\Event $event) use ($log): void {
+                for ($i = 0; $i < 400 && !file_exists(__DIR__ . '/release'); $i++) {
+                    usleep(25_000);
+                }
+                file_put_contents($log, "handled {$event->id}\n", FILE_APPEND);
+                throw new \RuntimeException('slow and failing');
+            });
+            $factory = new \Nyholm\Psr7\Factory\Psr17Factory();
+            $webhook = new \Payvost\Psr\WebhookMiddleware(
+                new \Payvost\WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router,
+                acknowledgeFirst: true,
+                onError: function (\Throwable $error, \Payvost\Event $event) use ($log): void {
+                    file_put_contents($log, "onError {$event->id}: {$error->getMessage()}\n", FILE_APPEND);
+                },
+            );
+            $request = $factory->createServerRequest('POST', '/webhooks/payvost', $_SERVER)
+                ->withBody($factory->createStream((string) file_get_contents('php://input')))
+                ->withHeader('Payvost-Signature', $_SERVER['HTTP_PAYVOST_SIGNATURE'] ?? '');
+            $response = $webhook->process($request, new class implements \Psr\Http\Server\RequestHandlerInterface {
+                public function handle(\Psr\Http\Message\ServerRequestInterface $request): \Psr\Http\Message\ResponseInterface
+                {
+                    return (new \Nyholm\Psr7\Factory\Psr17Factory())->createResponse(404);
+                }
+            });
+            http_response_code($response->getStatusCode());
+            echo $response->getBody();
+            PHP);
+        $socket = $this->startFpm(['ffi.enable=true']);
+        $body = '{"id":"evt_ack","type":"dispute.opened","data":{"object":{"id":"dp_1"}}}';
+        [$status, , $content] = $this->fastcgi($socket, $body, WebhookSignature::generateHeader($body, self::SECRET), 'acknowledge.php');
+        self::assertSame([200, '{"received":true}'], [$status, $content], (string) @file_get_contents($this->directory . '/fpm.log'));
+        self::assertFileDoesNotExist($this->directory . '/handled.log', 'answered while the handler waits');
+        touch($this->directory . '/release');
+        $this->waitFor(fn () => substr_count((string) @file_get_contents($this->directory . '/handled.log'), "\n") === 2, 'the handler and onError');
+        self::assertSame("handled evt_ack\nonError evt_ack: slow and failing\n", file_get_contents($this->directory . '/handled.log'));
+        [$status, , $content] = $this->fastcgi($socket, $body, WebhookSignature::generateHeader($body, 'whsec_forged'), 'acknowledge.php');
+        self::assertSame(400, $status, "verified before acknowledging: {$content}");
     }
 }

@@ -37,6 +37,14 @@ use Psr\Http\Server\RequestHandlerInterface;
  * 200 `{"received": true}`; a handler's exception propagates, for the
  * framework's 500, so that Payvost retries. Without one, the next handler
  * answers.
+ *
+ * With `acknowledgeFirst: true` and an `onError` callback, it answers 200
+ * once the delivery is verified and runs the handlers when the request
+ * ends: under PHP-FPM the answer leaves first (`fastcgi_finish_request()`),
+ * and a handler's exception goes to `onError($error, $event)`, as Payvost
+ * will not retry. This rides on PHP's request end (a shutdown function), so
+ * it is for PHP-FPM and mod_php; a long-running server (RoadRunner, Swoole)
+ * should queue the work instead.
  */
 final class WebhookMiddleware implements MiddlewareInterface
 {
@@ -44,9 +52,12 @@ final class WebhookMiddleware implements MiddlewareInterface
     public const ATTRIBUTE = Event::class;
 
     private int $limit;
+    /** @var (callable(\Throwable, Event): mixed)|null */
+    private $onError;
 
     /**
      * @param int|null $limit the largest body read, in bytes; default the core's 5 MiB
+     * @param (callable(\Throwable, Event): mixed)|null $onError with `acknowledgeFirst`: gets the errors of handlers run after the answer
      */
     public function __construct(
         private WebhookVerifier $verifier,
@@ -54,12 +65,19 @@ final class WebhookMiddleware implements MiddlewareInterface
         private StreamFactoryInterface $streams,
         private ?EventRouter $router = null,
         ?int $limit = null,
+        private bool $acknowledgeFirst = false,
+        ?callable $onError = null,
     ) {
         $limit ??= RequestBody::defaultLimit();
         if ($limit < 1) {
             throw new \InvalidArgumentException("WebhookMiddleware's body limit must be at least one byte, not {$limit}.");
         }
+        if ($acknowledgeFirst && ($router === null || $onError === null)) {
+            throw new \InvalidArgumentException('WebhookMiddleware: acknowledgeFirst needs a router and an onError($error, $event) callback, '
+                . 'which gets the errors of handlers that run after the answer.');
+        }
         $this->limit = $limit;
+        $this->onError = $onError;
     }
 
     public function process(ServerRequestInterface $request, RequestHandlerInterface $handler): ResponseInterface
@@ -77,8 +95,25 @@ final class WebhookMiddleware implements MiddlewareInterface
         if ($this->router === null) {
             return $handler->handle($request->withAttribute(self::ATTRIBUTE, $event));
         }
-        $this->router->dispatch($event);
+        if ($this->acknowledgeFirst) {
+            register_shutdown_function($this->afterAnswer(...), $this->router, $event);
+        } else {
+            $this->router->dispatch($event);
+        }
         return $this->json(200, ['received' => true]);
+    }
+
+    /** At the request's end: the answer leaves first under PHP-FPM, then the handlers run. */
+    private function afterAnswer(EventRouter $router, Event $event): void
+    {
+        if (function_exists('fastcgi_finish_request')) {
+            fastcgi_finish_request();
+        }
+        try {
+            $router->dispatch($event);
+        } catch (\Throwable $error) {
+            ($this->onError)($error, $event);
+        }
     }
 
     /** @param array<string, mixed> $body */
