@@ -162,6 +162,8 @@ final class PsrTest extends TestCase
             'timestamp_too_old' => self::sign(self::BODY, $now - 3600),
             'header_missing' => null,
             'header_malformed' => 'v1',
+            // Bytes that are not UTF-8: still a JSON answer, with the code.
+            'no_signatures' => "t={$now},v0=\xff\xfe",
         ] as $code => $header) {
             $refused = self::answer($middleware->process($request(self::BODY, $header), $next));
             self::assertSame([400, $code], [$refused[0], json_decode($refused[1], true)['error']['code']], $code);

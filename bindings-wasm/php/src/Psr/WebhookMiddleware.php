@@ -121,6 +121,6 @@ final class WebhookMiddleware implements MiddlewareInterface
     {
         return $this->responses->createResponse($status)
             ->withHeader('Content-Type', 'application/json')
-            ->withBody($this->streams->createStream(json_encode($body, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE)));
+            ->withBody($this->streams->createStream(json_encode($body, JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE)));
     }
 }
