@@ -65,6 +65,13 @@ def acknowledging_router(handled: List[str]) -> payvost.EventRouter:
     return router
 
 
+def wait_for(done: Callable[[], bool], seconds: float = 10) -> None:
+    """Until ``done()``, or ``seconds`` at most: handlers that run after the answer finish on their own time."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], None]:
     return lambda error, event: handled.append(f"on_error {event.id}: {error}")
 
@@ -249,11 +256,11 @@ def test_acknowledge_first_answers_before_the_handlers_and_reports_their_errors(
     assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
     assert handled == [], "the handler is still waiting: the answer came first"
     RELEASE.set()
+    wait_for(lambda: len(handled) == 1)
+    assert handled == ["after the answer evt_ack"]
     failing = event("payment.failed", "evt_ack_fail")
     assert post_json(f"{base}/acknowledged", failing, sign(failing, SECRET)) == (200, {"received": True})
-    deadline = time.monotonic() + 10
-    while len(handled) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: len(handled) == 2)
     assert handled == ["after the answer evt_ack", "on_error evt_ack_fail: cannot record the failure"]
     forged = post_json(f"{base}/acknowledged", refund, sign(refund, "whsec_forged"))
     assert forged[0] == 400, "verified before acknowledging"
