@@ -131,6 +131,7 @@ webhooks.middleware({ secret, router, acknowledgeFirst: true, onError: (error: u
 
 // The framework adapters take the same options.
 webhooks.koa({ secret, router })
+webhooks.koa({ secret, router, acknowledgeFirst: true, onError: (error: unknown, failed: Event) => void [error, failed] })
 webhooks.hono({ secret, limit: 1024 })
 // On Workers, the secret is a binding read per request.
 webhooks.hono({ secret: (c) => c.env.PAYVOST_WEBHOOK_SECRET as string | undefined })
