@@ -209,7 +209,7 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
     // A probe without an answer (refused, reset, or past the timeout) fails
     // this row too: "slowest answer" would otherwise judge only the others.
     let (outcome, detail) = match slowest {
-        _ if unanswered == probes.len() => (Outcome::Fail, "no probe got an answer".into()),
+        None => (Outcome::Fail, "no probe got an answer".into()),
         Some(slowest) if unanswered > 0 => (
             Outcome::Fail,
             format!(
@@ -226,7 +226,6 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
             Outcome::Fail,
             format!("slowest answer {} ms", slowest.as_millis()),
         ),
-        None => (Outcome::Fail, "no probe got an answer".into()),
     };
     rows.push(Row {
         id: "timely",
