@@ -100,7 +100,7 @@ where
         // A header that is not text is read as absent: header_missing.
         let header = request
             .headers()
-            .get("payvost-signature")
+            .get(payvost_webhooks::SIGNATURE_HEADER)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
             .to_owned();
