@@ -54,13 +54,17 @@ def verify(body: bytes, header: Optional[str], secret: Secret, tolerance: Union[
 OnError = Callable[[Exception, AnyEvent], None]
 
 
-def check_acknowledge(acknowledge_first: bool, on_error: Optional[OnError]) -> None:
-    """Refuses ``acknowledge_first`` without an ``on_error``: the errors of
-    handlers that run after the answer would reach no one."""
-    if acknowledge_first and not callable(on_error):
+def acknowledgement(acknowledge_first: bool, on_error: Optional[OnError]) -> Optional[OnError]:
+    """The callback of a view that answers first, ``None`` for one that answers
+    after its handlers. Refuses ``acknowledge_first`` without an ``on_error``:
+    the errors of handlers that run after the answer would reach no one."""
+    if not acknowledge_first:
+        return None
+    if not callable(on_error):
         raise TypeError(
             "acknowledge_first needs on_error=callback(error, event), which gets the errors of handlers that run after the answer"
         )
+    return on_error
 
 
 def dispatch_after_answer(router: EventRouter, event: AnyEvent, on_error: OnError) -> None:

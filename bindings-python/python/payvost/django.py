@@ -31,7 +31,7 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     Answer,
     OnError,
-    check_acknowledge,
+    acknowledgement,
     check_config,
     dispatch_after_answer,
     too_large,
@@ -108,12 +108,11 @@ def view(
     ``acknowledge_first=True`` it answers once the delivery is verified and
     runs the handlers when the answer has been sent; a handler's exception
     then goes to ``on_error(error, event)``, and Payvost does not retry."""
-    check_acknowledge(acknowledge_first, on_error)
+    report = acknowledgement(acknowledge_first, on_error)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(request: HttpRequest, event: AnyEvent) -> HttpResponse:
-        if acknowledge_first and on_error is not None:
-            report = on_error
+        if report is not None:
             return _Acknowledgement(lambda: dispatch_after_answer(router, event, report))
         router.dispatch(event)
         return JsonResponse({"received": True})

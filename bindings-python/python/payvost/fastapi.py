@@ -28,7 +28,7 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     Answer,
     OnError,
-    check_acknowledge,
+    acknowledgement,
     check_config,
     dispatch_after_answer_async,
     too_large,
@@ -91,11 +91,11 @@ def endpoint(
     answers once the delivery is verified and runs the handlers as a
     background task, after the answer; a handler's exception then goes to
     ``on_error(error, event)``, and Payvost does not retry."""
-    check_acknowledge(acknowledge_first, on_error)
+    report = acknowledgement(acknowledge_first, on_error)
 
     async def receive(event: AnyEvent = Depends(verified)) -> JSONResponse:
-        if acknowledge_first and on_error is not None:
-            return JSONResponse({"received": True}, background=BackgroundTask(dispatch_after_answer_async, router, event, on_error))
+        if report is not None:
+            return JSONResponse({"received": True}, background=BackgroundTask(dispatch_after_answer_async, router, event, report))
         await router.dispatch_async(event)
         return JSONResponse({"received": True})
 

@@ -28,7 +28,7 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     Answer,
     OnError,
-    check_acknowledge,
+    acknowledgement,
     check_config,
     dispatch_after_answer,
     too_large,
@@ -97,12 +97,11 @@ def view(
     ``on_error(error, event)``, and Payvost does not retry. Its endpoint name
     is ``payvost_webhook``: give ``add_url_rule`` an ``endpoint=`` of your own
     for a second one."""
-    check_acknowledge(acknowledge_first, on_error)
+    report = acknowledgement(acknowledge_first, on_error)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(event: AnyEvent) -> Any:
-        if acknowledge_first and on_error is not None:
-            report = on_error
+        if report is not None:
             response = flask.jsonify(received=True)
             response.call_on_close(lambda: dispatch_after_answer(router, event, report))
             return response
