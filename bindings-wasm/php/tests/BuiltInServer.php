@@ -20,9 +20,7 @@ final class BuiltInServer
      */
     public function __construct(string $directory, string $script, array $env, array $ini = [], string $readyPath = '/')
     {
-        $probe = stream_socket_server('tcp://127.0.0.1:0');
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($probe, false), ':'), 1);
-        fclose($probe);
+        $port = self::freePort();
         $command = [PHP_BINARY, '-d', 'ffi.enable=1'];
         foreach ($ini as $line) {
             array_push($command, '-d', $line);
@@ -45,6 +43,18 @@ final class BuiltInServer
         for ($i = 0; $i < 100 && @fsockopen('127.0.0.1', $port) === false; $i++) {
             usleep(50_000);
         }
+    }
+
+    /** A port on 127.0.0.1 that nothing listens on, for a server to take. */
+    public static function freePort(): int
+    {
+        $probe = stream_socket_server('tcp://127.0.0.1:0');
+        if ($probe === false) {
+            throw new \RuntimeException('no free port on 127.0.0.1');
+        }
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($probe, false), ':'), 1);
+        fclose($probe);
+        return $port;
     }
 
     /**

@@ -124,7 +124,7 @@ final class ServerTest extends TestCase
     /** @param list<string> $ini */
     private function startBuiltIn(array $ini): string
     {
-        $port = self::freePort();
+        $port = BuiltInServer::freePort();
         $command = [PHP_BINARY, '-n'];
         foreach (self::extensions() as $extension) {
             array_push($command, '-d', $extension);
@@ -178,15 +178,6 @@ final class ServerTest extends TestCase
         }
         self::fail("timed out waiting for {$what}: " . @file_get_contents($this->directory . '/server.log')
             . @file_get_contents($this->directory . '/fpm.log'));
-    }
-
-    private static function freePort(): int
-    {
-        $socket = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertNotFalse($socket);
-        $name = (string) stream_socket_get_name($socket, false);
-        fclose($socket);
-        return (int) substr($name, strrpos($name, ':') + 1);
     }
 
     /** @return array{int, array<string, string>, string} status, headers (lower-case), body */
