@@ -29,6 +29,8 @@ const MAX_TIMESTAMP_DIGITS: usize = 19;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignatureHeader<'a> {
     timestamp: i64,
+    /// The `t` value as the header wrote it, perhaps with leading zeros.
+    timestamp_text: &'a str,
     /// The elements from the first `v1` on, empty when there is none: the
     /// candidates are read again from here, not from the start.
     from_first_v1: &'a str,
@@ -62,6 +64,7 @@ impl<'a> SignatureHeader<'a> {
             }));
         }
         let mut timestamp = None;
+        let mut timestamp_text = "";
         let mut from_first_v1 = "";
         for element in split(elements) {
             let Some((key, value)) = key_value(element) else {
@@ -73,7 +76,10 @@ impl<'a> SignatureHeader<'a> {
                 b"t" if timestamp.is_some() => {
                     return Err(malformed(HeaderProblem::DuplicateTimestamp));
                 }
-                b"t" => timestamp = Some(parse_timestamp(value)?),
+                b"t" => {
+                    timestamp = Some(parse_timestamp(value)?);
+                    timestamp_text = value;
+                }
                 b"v1" if from_first_v1.is_empty() => {
                     // `element` is a slice of `elements`: where it starts.
                     let at = (element.as_ptr() as usize).wrapping_sub(elements.as_ptr() as usize);
@@ -85,6 +91,7 @@ impl<'a> SignatureHeader<'a> {
         let timestamp = timestamp.ok_or(malformed(HeaderProblem::NoTimestamp))?;
         Ok(SignatureHeader {
             timestamp,
+            timestamp_text,
             from_first_v1,
         })
     }
@@ -94,19 +101,32 @@ impl<'a> SignatureHeader<'a> {
     /// a 256-byte event's verification overhead. Anything else is `None`.
     fn usual(value: &'a str) -> Option<Self> {
         let rest = value.strip_prefix("t=")?;
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        // Digits and value in one pass: 19 digits cannot overflow a u64.
+        let mut digits = 0usize;
+        let mut timestamp = 0u64;
+        for digit in rest.bytes().take(MAX_TIMESTAMP_DIGITS.saturating_add(1)) {
+            if !digit.is_ascii_digit() {
+                break;
+            }
+            digits = digits.wrapping_add(1);
+            timestamp = timestamp
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(digit.wrapping_sub(b'0')));
+        }
         if digits == 0 || digits > MAX_TIMESTAMP_DIGITS {
             return None;
         }
-        let (timestamp, from_first_v1) = rest.split_at_checked(digits)?;
+        let (timestamp_text, from_first_v1) = rest.split_at_checked(digits)?;
         let from_first_v1 = from_first_v1.strip_prefix(',')?;
         let candidate = from_first_v1.strip_prefix("v1=")?;
         // The general reading trims a trailing space or tab off the header.
-        if candidate.len() != 64 || candidate.contains(',') || candidate.ends_with([' ', '\t']) {
+        let hex: &[u8; 64] = candidate.as_bytes().try_into().ok()?;
+        if has_comma(hex) || candidate.ends_with([' ', '\t']) {
             return None;
         }
         Some(SignatureHeader {
-            timestamp: timestamp.parse().ok()?,
+            timestamp: i64::try_from(timestamp).ok()?,
+            timestamp_text,
             from_first_v1,
         })
     }
@@ -114,6 +134,19 @@ impl<'a> SignatureHeader<'a> {
     /// The `t` value, in unix seconds.
     pub fn timestamp(&self) -> i64 {
         self.timestamp
+    }
+
+    /// The `t` value's digits as signed (protocol §3): the header's own
+    /// text when it is already the plain decimal form, which saves
+    /// formatting the number again.
+    pub(crate) fn signed_timestamp<'b>(&self, buffer: &'b mut itoa::Buffer) -> &'b [u8]
+    where
+        'a: 'b,
+    {
+        match self.timestamp_text.as_bytes() {
+            [b'0', _, ..] | [] => buffer.format(self.timestamp).as_bytes(),
+            plain => plain,
+        }
     }
 
     /// Whether at least one `v1` element is present.
@@ -170,6 +203,15 @@ fn split(elements: &str) -> impl Iterator<Item = &str> {
             }
         }
     })
+}
+
+/// Whether a 64-byte value holds a comma: compared all at once, which the
+/// compiler turns into a few vector instructions, where a search for the
+/// first comma pays a call for its setup.
+fn has_comma(value: &[u8; 64]) -> bool {
+    value
+        .iter()
+        .fold(false, |found, &byte| found | (byte == b','))
 }
 
 /// An element split at its first `=`.
@@ -244,6 +286,19 @@ mod tests {
                 proptest::prop_assert_eq!(Ok(usual), SignatureHeader::general(&header));
             }
         }
+    }
+
+    #[test]
+    fn the_signed_timestamp_is_the_plain_decimal_form() {
+        let signed = |header: &str| {
+            let header = SignatureHeader::parse(header).unwrap();
+            let mut buffer = itoa::Buffer::new();
+            alloc::string::String::from_utf8(header.signed_timestamp(&mut buffer).to_vec()).unwrap()
+        };
+        assert_eq!(signed("t=1764000000,v1=x"), "1764000000");
+        assert_eq!(signed("t=0042,v1=x"), "42");
+        assert_eq!(signed("v1=x,t=0"), "0");
+        assert_eq!(signed("t=000"), "0");
     }
 
     #[test]

@@ -87,8 +87,11 @@ impl SigningKey {
 
     /// HMAC-SHA256 over `decimal(timestamp) || "." || payload`.
     pub(crate) fn tag(&self, timestamp: i64, payload: &[u8]) -> [u8; 32] {
-        let mut digits = itoa::Buffer::new();
-        let digits = digits.format(timestamp).as_bytes();
+        self.tag_of_digits(itoa::Buffer::new().format(timestamp).as_bytes(), payload)
+    }
+
+    /// [`Self::tag`] with the timestamp already in decimal digits.
+    pub(crate) fn tag_of_digits(&self, digits: &[u8], payload: &[u8]) -> [u8; 32] {
         if let Some(tag) = self.small_tag(digits, payload) {
             return tag;
         }

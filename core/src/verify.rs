@@ -150,10 +150,12 @@ impl Webhook {
             return Err(Error::NoSignatures);
         }
         let timestamp = header.timestamp();
+        let mut buffer = itoa::Buffer::new();
+        let digits = header.signed_timestamp(&mut buffer);
         let secret_index = self
             .keys
             .iter()
-            .position(|key| matches_any(&key.tag(timestamp, payload), &header))
+            .position(|key| matches_any(&key.tag_of_digits(digits, payload), &header))
             .ok_or(Error::SignatureMismatch {
                 secret_without_prefix: self.unprefixed,
             })?;
