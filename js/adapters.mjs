@@ -14,6 +14,10 @@ const DRAIN_LIMIT = 64 * 1024 * 1024
  * @param calls {constructEvent, checkConfig} of webhooks.mjs
  */
 export function createAdapters({ constructEvent, checkConfig }) {
+  // The core's header name; Node lowercases the names it receives, and the
+  // other frameworks' lookups ignore case.
+  const header = facts.signature_header.toLowerCase()
+
   /**
    * Express/Connect middleware: reads the raw body itself, verifies it, sets
    * `req.payvostEvent`, or answers 400 with the code. With a `router`, it
@@ -35,7 +39,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
         (body) => {
           let event
           try {
-            event = constructEvent(body, req.headers['payvost-signature'], secret, { tolerance })
+            event = constructEvent(body, req.headers[header], secret, { tolerance })
           } catch (error) {
             return reject(res, error)
           }
@@ -75,7 +79,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     app.post(path, async (request, reply) => {
       let event
       try {
-        event = constructEvent(request.body ?? new Uint8Array(0), request.headers['payvost-signature'], secret, { tolerance })
+        event = constructEvent(request.body ?? new Uint8Array(0), request.headers[header], secret, { tolerance })
       } catch (error) {
         return reply.code(error.status || 400).send(refusalBody(error))
       }
@@ -103,7 +107,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
       let event
       try {
         const body = await rawBody(ctx.req, limit, 'mount webhooks.koa() before koa-bodyparser, or on a route it does not cover')
-        event = constructEvent(body, ctx.get('payvost-signature') || undefined, secret, { tolerance })
+        event = constructEvent(body, ctx.get(header) || undefined, secret, { tolerance })
       } catch (error) {
         ctx.status = error.status || 400
         if (error.close) ctx.set('connection', 'close')
@@ -144,7 +148,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
       let event
       try {
         const body = await requestBody(c.req.raw, limit)
-        event = constructEvent(body, c.req.header('payvost-signature'), key, { tolerance })
+        event = constructEvent(body, c.req.header(header), key, { tolerance })
       } catch (error) {
         if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
         return c.json(refusalBody(error), error.status || 400)

@@ -201,7 +201,7 @@ export function createWebhooks(backend) {
       // A stream locked by another reader: undici says "Body is unusable".
       throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${unread}`)
     }
-    return constructEvent(body, request.headers.get('payvost-signature'), secret, opts)
+    return constructEvent(body, request.headers.get(facts.signature_header), secret, opts)
   }
 
   /** Refuses a bad secret or tolerance when the app starts, not on the first delivery. */

@@ -17,6 +17,8 @@ _FACTS = json.loads(_native.FACTS)
 #: The largest body an adapter reads, in bytes (the core's, 5 MiB): Payvost's events are far smaller.
 DEFAULT_BODY_LIMIT: int = _FACTS["body_limit"]
 _TOO_LARGE: str = _FACTS["messages"]["body_too_large"]
+#: The header the signature comes in (the core's name; every framework here looks headers up ignoring case).
+SIGNATURE_HEADER: str = _FACTS["signature_header"]
 
 
 class Answer(Exception):

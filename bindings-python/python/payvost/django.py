@@ -29,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-unty
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
+    SIGNATURE_HEADER,
     Answer,
     OnError,
     acknowledgement,
@@ -84,7 +85,7 @@ def webhook(
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
             try:
-                event = verify(_body(request, limit), request.headers.get("Payvost-Signature"), secret, tolerance)
+                event = verify(_body(request, limit), request.headers.get(SIGNATURE_HEADER), secret, tolerance)
             except Answer as answer:
                 return JsonResponse(answer.body, status=answer.status)
             return receive(request, event, *args, **kwargs)

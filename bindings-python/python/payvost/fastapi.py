@@ -26,6 +26,7 @@ from starlette.background import BackgroundTask
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
+    SIGNATURE_HEADER,
     Answer,
     OnError,
     acknowledgement,
@@ -55,7 +56,7 @@ class WebhookEvent:
     async def __call__(self, request: Request) -> AnyEvent:
         try:
             body = await _body(request, self._limit)
-            return verify(body, request.headers.get("payvost-signature"), self._secret, self._tolerance)
+            return verify(body, request.headers.get(SIGNATURE_HEADER), self._secret, self._tolerance)
         except Answer as answer:
             raise HTTPException(status_code=answer.status, detail=answer.body["error"]) from None
 

@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
+    SIGNATURE_HEADER,
     Answer,
     OnError,
     acknowledgement,
@@ -53,7 +54,7 @@ def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERA
         body = request.get_data(cache=True)
     except RequestEntityTooLarge:
         raise too_large(limit) from None
-    return verify(body, request.headers.get("Payvost-Signature"), secret, tolerance)
+    return verify(body, request.headers.get(SIGNATURE_HEADER), secret, tolerance)
 
 
 def _refusal(answer: Answer) -> Refusal:

@@ -62,7 +62,8 @@ final class RequestBody
     /** The Payvost-Signature header's value, null when it is absent. */
     public static function signatureHeader(MessageInterface $request): ?string
     {
-        return $request->hasHeader('Payvost-Signature') ? $request->getHeaderLine('Payvost-Signature') : null;
+        $name = Runtime::get()->facts()['signature_header'];
+        return $request->hasHeader($name) ? $request->getHeaderLine($name) : null;
     }
 
     /** The 413's message for a body over `$limit` bytes: the core's. */
