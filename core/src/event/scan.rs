@@ -172,9 +172,10 @@ fn plain_run(bytes: &[u8]) -> usize {
             | zero(x ^ ONES.wrapping_mul(u64::from(b'\\')))
             | (x.wrapping_sub(ONES.wrapping_mul(0x20)) & !x & HIGHS);
         if stop != 0 {
-            return run.saturating_add((stop.trailing_zeros() / 8) as usize);
+            return run.wrapping_add((stop.trailing_zeros() / 8) as usize);
         }
-        run = run.saturating_add(8);
+        // A whole word was read at `run`, so `run + 8` is within the slice.
+        run = run.wrapping_add(8);
     }
     let tail = bytes.get(run..).unwrap_or_default();
     run.saturating_add(
@@ -399,7 +400,8 @@ impl<'a> Cursor<'a> {
     /// Moves past the byte `peek` returned.
     #[inline(always)]
     fn bump(&mut self) {
-        self.pos = self.pos.saturating_add(1);
+        // Only after `peek` found a byte, so `pos` is below the length.
+        self.pos = self.pos.wrapping_add(1);
     }
 
     #[inline(always)]
@@ -422,7 +424,9 @@ impl<'a> Cursor<'a> {
 
     #[inline(always)]
     pub(super) fn whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        // Every byte JSON puts between tokens is a space or below it: one
+        // comparison sends compact JSON on.
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek().filter(|byte| *byte <= b' ') {
             self.bump();
         }
     }
@@ -564,7 +568,7 @@ impl<'a> Cursor<'a> {
         loop {
             self.pos = self
                 .pos
-                .saturating_add(plain_run(self.bytes.get(self.pos..).unwrap_or_default()));
+                .wrapping_add(plain_run(self.bytes.get(self.pos..).unwrap_or_default()));
             match self.next_byte()? {
                 b'"' => {
                     self.bump();
