@@ -41,7 +41,8 @@ for (const generated of readdirSync(join(pkg, 'dist'))) {
   if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
 }
 
-for (const file of ['sdk.mjs', 'webhooks.mjs', 'adapters.mjs', 'router.mjs', 'convert.mjs', 'errors.mjs', 'facts.mjs', 'index.d.ts']) {
+// The whole shared layer: every module of js/ and its types.
+for (const file of readdirSync(join(root, 'js')).filter((name) => name.endsWith('.mjs') || name === 'index.d.ts')) {
   copyFileSync(join(root, 'js', file), join(pkg, file))
 }
 cpSync(join(here, 'npm'), pkg, { recursive: true })

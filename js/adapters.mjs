@@ -4,11 +4,10 @@
 // message}}, 413 for a body over its limit (the core's, by default:
 // protocol §10).
 
+import { rawBody, requestBody, tooLarge } from './body.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
-/** How much of a body over the limit is read and dropped before the 413, so the client gets it whole. */
-const DRAIN_LIMIT = 64 * 1024 * 1024
 
 /**
  * @param calls {constructEvent, checkConfig} of webhooks.mjs
@@ -147,7 +146,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
       const key = secretOf(c)
       let event
       try {
-        const body = await requestBody(c.req.raw, limit)
+        const body = await requestBody(c.req.raw, limit, 'mount webhooks.hono() before anything that reads the body (c.req.json(), a validator), or on a route it does not cover.')
         event = constructEvent(body, c.req.header(header), key, { tolerance })
       } catch (error) {
         if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
@@ -205,102 +204,9 @@ function refusalBody(error) {
   return { error: { code: error.code || 'payload_wrong_type', message: error.message } }
 }
 
-/** A body over the adapter's limit: 413, with the code the CLI's listener gives it. */
-function tooLarge(limit) {
-  return Object.assign(
-    payvostError('payload_invalid_json', facts.messages.body_too_large.replace('{limit}', String(limit))),
-    { status: 413 },
-  )
-}
-
 function reject(res, error) {
   res.statusCode = error.status || 400
   res.setHeader('content-type', 'application/json')
   if (error.close) res.setHeader('connection', 'close')
   res.end(JSON.stringify(refusalBody(error)))
-}
-
-/**
- * The body as sent: from express.raw/text if it ran, else from the stream;
- * `fix` says how to mount the adapter when a body parser ran first.
- */
-function rawBody(req, limit, fix) {
-  if (req.body instanceof Uint8Array || typeof req.body === 'string') return Promise.resolve(req.body)
-  if (req._body || req.readableEnded || req.body !== undefined) {
-    return Promise.reject(
-      payvostError(
-        'payload_wrong_type',
-        `The request body was already parsed before the Payvost middleware could read it; ${fix}.`,
-      ),
-    )
-  }
-  return new Promise((resolve, rejectBody) => {
-    const chunks = []
-    let size = 0
-    const onData = (chunk) => {
-      size += chunk.length
-      if (size <= limit) {
-        chunks.push(chunk)
-        return
-      }
-      // Over the limit: keep reading and dropping, so that the client, still
-      // sending, gets the 413 rather than a reset; past the drain limit,
-      // answer at once and close the connection.
-      chunks.length = 0
-      if (size > limit + DRAIN_LIMIT) {
-        req.removeListener('data', onData)
-        req.pause()
-        rejectBody(Object.assign(tooLarge(limit), { close: true }))
-      }
-    }
-    req.on('data', onData)
-    req.on('end', () => {
-      if (size > limit) return rejectBody(tooLarge(limit))
-      // Later body parsers (a global express.json()) skip a body already read.
-      req._body = true
-      const body = concat(chunks, size)
-      req.rawBody = body
-      resolve(body)
-    })
-    req.on('error', rejectBody)
-  })
-}
-
-/**
- * A WHATWG Request's body, read up to `limit` bytes. Past it the rest is
- * read and dropped (up to the drain limit) before the 413, so that the
- * client, still sending, gets the answer rather than a reset.
- */
-async function requestBody(request, limit) {
-  if (request.bodyUsed) {
-    throw payvostError('payload_wrong_type', 'The request body was already read before the Payvost middleware could verify it.')
-  }
-  if (request.body === null) return new Uint8Array(0)
-  const reader = request.body.getReader()
-  const chunks = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.length
-    if (size <= limit) chunks.push(value)
-    else if (size > limit + DRAIN_LIMIT) {
-      await reader.cancel()
-      break
-    }
-  }
-  if (size > limit) throw tooLarge(limit)
-  return concat(chunks, size)
-}
-
-/** The chunks of a request body as one Uint8Array (a Buffer where Node has one). */
-function concat(chunks, size) {
-  if (typeof Buffer === 'function') return Buffer.concat(chunks, size)
-  const body = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    body.set(chunk, at)
-    at += chunk.length
-  }
-  return body
 }

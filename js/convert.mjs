@@ -108,6 +108,15 @@ export function options(value) {
   return { tolerance, now }
 }
 
+/** The `limit` in the options of a call that reads a body: whole bytes; absent or null, the core's 5 MiB. */
+export function bodyLimit(value) {
+  const limit = (value !== null && typeof value === 'object' ? value.limit : undefined) ?? facts.body_limit
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError(`limit must be a whole number of bytes, not ${describe(limit)}.`)
+  }
+  return limit
+}
+
 /** Unix seconds: a number, a bigint, a Date, or undefined for the core's clock. */
 export function now(value) {
   if (value === undefined || value === null) return undefined

@@ -38,6 +38,15 @@ export interface VerifyOptions {
   now?: Time
 }
 
+/** {@link Webhooks.constructEventFromRequest}'s options: those of a verification, and how much body to read. */
+export interface RequestVerifyOptions extends VerifyOptions {
+  /**
+   * The largest body read, in bytes; default 5 MiB (the core's). A larger
+   * one is refused with `payload_invalid_json` (its `status` is 413).
+   */
+  limit?: number
+}
+
 /** What a successful verification proves. */
 export interface Verified {
   /** The header's `t`, in unix seconds. */
@@ -370,11 +379,14 @@ export interface Webhooks {
    * (`secret_invalid`) or a negative timestamp (`tolerance_invalid`).
    */
   generateTestHeaderString(options: TestHeaderOptions): string
-  /** Reads a WHATWG Request's body once and verifies it (Next.js app router, Hono, Remix). */
+  /**
+   * Reads a WHATWG Request's body once, up to `limit` bytes, and verifies it
+   * (Next.js app router, Hono, Remix).
+   */
   constructEventFromRequest(
     request: Request,
     secret: SecretArgument,
-    tolerance?: number | VerifyOptions,
+    tolerance?: number | RequestVerifyOptions,
   ): Promise<Event>
   /**
    * True when the event's type is one of the 16 this SDK version knows: a

@@ -7,6 +7,7 @@ import * as convert from './convert.mjs'
 import { createAdapters } from './adapters.mjs'
 import { fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
+import { requestBody } from './body.mjs'
 import { EventRouter } from './router.mjs'
 
 /** How many verifiers the one-line calls keep: an app with up to 16 endpoints pays no key setup. */
@@ -189,18 +190,8 @@ export function createWebhooks(backend) {
         `constructEventFromRequest takes a WHATWG Request (as in Next.js, Hono, Remix), not ${convert.describe(request)}.`,
       )
     }
-    const unread = 'call constructEventFromRequest before anything reads the body (request.json(), request.text(), ' +
-      'a body parser), or pass the bytes that were read to constructEvent.'
-    if (request.bodyUsed === true) {
-      throw payvostError('payload_wrong_type', `The request body was already read (request.bodyUsed is true), so its raw bytes are gone: ${unread}`)
-    }
-    let body
-    try {
-      body = new Uint8Array(await request.arrayBuffer())
-    } catch (error) {
-      // A stream locked by another reader: undici says "Body is unusable".
-      throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${unread}`)
-    }
+    const body = await requestBody(request, convert.bodyLimit(opts), 'call constructEventFromRequest before anything reads the body ' +
+      '(request.json(), request.text(), a body parser), or pass the bytes that were read to constructEvent.')
     return constructEvent(body, request.headers.get(facts.signature_header), secret, opts)
   }
 

@@ -110,6 +110,33 @@ test('constructEventFromRequest on a body already read or locked: the SDK error,
   })
 })
 
+test('constructEventFromRequest reads at most its limit: the core\'s 5 MiB, or the one given', async () => {
+  const request = (payload) => new Request('https://example.com/', { method: 'POST', body: payload, headers: { 'payvost-signature': sign(payload) } })
+  const exact = await payvost.webhooks.constructEventFromRequest(request(body), SECRET, { limit: Buffer.byteLength(body) })
+  assert.equal(exact.id, 'evt_mw_1')
+  assert.equal((await payvost.webhooks.constructEventFromRequest(request(body), SECRET, 600)).id, 'evt_mw_1')
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(request(body), SECRET, { limit: Buffer.byteLength(body) - 1 }), (e) => {
+    assert.ok(e instanceof payvost.PayvostInvalidPayloadError, `${e.name}: ${e.message}`)
+    assert.equal(e.code, 'payload_invalid_json')
+    assert.equal(e.message, `The body is larger than the ${Buffer.byteLength(body) - 1}-byte limit; Payvost's events are far smaller.`)
+    assert.equal(e.status, 413)
+    return true
+  })
+  const huge = body.slice(0, -1) + ' '.repeat(5 * 1024 * 1024) + '}'
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(request(huge), SECRET), (e) => {
+    assert.equal(e.code, 'payload_invalid_json')
+    assert.equal(e.message, "The body is larger than the 5242880-byte limit; Payvost's events are far smaller.")
+    return true
+  })
+  for (const limit of [-1, 1.5, '1024', Number.NaN]) {
+    await assert.rejects(payvost.webhooks.constructEventFromRequest(request(body), SECRET, { limit }), (e) => {
+      assert.ok(e instanceof TypeError, `${e.name}: ${e.message}`)
+      assert.match(e.message, /^limit must be a whole number of bytes, not /)
+      return true
+    })
+  }
+})
+
 test('a body over the limit gets its 413 JSON, not a reset, and the server goes on', async (t) => {
   const app = express()
   app.post('/webhooks/payvost', payvost.webhooks.middleware({ secret: SECRET, limit: 1024 }), (req, res) => res.json({ id: req.payvostEvent.id }))

@@ -100,6 +100,9 @@ void index
 
 async function edge(request: Request): Promise<string> {
   const e = await constructEventFromRequest(request, 'whsec_x')
+  await constructEventFromRequest(request, 'whsec_x', { limit: 64 * 1024, tolerance: 600 })
+  // @ts-expect-error a limit is a number of bytes
+  await constructEventFromRequest(request, 'whsec_x', { limit: '64k' })
   return e.id
 }
 void edge
