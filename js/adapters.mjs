@@ -5,6 +5,7 @@
 // protocol §10).
 
 import { rawBody, requestBody, tooLarge } from './body.mjs'
+import { checkedLimit } from './convert.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
@@ -29,8 +30,9 @@ export function createAdapters({ constructEvent, checkConfig }) {
     if (config === null || typeof config !== 'object') {
       throw payvostError('secret_invalid', 'middleware takes {secret, tolerance?, limit?, router?}.')
     }
-    const { secret, tolerance, limit = facts.body_limit } = config
+    const { secret, tolerance } = config
     checkConfig(secret, tolerance)
+    const limit = checkedLimit(config.limit)
     const { router, acknowledgeFirst, onError } = routing('middleware', config)
 
     return function payvostWebhook(req, res, next) {
@@ -62,8 +64,9 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * `onError` work as the Express middleware's.
    */
   async function fastify(app, options) {
-    const { secret, tolerance, limit = facts.body_limit, path = '/webhooks/payvost', handler } = options ?? {}
+    const { secret, tolerance, path = '/webhooks/payvost', handler } = options ?? {}
     checkConfig(secret, tolerance)
+    const limit = checkedLimit(options?.limit)
     const { router, acknowledgeFirst, onError } = routing('webhooks.fastify', options ?? {})
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
@@ -99,8 +102,9 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * `acknowledgeFirst` and `onError` work as the Express middleware's.
    */
   function koa(config) {
-    const { secret, tolerance, limit = facts.body_limit } = config ?? {}
+    const { secret, tolerance } = config ?? {}
     checkConfig(secret, tolerance)
+    const limit = checkedLimit(config?.limit)
     const { router, acknowledgeFirst, onError } = routing('webhooks.koa', config ?? {})
     return async function payvostWebhook(ctx, next) {
       let event
@@ -137,7 +141,8 @@ export function createAdapters({ constructEvent, checkConfig }) {
    * `c.executionCtx.waitUntil`; their errors go to `onError`.
    */
   function hono(config) {
-    const { secret, tolerance, limit = facts.body_limit } = config ?? {}
+    const { secret, tolerance } = config ?? {}
+    const limit = checkedLimit(config?.limit)
     const { router, acknowledgeFirst, onError } = routing('webhooks.hono', config ?? {})
     // A secret that comes with each request is checked, with the tolerance, on each request.
     if (typeof secret !== 'function') checkConfig(secret, tolerance)
@@ -181,7 +186,30 @@ function routing(name, { router, acknowledgeFirst = false, onError }) {
 
 /** Runs the handlers once the answer has left: their errors can only go to `onError`. */
 function dispatchAfter(router, event, onError) {
-  return router.dispatch(event).catch((error) => onError(error, event))
+  return router.dispatch(event).catch((error) => report(onError, error, event))
+}
+
+/**
+ * Hands a handler's error to `onError`. Should `onError` throw (or reject)
+ * too, that is reported once as a process warning, where the runtime has
+ * one, else on the console: an unhandled rejection would end the process.
+ */
+function report(onError, error, event) {
+  const warn = (hookError) => {
+    const message = `payvost: onError threw (${hookError instanceof Error ? hookError.message : String(hookError)}) ` +
+      `while reporting the error of a handler of event ${event.id}: ${error instanceof Error ? error.message : String(error)}`
+    if (typeof process === 'object' && typeof process.emitWarning === 'function') {
+      process.emitWarning(message, { type: 'PayvostWarning', code: 'PAYVOST_ON_ERROR_THREW' })
+    } else {
+      console.error(message)
+    }
+  }
+  try {
+    const result = onError(error, event)
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') result.then(undefined, warn)
+  } catch (hookError) {
+    warn(hookError)
+  }
 }
 
 /** Hono's ExecutionContext where the runtime has one (Workers); its getter throws elsewhere. */

@@ -13,6 +13,13 @@ export function describe(value) {
   return `a ${typeof value}`
 }
 
+/** A number or short string as JavaScript writes it (`'1mb'`, `1.5`, `NaN`), anything else described. */
+function literal(value) {
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'string' && value.length <= 40) return `'${value}'`
+  return describe(value)
+}
+
 // String.prototype.toWellFormed arrived in Node 20; in a `u` regex a valid
 // pair is one code point, so \p{Surrogate} matches only lone halves.
 const toWellFormed = typeof String.prototype.toWellFormed === 'function'
@@ -110,9 +117,18 @@ export function options(value) {
 
 /** The `limit` in the options of a call that reads a body: whole bytes; absent or null, the core's 5 MiB. */
 export function bodyLimit(value) {
-  const limit = (value !== null && typeof value === 'object' ? value.limit : undefined) ?? facts.body_limit
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError(`limit must be a whole number of bytes, not ${describe(limit)}.`)
+  return checkedLimit(value !== null && typeof value === 'object' ? value.limit : undefined)
+}
+
+/**
+ * A body limit: a positive whole number of bytes, the core's 5 MiB when
+ * absent; anything else (`'1mb'`, `0`, `1.5`) is `option_invalid`, raised
+ * when the adapter is built.
+ */
+export function checkedLimit(limit) {
+  if (limit === undefined) return facts.body_limit
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw payvostError('option_invalid', facts.messages.limit_invalid.replace('{value}', literal(limit)))
   }
   return limit
 }

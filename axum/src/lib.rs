@@ -97,13 +97,14 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Refused> {
         let webhook = Webhook::from_ref(state);
-        // A header that is not text is read as absent: header_missing.
-        let header = request
+        // Its lines as one value (protocol §2); a line that is not text is
+        // read as absent, so no line at all is header_missing.
+        let lines = request
             .headers()
-            .get(payvost_webhooks::SIGNATURE_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
+            .get_all(payvost_webhooks::SIGNATURE_HEADER);
+        let header =
+            payvost_webhooks::joined_header_lines(lines.iter().filter_map(|v| v.to_str().ok()))
+                .unwrap_or_default();
         let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
             .await
             .map_err(|_| Refused::too_large())?;

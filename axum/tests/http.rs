@@ -76,6 +76,9 @@ async fn the_extractor_verifies_before_the_handler() {
         post_to(port, body, Some(&sign(body, SECRET, now - 3600).unwrap())).await,
     );
     refused("header_missing")(post_to(port, body, None).await);
+    // The header sent twice: its lines are joined by ", " and refused (protocol §2).
+    let twice = format!("{header}\r\npayvost-signature: {header}");
+    refused("header_malformed")(post_to(port, body, Some(&twice)).await);
     refused("payload_invalid_json")(
         post_to(port, b"[1]", Some(&sign(b"[1]", SECRET, now).unwrap())).await,
     );

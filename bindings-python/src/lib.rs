@@ -104,10 +104,24 @@ fn sign(
     payvost_webhooks::sign(payload.as_ref(), &secret, timestamp).raise(py, None)
 }
 
+/// A `Content-Length` value read strictly (the core's rule), `None` when it is not one.
+#[pyfunction]
+fn content_length(value: &[u8]) -> Option<u64> {
+    payvost_webhooks::content_length(value)
+}
+
+/// A header's lines as the one value protocol §2 reads, `None` without any.
+#[pyfunction]
+fn joined_header_lines(lines: Vec<String>) -> Option<String> {
+    payvost_webhooks::joined_header_lines(lines.iter().map(String::as_str))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Verifier>()?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
+    m.add_function(wrap_pyfunction!(content_length, m)?)?;
+    m.add_function(wrap_pyfunction!(joined_header_lines, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
     m.add("FACTS", payvost_webhooks::facts_json())?;
     m.add(

@@ -5,6 +5,7 @@ misconfigured."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -73,7 +74,14 @@ def wait_for(done: Callable[[], bool], seconds: float = 10) -> None:
 
 
 def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], None]:
-    return lambda error, event: handled.append(f"on_error {event.id}: {error}")
+    """Records the error; raises itself while the test has put "raise in on_error" last."""
+
+    def report(error: Exception, event: payvost.AnyEvent) -> None:
+        if handled and handled[-1] == "raise in on_error":
+            raise RuntimeError("the reporter is down")
+        handled.append(f"on_error {event.id}: {error}")
+
+    return report
 
 
 def flask_app(handled: List[str]) -> Any:
@@ -308,3 +316,251 @@ def test_the_django_view_is_exempt_from_csrf_and_takes_post_only() -> None:
         # No CSRF cookie or token: CsrfViewMiddleware would answer 403 without the exemption.
         assert post_json(f"{base}/webhooks/payvost", body, payvost.WebhookSignature.generate_header(body, SECRET)) == (
             200, {"received": "evt_csrf"})
+
+
+# ----------------------------------------------------------------- hostile requests
+#
+# Reliability round three (SECURITY.md): each adapter reads Content-Length
+# strictly, keeps at most ``limit + 1`` bytes whatever the framing, refuses a
+# header sent twice, checks its options when built, and survives an
+# ``on_error`` that raises.
+
+
+class CountingInput:
+    """A WSGI input stream that counts the bytes the app read from it."""
+
+    def __init__(self, stream: Any, counted: List[int]) -> None:
+        self._stream = stream
+        self._counted = counted
+
+    def read(self, *size: int) -> bytes:
+        data = self._stream.read(*size)
+        self._counted[0] += len(data)
+        return data
+
+    def readline(self, *size: int) -> bytes:
+        data = self._stream.readline(*size)
+        self._counted[0] += len(data)
+        return data
+
+
+def counting_wsgi(app: Any, counted: List[int]) -> Any:
+    def counted_app(environ: Dict[str, Any], start_response: Any) -> Any:
+        environ["wsgi.input"] = CountingInput(environ["wsgi.input"], counted)
+        return app(environ, start_response)
+
+    return counted_app
+
+
+def counting_asgi(app: Any, counted: List[int]) -> Any:
+    async def counted_app(scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        async def counted_receive() -> Dict[str, Any]:
+            message = await receive()
+            counted[0] += len(message.get("body", b""))
+            return message
+
+        await app(scope, counted_receive, send)
+
+    return counted_app
+
+
+COUNTING = {"flask": counting_wsgi, "fastapi": counting_asgi, "django": counting_wsgi}
+
+
+@pytest.fixture(params=list(FRAMEWORKS))
+def counted_server(request: pytest.FixtureRequest) -> Iterator[Tuple[str, List[str], str, List[int], bool]]:
+    """A framework's app behind a count of the body bytes it read, and whether it is WSGI."""
+    make, serve, key = FRAMEWORKS[request.param]
+    handled: List[str] = []
+    counted = [0]
+    for url in serve(COUNTING[request.param](make(handled), counted)):
+        yield url, handled, key, counted, serve is serve_wsgi
+
+
+def raw_post(url: str, head: List[str], body: List[bytes], chunked: bool) -> Tuple[int, Any]:
+    """One request written by hand, ``Connection: close``: its status and JSON
+    answer. ``body`` is sent as HTTP chunks when ``chunked``; a server that
+    answers and closes before it is all sent is what is being tested, so a
+    broken pipe is not an error."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    lines = [f"POST {parts.path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *head]
+    if chunked:
+        lines.append("Transfer-Encoding: chunked")
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        try:
+            for piece in body:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            if chunked:
+                sock.sendall(b"0\r\n\r\n")
+            # Werkzeug's server reads what is left after the answer until the client is done.
+            sock.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        answer = b""
+        try:
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                answer += data
+        except ConnectionResetError:
+            pass
+    status_line, _, rest = answer.partition(b"\r\n")
+    text = rest.partition(b"\r\n\r\n")[2].decode("utf-8", "replace")
+    try:
+        return int(status_line.split(b" ")[1]), json.loads(text)
+    except ValueError:
+        return int(status_line.split(b" ")[1]), text
+
+
+def pieces(data: bytes, size: int = 1024) -> List[bytes]:
+    return [data[at:at + size] for at in range(0, len(data), size)]
+
+
+TOO_LARGE = {"code": "payload_invalid_json", "message": f"The body is larger than the {LIMIT}-byte limit; Payvost's events are far smaller."}
+
+
+def test_a_chunked_body_is_read_to_the_limit_and_no_further(
+    counted_server: Tuple[str, List[str], str, List[int], bool]
+) -> None:
+    base, handled, key, counted, wsgi = counted_server
+    url = f"{base}/webhooks/payvost"
+    small = event("payment.succeeded", "evt_chunked")
+    header = f"Payvost-Signature: {payvost.WebhookSignature.generate_header(small, SECRET)}"
+    # Under the limit, in three chunks and with no Content-Length: read whole and verified.
+    assert raw_post(url, [header], pieces(small, 40), chunked=True) == (200, {"received": "evt_chunked"})
+    assert handled == ["evt_chunked"] and counted[0] == len(small)
+
+    # 256 times the limit, in 1 KiB chunks: refused once the limit is passed, never verified.
+    counted[0] = 0
+    big = json.dumps({"id": "evt_big", "type": "x", "data": {"object": {"pad": "x" * (LIMIT * 256)}}}).encode()
+    header = f"Payvost-Signature: {payvost.WebhookSignature.generate_header(big, SECRET)}"
+    status, answer = raw_post(url, [header], pieces(big), chunked=True)
+    assert (status, answer[key]) == (413, TOO_LARGE)
+    if wsgi:
+        # A WSGI app asks for bytes: it takes exactly one past the limit.
+        assert counted[0] == LIMIT + 1
+    else:
+        # An ASGI app takes what the server buffered (uvicorn: up to 64 KiB) in one message.
+        assert LIMIT < counted[0] <= LIMIT + 2 * 65536, f"read {counted[0]} of {len(big)} bytes"
+
+    # A declared length over the limit: refused before a byte is read.
+    counted[0] = 0
+    status, answer = raw_post(url, [header, f"Content-Length: {len(big)}"], [big], chunked=False)
+    assert (status, answer[key], counted[0]) == (413, TOO_LARGE, 0)
+    assert handled == ["evt_chunked"]
+
+
+def test_a_content_length_that_is_not_digits_is_refused_unread() -> None:
+    """``²`` is a digit to ``str.isdigit`` and to nobody else. Werkzeug hands
+    it to the app as sent; uvicorn refuses it itself, so FastAPI's dependency
+    is driven directly, as any other ASGI server would drive it."""
+    import asyncio
+
+    refused = {"code": "payload_invalid_json", "message":
+               "The Content-Length header is not a whole number of bytes (ASCII digits only), so the body cannot be read."}
+    for make in (flask_app, django_app):
+        for base in serve_wsgi(make([])):
+            for value in ("\u00b2", "+12", "1 2", "0x10"):
+                status, answer = raw_post(f"{base}/webhooks/payvost", [f"Content-Length: {value}"], [], chunked=False)
+                assert (status, answer) == (400, {"error": refused}), (make.__name__, value)
+
+    sent: List[Dict[str, Any]] = []
+
+    async def receive() -> Dict[str, Any]:
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message: Dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/webhooks/payvost", "raw_path": b"/webhooks/payvost", "query_string": b"", "root_path": "",
+             "headers": [(b"content-length", b"\xb2")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    asyncio.run(fastapi_app([])(scope, receive, send))
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"]) == {"detail": refused}
+
+
+def test_django_debug_pages_never_show_the_secret() -> None:
+    from django.conf import settings
+
+    handled: List[str] = []
+    app = django_app(handled)
+    settings.DEBUG = True
+    try:
+        for base in serve_wsgi(app):
+            # What used to raise in the view, with the secret in its frame: now a 400.
+            status, answer = raw_post(f"{base}/webhooks/payvost", ["Content-Length: \u00b2"], [], chunked=False)
+            assert status == 400 and answer["error"]["code"] == "payload_invalid_json"
+            # A handler's error renders Django's technical 500 page, every frame's locals listed.
+            failing = event("payment.failed", "evt_debug")
+            status, page = post(f"{base}/routed", failing, payvost.WebhookSignature.generate_header(failing, SECRET))
+            assert status == 500 and "cannot record the failure" in page and "Local vars" in page
+            assert SECRET not in page
+            assert "&lt;Verifier secrets=1 tolerance=300&gt;" in page or "********************" in page
+    finally:
+        settings.DEBUG = False
+
+
+def test_the_header_sent_twice_is_refused(server: Tuple[str, List[str], str]) -> None:
+    """Werkzeug joins the lines by ",", giving two ``t``; FastAPI's dependency
+    joins them by ", " (protocol §2): ``header_malformed`` either way."""
+    base, handled, key = server
+    body = event("payment.succeeded", "evt_twice")
+    line = f"Payvost-Signature: {payvost.WebhookSignature.generate_header(body, SECRET)}"
+    length = f"Content-Length: {len(body)}"
+    status, answer = raw_post(f"{base}/webhooks/payvost", [line, line, length], [body], chunked=False)
+    assert (status, answer[key]["code"]) == (400, "header_malformed")
+    assert raw_post(f"{base}/webhooks/payvost", [line, length], [body], chunked=False) == (200, {"received": "evt_twice"})
+    assert handled == ["evt_twice"]
+
+
+def test_a_limit_that_is_not_a_positive_whole_number_of_bytes_fails_when_the_app_starts() -> None:
+    import payvost.django
+    import payvost.fastapi
+    import payvost.flask
+
+    router = payvost.EventRouter()
+    builders = {
+        "flask.webhook": lambda limit: payvost.flask.webhook(SECRET, limit=limit),
+        "flask.view": lambda limit: payvost.flask.view(SECRET, router, limit=limit),
+        "fastapi.WebhookEvent": lambda limit: payvost.fastapi.WebhookEvent(SECRET, limit=limit),
+        "django.webhook": lambda limit: payvost.django.webhook(SECRET, limit=limit),
+        "django.view": lambda limit: payvost.django.view(SECRET, router, limit=limit),
+    }
+    for name, build in builders.items():
+        for limit, written in (("1mb", "'1mb'"), (0, "0"), (-1, "-1"), (1.5, "1.5"), (True, "True"), (None, "None")):
+            with pytest.raises(payvost.ConfigurationError) as refused:
+                build(limit)
+            assert refused.value.code == "option_invalid", name
+            assert refused.value.message == (
+                f"The body limit must be a positive whole number of bytes (for example 1048576 for 1 MiB), not {written}."
+            ), name
+        build(1)
+
+
+def test_an_on_error_that_raises_is_logged_and_the_server_goes_on(
+    server: Tuple[str, List[str], str], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, handled, _ = server
+    sign = payvost.WebhookSignature.generate_header
+    failing = event("payment.failed", "evt_hook")
+    caplog.set_level(logging.ERROR, logger="payvost")
+    # The "/acknowledged" views' on_error raises for this event (see reporting()).
+    handled.append("raise in on_error")
+    assert post_json(f"{base}/acknowledged", failing, sign(failing, SECRET)) == (200, {"received": True})
+    wait_for(lambda: any(r.name == "payvost" for r in caplog.records))
+    [record] = [r for r in caplog.records if r.name == "payvost"]
+    assert record.getMessage() == (
+        "payvost: on_error raised RuntimeError('the reporter is down') while reporting "
+        "RuntimeError('cannot record the failure'), the error of a handler of event evt_hook"
+    )
+    refund = event("refund.created", "evt_after_hook")
+    RELEASE.set()
+    assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
+    wait_for(lambda: "after the answer evt_after_hook" in handled)
+    assert handled[-1] == "after the answer evt_after_hook"

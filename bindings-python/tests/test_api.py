@@ -94,7 +94,7 @@ def test_error_codes_match_the_spec() -> None:
     assert payvost.ERROR_CODES == [
         "secret_invalid", "tolerance_invalid", "header_missing", "header_malformed", "no_signatures",
         "signature_mismatch", "timestamp_too_old", "timestamp_too_new", "payload_invalid_json",
-        "payload_invalid_event", "payload_wrong_type",
+        "payload_invalid_event", "payload_wrong_type", "option_invalid",
     ]
     assert payvost.DEFAULT_TOLERANCE == payvost.Webhook.DEFAULT_TOLERANCE == 300
 

@@ -8,6 +8,7 @@ import json
 from typing import Any, Callable, Dict
 
 import payvost
+import payvost.flask
 import pytest
 from payvost import _native
 from payvost.error import ConfigurationError, InvalidPayloadError, SignatureVerificationError
@@ -53,6 +54,7 @@ CALLS: Dict[str, Callable[[], Any]] = {
     "payload_invalid_json": lambda: construct(b"{", sign(b"{")),
     "payload_invalid_event": lambda: construct(b"{}", sign(b"{}")),
     "payload_wrong_type": lambda: construct({}, sign(BODY)),
+    "option_invalid": lambda: payvost.flask.webhook(SECRET, limit="1mb"),
 }
 
 

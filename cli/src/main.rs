@@ -83,7 +83,9 @@ fn main() -> ExitCode {
 /// The secret of a command: `--secret`, or the `PAYVOST_WEBHOOK_SECRET` environment variable.
 #[derive(clap::Args, Debug, Clone)]
 pub struct SecretArg {
-    /// The endpoint's signing secret, whsec_... (default: $PAYVOST_WEBHOOK_SECRET)
+    /// The endpoint's signing secret, whsec_.... Prefer the
+    /// PAYVOST_WEBHOOK_SECRET environment variable: a command line, this
+    /// option's value included, is visible to every local user (ps)
     #[arg(long, env = "PAYVOST_WEBHOOK_SECRET", hide_env_values = true)]
     secret: Option<String>,
 }

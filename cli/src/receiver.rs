@@ -11,7 +11,10 @@
 //! - At most `MAX_CONNECTIONS` connections are open at once; one more is
 //!   closed on arrival.
 //!
-//! Every answer the receiver makes is JSON with one of the SDK's codes.
+//! Every answer the receiver makes is JSON with one of the SDK's codes. A
+//! request hyper cannot parse at all (a broken request line or header,
+//! smuggling's conflicting lengths) never reaches it: hyper answers a bare
+//! 400 and closes the connection.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -119,11 +122,16 @@ where
 
 /// The body within the limits, and the signature header.
 async fn read(request: Request<Incoming>, limits: &Limits) -> Result<Delivery, Refusal> {
-    let signature = request
+    // Its lines as one value (protocol §2).
+    let lines = request
         .headers()
-        .get(payvost_webhooks::SIGNATURE_HEADER)
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .unwrap_or_default();
+        .get_all(payvost_webhooks::SIGNATURE_HEADER);
+    let lines: Vec<_> = lines
+        .iter()
+        .map(|value| String::from_utf8_lossy(value.as_bytes()))
+        .collect();
+    let signature =
+        payvost_webhooks::joined_header_lines(lines.iter().map(AsRef::as_ref)).unwrap_or_default();
     let body = request.into_body();
     let read = async {
         let declared = body.size_hint().lower();

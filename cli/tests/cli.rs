@@ -386,6 +386,18 @@ fn the_secret_never_reaches_output_or_logs() {
 }
 
 #[test]
+fn listen_help_prefers_the_environment_variable_for_the_secret() {
+    let help = text(&payvost(&["webhooks", "listen", "--help"], b""));
+    assert!(
+        help.contains(
+            "Prefer the PAYVOST_WEBHOOK_SECRET environment variable: a command line, this \
+             option's value included, is visible to every local user (ps)"
+        ),
+        "{help}"
+    );
+}
+
+#[test]
 fn check_fails_a_receiver_that_skips_verification() {
     let (url, _) = fixture(|_| 200);
     let checked = payvost(&["webhooks", "check", &url, "--json"], b"");

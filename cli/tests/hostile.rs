@@ -283,3 +283,33 @@ fn listen_survives_hostile_clients_and_loses_nothing() {
         }
     }
 }
+
+/// The header sent twice is read as one value, its lines joined by ", "
+/// (protocol §2), and refused as every door refuses it.
+#[test]
+fn listen_refuses_the_signature_header_sent_twice() {
+    let listener = Listener::start();
+    let request = delivery("evt_twice");
+    let text = String::from_utf8(request).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("payvost-signature:"))
+        .unwrap()
+        .to_owned();
+    let twice = text.replacen(&line, &format!("{line}\r\n{line}"), 1);
+    match exchange(&listener, twice.as_bytes()) {
+        Reply::Answer(400, body) => {
+            let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(json["error"]["code"], "header_malformed", "{body}");
+            assert!(
+                body.contains("joined by \\\", \\\"; Payvost sends it once"),
+                "{body}"
+            );
+        }
+        other => panic!("the header sent twice must be refused, got {other:?}"),
+    }
+    match exchange(&listener, &delivery("evt_once")) {
+        Reply::Answer(200, _) => {}
+        other => panic!("the header sent once is verified, got {other:?}"),
+    }
+}

@@ -61,6 +61,13 @@ pub enum Error {
     /// The core never produces it; bindings use it so that every language
     /// shares one code and one message for the most common mistake.
     PayloadWrongType(String),
+    /// A binding was given an option it cannot use: a body limit that is
+    /// not a positive whole number of bytes, or a promise (answering before
+    /// the handlers run) that its platform cannot keep; holds the message.
+    ///
+    /// The core never produces it; the doors raise it when an adapter is
+    /// built, with this one code in every language.
+    OptionInvalid(String),
 }
 
 /// Which secret rule was broken (protocol §1).
@@ -133,6 +140,9 @@ pub enum HeaderProblem {
     NoTimestamp,
     /// More than one `t` element.
     DuplicateTimestamp,
+    /// A `t` or `v1` key after spaces or tabs: two header lines joined by
+    /// `, `, which Payvost never sends.
+    JoinedLines,
     /// The `t` value is not 1 to 19 digits fitting an `i64`; holds the start of it.
     BadTimestamp(String),
     /// A binding was given a header that is not text; holds the type's name.
@@ -153,6 +163,7 @@ impl Error {
         "payload_invalid_json",
         "payload_invalid_event",
         "payload_wrong_type",
+        "option_invalid",
     ];
 
     /// The stable snake_case code of protocol §6.
@@ -173,6 +184,7 @@ impl Error {
             Error::PayloadInvalidJson(_) => "payload_invalid_json",
             Error::PayloadInvalidEvent(_) => "payload_invalid_event",
             Error::PayloadWrongType(_) => "payload_wrong_type",
+            Error::OptionInvalid(_) => "option_invalid",
         }
     }
 
@@ -209,8 +221,8 @@ pub enum Category {
     /// The request is authentic but its body is not an event, or the body
     /// handed over was not the raw bytes.
     Payload,
-    /// The receiver is misconfigured (secret or tolerance), whatever the
-    /// request.
+    /// The receiver is misconfigured (secret, tolerance or an adapter's
+    /// options), whatever the request.
     Configuration,
 }
 
@@ -227,7 +239,7 @@ impl Category {
     /// The category of the error with code `code`, if it is one of ours.
     pub fn of(code: &str) -> Option<Category> {
         Some(match code {
-            "secret_invalid" | "tolerance_invalid" => Category::Configuration,
+            "secret_invalid" | "tolerance_invalid" | "option_invalid" => Category::Configuration,
             "header_missing" | "header_malformed" | "no_signatures" | "signature_mismatch"
             | "timestamp_too_old" | "timestamp_too_new" => Category::Signature,
             "payload_invalid_json" | "payload_invalid_event" | "payload_wrong_type" => {
@@ -291,7 +303,7 @@ impl fmt::Display for Error {
                     "The payload is authentic JSON but not a Payvost event: {why}"
                 )
             }
-            Error::PayloadWrongType(why) => f.write_str(why),
+            Error::PayloadWrongType(why) | Error::OptionInvalid(why) => f.write_str(why),
         }
     }
 }
@@ -389,6 +401,10 @@ impl fmt::Display for HeaderProblem {
             }
             HeaderProblem::NoTimestamp => f.write_str("it has no t= timestamp"),
             HeaderProblem::DuplicateTimestamp => f.write_str("it has more than one t= timestamp"),
+            HeaderProblem::JoinedLines => f.write_str(
+                "a t= or v1= element follows a space, as when the request carried the header twice \
+                 and they were joined by \", \"; Payvost sends it once",
+            ),
             HeaderProblem::NotText(kind) => write!(f, "it must be text, not {kind}"),
             HeaderProblem::BadTimestamp(start) => write!(
                 f,

@@ -10,7 +10,9 @@ use crate::error::{Category, ECHO_LIMIT, Error, SecretProblem};
 use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
-use crate::receiver::{BODY_LIMIT, body_too_large_message};
+use crate::receiver::{
+    BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE, body_too_large_message,
+};
 use crate::tolerance::Tolerance;
 
 /// Every fact the front doors share, as JSON: the error codes with their
@@ -67,7 +69,7 @@ pub fn facts_json() -> String {
   "body_limit": {BODY_LIMIT},
   "kinds": {kinds},
   "event_types": {event_types},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
         errors = list(errors),
@@ -79,6 +81,8 @@ pub fn facts_json() -> String {
         not_json = text(&not_json),
         absent = text(&absent),
         too_large = text(&too_large),
+        content_length = text(CONTENT_LENGTH_INVALID_MESSAGE),
+        limit_invalid = text(LIMIT_INVALID_MESSAGE),
     );
     json
 }

@@ -85,6 +85,14 @@ impl<'a> SignatureHeader<'a> {
                     let at = (element.as_ptr() as usize).wrapping_sub(elements.as_ptr() as usize);
                     from_first_v1 = elements.get(at..).unwrap_or_default();
                 }
+                // A `t` or `v1` after a space is the mark of two header lines
+                // joined by ", " (RFC 9110 §5.3): refused, so that every
+                // door answers alike however its server joined them.
+                key if key.starts_with(b" ") || key.starts_with(b"\t") => {
+                    if matches!(after_blanks(key), b"t" | b"v1") {
+                        return Err(malformed(HeaderProblem::JoinedLines));
+                    }
+                }
                 _ => {}
             }
         }
@@ -212,6 +220,12 @@ fn has_comma(value: &[u8; 64]) -> bool {
     value
         .iter()
         .fold(false, |found, &byte| found | (byte == b','))
+}
+
+/// `key` without the spaces and tabs it starts with.
+fn after_blanks(key: &[u8]) -> &[u8] {
+    let start = key.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    key.get(start..).unwrap_or_default()
 }
 
 /// An element split at its first `=`.

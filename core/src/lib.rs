@@ -28,7 +28,10 @@ pub use event::{
 pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
-pub use receiver::{BODY_LIMIT, body_too_large_message};
+pub use receiver::{
+    BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE, body_too_large_message,
+    content_length, joined_header_lines,
+};
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};
 pub use verify::{Verified, Webhook};

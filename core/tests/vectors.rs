@@ -255,10 +255,11 @@ fn every_vector_has_the_expected_outcome() {
         }
     }
     assert!(count >= 150, "only {count} cases");
-    // Every code the core can produce is covered by at least one vector.
+    // Every code the core can produce is covered by at least one vector;
+    // the doors' own two are about what they were handed, not the bytes.
     let core_codes: Vec<_> = Error::ALL
         .iter()
-        .filter(|c| **c != "payload_wrong_type")
+        .filter(|c| !matches!(**c, "payload_wrong_type" | "option_invalid"))
         .collect();
     for code in core_codes {
         assert!(codes_seen.contains(code), "no vector ends in {code}");

@@ -206,6 +206,8 @@ class Generator:
             (1, lambda: "   "),
             (1, lambda: " " + header + " "),
             (1, lambda: header + "\u00e9"),
+            # The header sent twice, as a server hands it on: joined by ", " or "," (protocol §2).
+            (2, lambda: header + self.rng.choice([", ", ","]) + self.rng.choice([header, f"v1={v1}", f"t={t}"])),
         ])
 
     # ------------------------------------------------------------ cases

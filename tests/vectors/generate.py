@@ -155,8 +155,14 @@ def header_group():
     bad("malformed-before-no-signatures", "grammar errors come before the v1 check", "t=1,junk")
     bad("key-case-t", "keys are case-sensitive: T is not t", "T=%d,v1=%s" % (NOW, s))
     bad("key-case-v1", "keys are case-sensitive: V1 is not v1", "%s,V1=%s" % (t, s), "no_signatures")
-    bad("key-not-trimmed-t", "keys are not trimmed: ' t' is not t", "v1=%s, %s" % (s, t))
-    bad("key-not-trimmed-v1", "keys are not trimmed: ' v1' is not v1", "%s, v1=%s" % (t, s), "no_signatures")
+    bad("key-not-trimmed-t", "keys are not trimmed: ' t' is not t, and a t after a space is refused", "v1=%s, %s" % (s, t))
+    bad("key-not-trimmed-v1", "keys are not trimmed: ' v1' is not v1, and a v1 after a space is refused",
+        "%s, v1=%s" % (t, s))
+    ok("key-not-trimmed-other", "another key after a space is ignored, as any unknown key", "%s,v1=%s, v0=abc" % (t, s))
+    bad("two-lines-joined", "the header sent twice and joined by ', ' (RFC 9110, Node, fetch, PSR-7) is refused",
+        "%s,v1=%s, %s,v1=%s" % (t, s, t, s))
+    bad("two-lines-joined-by-comma", "the header sent twice and joined by ',' (gunicorn, Werkzeug) has two t",
+        "%s,v1=%s,%s,v1=%s" % (t, s, t, s))
     bad("no-t", "a header without t", "v1=%s" % s)
     bad("two-t-equal", "two t elements, even equal ones", "%s,%s,v1=%s" % (t, t, s))
     bad("two-t-different", "two different t elements", "%s,t=1,v1=%s" % (t, s))

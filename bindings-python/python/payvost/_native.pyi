@@ -3,7 +3,7 @@ from typing import Any, List, Optional, Tuple, final
 
 from ._event import AnyEvent
 
-__all__ = ["Verifier", "sign", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
+__all__ = ["Verifier", "sign", "content_length", "joined_header_lines", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
 
 ERROR_CODES: List[str]
 #: The facts every door shares, as the core's JSON (error categories, tolerance, echo limit, ...).
@@ -17,3 +17,5 @@ class Verifier:
     def construct_event(self, payload: Any, sig_header: Any, now: Optional[Any] = None) -> AnyEvent: ...
 
 def sign(payload: Any, secret: Any, timestamp: Optional[Any] = None) -> str: ...
+def content_length(value: bytes) -> Optional[int]: ...
+def joined_header_lines(lines: List[str]) -> Optional[str]: ...

@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional, Union
 # Django ships no type information (django-stubs is a separate package).
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
+from django.views.decorators.debug import sensitive_variables  # type: ignore[import-untyped]
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
@@ -33,10 +34,11 @@ from ._adapter import (
     Answer,
     OnError,
     acknowledgement,
-    check_config,
+    checked_limit,
     dispatch_after_answer,
-    too_large,
+    verifier_for,
     verify,
+    wsgi_body,
 )
 from ._event import AnyEvent
 from ._router import EventRouter
@@ -61,31 +63,29 @@ class _Acknowledgement(JsonResponse):  # type: ignore[misc]
 
 
 def _body(request: HttpRequest, limit: int) -> bytes:
-    declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
-    # Read from the stream rather than `request.body`, whose own limit
+    # The request's stream rather than `request.body`, whose own limit
     # (DATA_UPLOAD_MAX_MEMORY_SIZE) answers differently.
-    body = request.read(limit + 1)
-    if len(body) > limit:
-        raise too_large(limit)
-    return body
+    return wsgi_body(request.META, request.read, limit)
 
 
 def webhook(
     secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
 ) -> Callable[[Callable[..., HttpResponse]], View]:
-    """A decorator: the view gets the verified event after the request."""
-    check_config(secret, tolerance)
+    """A decorator: the view gets the verified event after the request.
+    The view holds the verifier, never the secret, and Django's error
+    reports hide its locals (``sensitive_variables``)."""
+    verifier = verifier_for(secret, tolerance)
+    limit = checked_limit(limit)
 
     def decorate(receive: Callable[..., HttpResponse]) -> View:
         @csrf_exempt
         @functools.wraps(receive)
+        @sensitive_variables()
         def verified(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
             try:
-                event = verify(_body(request, limit), request.headers.get(SIGNATURE_HEADER), secret, tolerance)
+                event = verify(_body(request, limit), request.headers.get(SIGNATURE_HEADER), verifier)
             except Answer as answer:
                 return JsonResponse(answer.body, status=answer.status)
             return receive(request, event, *args, **kwargs)

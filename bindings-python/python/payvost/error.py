@@ -72,7 +72,7 @@ class InvalidPayloadError(PayvostError, ValueError):
 
 
 class ConfigurationError(PayvostError, ValueError):
-    """The secret or the tolerance is unusable, whatever the request.
+    """The secret, the tolerance or an adapter's option is unusable, whatever the request.
 
-    Codes: ``secret_invalid``, ``tolerance_invalid``.
+    Codes: ``secret_invalid``, ``tolerance_invalid``, ``option_invalid``.
     """

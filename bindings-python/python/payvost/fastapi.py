@@ -30,9 +30,12 @@ from ._adapter import (
     Answer,
     OnError,
     acknowledgement,
-    check_config,
+    checked_limit,
+    declared_length,
     dispatch_after_answer_async,
+    signature_header,
     too_large,
+    verifier_for,
     verify,
 )
 from ._event import AnyEvent
@@ -45,41 +48,43 @@ __all__ = ["WebhookEvent", "endpoint"]
 class WebhookEvent:
     """A FastAPI dependency giving the verified event of the request."""
 
-    __slots__ = ("_secret", "_tolerance", "_limit")
+    __slots__ = ("_verifier", "_tolerance", "_limit")
 
     def __init__(self, secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> None:
-        check_config(secret, tolerance)
-        self._secret = secret
+        # Only the verifier is kept, never the secret: its repr shows none.
+        self._verifier = verifier_for(secret, tolerance)
         self._tolerance = tolerance
-        self._limit = limit
+        self._limit = checked_limit(limit)
 
     async def __call__(self, request: Request) -> AnyEvent:
         try:
             body = await _body(request, self._limit)
-            return verify(body, request.headers.get(SIGNATURE_HEADER), self._secret, self._tolerance)
+            header = signature_header(request.headers.getlist(SIGNATURE_HEADER))
+            return verify(body, header, self._verifier)
         except Answer as answer:
-            raise HTTPException(status_code=answer.status, detail=answer.body["error"]) from None
+            headers = {"Connection": "close"} if answer.status == 413 else None
+            raise HTTPException(status_code=answer.status, detail=answer.body["error"], headers=headers) from None
 
     def __repr__(self) -> str:
         return f"<payvost.fastapi.WebhookEvent tolerance={self._tolerance!r} limit={self._limit}>"
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    """The raw body, read up to ``limit`` bytes; the rest is read and dropped,
-    so the client gets the 413 rather than a reset."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        async for _ in request.stream():
-            pass
+    """The raw body, never more than ``limit`` bytes of it plus the chunk
+    that passes it (protocol §10): a declared length over the limit is
+    refused unread, and a body that turns out longer (chunked, or no
+    length) as soon as it passes the limit. The rest is left unread; the
+    413 closes the connection."""
+    declared = declared_length(request.headers.get("content-length"))
+    if declared is not None and declared > limit:
         raise too_large(limit)
     chunks = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-    if size > limit:
-        raise too_large(limit)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
     return b"".join(chunks)
 
 

@@ -22,7 +22,6 @@ import functools
 from typing import Any, Callable, Optional, Tuple, TypeVar, Union
 
 import flask
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
@@ -30,10 +29,11 @@ from ._adapter import (
     Answer,
     OnError,
     acknowledgement,
-    check_config,
+    checked_limit,
     dispatch_after_answer,
-    too_large,
+    verifier_for,
     verify,
+    wsgi_body,
 )
 from ._event import AnyEvent
 from ._router import EventRouter
@@ -48,13 +48,12 @@ Refusal = Tuple[flask.Response, int]
 def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> AnyEvent:
     """The event of the current request, from its raw body; raises
     :class:`payvost._adapter.Answer` to refuse it."""
+    return _verified_event(verifier_for(secret, tolerance), checked_limit(limit))
+
+
+def _verified_event(verifier: Any, limit: int) -> AnyEvent:
     request = flask.request
-    request.max_content_length = limit
-    try:
-        body = request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise too_large(limit) from None
-    return verify(body, request.headers.get(SIGNATURE_HEADER), secret, tolerance)
+    return verify(wsgi_body(request.environ, request.stream.read, limit), request.headers.get(SIGNATURE_HEADER), verifier)
 
 
 def _refusal(answer: Answer) -> Refusal:
@@ -64,14 +63,17 @@ def _refusal(answer: Answer) -> Refusal:
 def webhook(
     secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
 ) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
-    """A decorator: the view gets the verified event as its first argument."""
-    check_config(secret, tolerance)
+    """A decorator: the view gets the verified event as its first argument.
+    The view holds the verifier, never the secret, so a debugger's page
+    of locals cannot show it."""
+    verifier = verifier_for(secret, tolerance)
+    limit = checked_limit(limit)
 
     def decorate(receive: Callable[..., R]) -> Callable[..., Union[R, Refusal]]:
         @functools.wraps(receive)
         def verified(*args: Any, **kwargs: Any) -> Union[R, Refusal]:
             try:
-                event = verified_event(secret, tolerance, limit=limit)
+                event = _verified_event(verifier, limit)
             except Answer as answer:
                 return _refusal(answer)
             return receive(event, *args, **kwargs)

@@ -116,10 +116,11 @@ final class Runtime
         if ($wasm === false) {
             throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
         }
-        $cache = ModuleCache::file($wasm);
-        if ($cache !== null && is_file($cache)) {
-            $module = $this->withBytes((string) file_get_contents($cache), fn (CData $bytes) => $this->ffi->wasm_module_deserialize($this->store, $bytes));
-            // A cache from another engine version, or damaged, is refused: compile instead.
+        $cache = ModuleCache::open($wasm);
+        $code = $cache?->read();
+        if ($code !== null) {
+            $module = $this->withBytes($code, fn (CData $bytes) => $this->ffi->wasm_module_deserialize($this->store, $bytes));
+            // The engine refuses code from another of its versions: compile instead.
             if ($module !== null) {
                 $this->source = 'cache';
                 return $module;
@@ -132,11 +133,7 @@ final class Runtime
         if ($cache !== null) {
             $out = $this->ffi->new('wasm_byte_vec_t');
             $this->ffi->wasm_module_serialize($module, FFI::addr($out));
-            $temporary = $cache . '.' . getmypid() . '.tmp';
-            if (@file_put_contents($temporary, FFI::string($out->data, $out->size)) !== false) {
-                chmod($temporary, 0600);
-                rename($temporary, $cache); // atomic: a reader sees a whole file or none
-            }
+            $cache->write(FFI::string($out->data, $out->size));
             $this->ffi->wasm_byte_vec_delete(FFI::addr($out));
         }
         return $module;
