@@ -113,7 +113,6 @@ export function createAdapters({ constructEvent, checkConfig }) {
         event = constructEvent(body, ctx.get(header) || undefined, secret, { tolerance })
       } catch (error) {
         ctx.status = error.status || 400
-        if (error.close) ctx.set('connection', 'close')
         ctx.body = refusalBody(error)
         return
       }
@@ -235,6 +234,5 @@ function refusalBody(error) {
 function reject(res, error) {
   res.statusCode = error.status || 400
   res.setHeader('content-type', 'application/json')
-  if (error.close) res.setHeader('connection', 'close')
   res.end(JSON.stringify(refusalBody(error)))
 }

@@ -1,13 +1,14 @@
 // Reading a request's raw body once, never keeping more than a limit: from a
 // Node IncomingMessage (Express, Koa) or a WHATWG Request (Hono, Next.js,
-// constructEventFromRequest). Past the limit the rest is read and dropped,
-// up to DRAIN_LIMIT, so that a client still sending gets the answer rather
-// than a reset (protocol §10).
+// constructEventFromRequest). A body is refused as soon as it passes the
+// limit (protocol §10); what the client still sends is read and dropped, up
+// to DRAIN_LIMIT, so that it gets the answer rather than a reset, and past
+// that the connection is closed.
 
-import { payvostError } from './errors.mjs'
+import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 
-/** How much of a body over the limit is read and dropped before the 413, so the client gets it whole. */
+/** How much of a body over the limit is read and dropped after the 413, so the client reads it rather than a reset. */
 const DRAIN_LIMIT = 64 * 1024 * 1024
 
 /** A body over the limit: `payload_invalid_json` with the core's message, and the 413 an adapter answers. */
@@ -33,6 +34,8 @@ export function rawBody(req, limit, fix) {
     )
   }
   return new Promise((resolve, rejectBody) => {
+    // A declared length over the limit is refused before a byte is read.
+    if (declaredLength(req.headers['content-length']) > limit) rejectBody(tooLarge(limit))
     const chunks = []
     let size = 0
     const onData = (chunk) => {
@@ -41,13 +44,13 @@ export function rawBody(req, limit, fix) {
         chunks.push(chunk)
         return
       }
-      // Over the limit: drop what was kept; past the drain limit, answer at
-      // once and close the connection.
+      // Past the limit: refused at once (a second refusal is a no-op), nothing kept.
       chunks.length = 0
+      rejectBody(tooLarge(limit))
       if (size > limit + DRAIN_LIMIT) {
+        // The answer has had its chance: stop reading and end the connection.
         req.removeListener('data', onData)
-        req.pause()
-        rejectBody(Object.assign(tooLarge(limit), { close: true }))
+        req.socket?.destroy()
       }
     }
     req.on('data', onData)
@@ -77,24 +80,49 @@ export async function requestBody(request, limit, fix) {
   if (request.body === null) return new Uint8Array(0)
   const chunks = []
   let size = 0
+  let reader
   try {
-    const reader = request.body.getReader()
+    reader = request.body.getReader()
+    if (declaredLength(request.headers.get('content-length')) > limit) {
+      drain(reader, DRAIN_LIMIT)
+      throw tooLarge(limit)
+    }
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
       size += value.length
-      if (size <= limit) chunks.push(value)
-      else if (size > limit + DRAIN_LIMIT) {
-        await reader.cancel()
-        break
-      }
+      if (size > limit) break
+      chunks.push(value)
     }
   } catch (error) {
+    if (error instanceof PayvostError) throw error
     // A stream locked by another reader (undici: "ReadableStream is locked"), or one that failed.
     throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${fix}`)
   }
-  if (size > limit) throw tooLarge(limit)
+  if (size > limit) {
+    drain(reader, DRAIN_LIMIT)
+    throw tooLarge(limit)
+  }
   return concat(chunks, size)
+}
+
+/**
+ * A request's declared `Content-Length`, or 0 when it has none. Node's
+ * parser and the fetch platforms have already refused one that is not
+ * digits (protocol §10), so anything else here reads as none.
+ */
+function declaredLength(value) {
+  return typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : 0
+}
+
+/** Reads and drops up to `most` more bytes, behind the answer, then lets the stream go. */
+function drain(reader, most) {
+  const next = (left) => reader.read().then(({ done, value }) => {
+    if (done) return undefined
+    if (value.length >= left) return reader.cancel()
+    return next(left - value.length)
+  })
+  next(most).catch(() => {})
 }
 
 /** The chunks of a request body as one Uint8Array (a Buffer where Node has one). */

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payload_invalid_json'
   | 'payload_invalid_event'
   | 'payload_wrong_type'
+  | 'option_invalid'
 
 /** The raw request body, byte for byte as received (a Node `Buffer` is a `Uint8Array`). */
 export type Payload = Uint8Array | ArrayBuffer | string
@@ -41,8 +42,9 @@ export interface VerifyOptions {
 /** {@link Webhooks.constructEventFromRequest}'s options: those of a verification, and how much body to read. */
 export interface RequestVerifyOptions extends VerifyOptions {
   /**
-   * The largest body read, in bytes; default 5 MiB (the core's). A larger
-   * one is refused with `payload_invalid_json` (its `status` is 413).
+   * The largest body read, in bytes: a positive whole number (not `'1mb'`,
+   * which is `option_invalid`); default 5 MiB (the core's). A larger body is
+   * refused with `payload_invalid_json` (its `status` is 413).
    */
   limit?: number
 }
@@ -238,9 +240,9 @@ export declare class PayvostInvalidPayloadError extends PayvostError {
   readonly payload?: string
 }
 
-/** The secret or the tolerance is unusable: a configuration mistake, whatever the request. */
+/** The secret, the tolerance or an adapter's option is unusable: a configuration mistake, whatever the request. */
 export declare class PayvostConfigurationError extends PayvostError {
-  readonly code: 'secret_invalid' | 'tolerance_invalid'
+  readonly code: 'secret_invalid' | 'tolerance_invalid' | 'option_invalid'
 }
 
 export interface TestHeaderOptions {
@@ -254,7 +256,11 @@ export interface TestHeaderOptions {
 export interface AdapterOptions {
   secret: SecretArgument
   tolerance?: number
-  /** Largest body read, in bytes; default 5 MiB. A larger one is answered 413. */
+  /**
+   * Largest body read, in bytes: a positive whole number (`1_048_576`, not
+   * `'1mb'`: anything else throws `option_invalid` when the adapter is
+   * built); default 5 MiB. A larger body is answered 413.
+   */
   limit?: number
   /**
    * Handlers to run once verified: the adapter then answers 200
@@ -264,6 +270,9 @@ export interface AdapterOptions {
   /**
    * Answer 200 once verified, before the handlers run (Payvost waits 30 s
    * at most); their errors go to `onError`. Needs `router` and `onError`.
+   * Should `onError` throw or reject too, that is reported once as a process
+   * warning (`PAYVOST_ON_ERROR_THREW`), or on the console where there is no
+   * `process`; the server goes on.
    */
   acknowledgeFirst?: boolean
   onError?: (error: unknown, event: Event) => void

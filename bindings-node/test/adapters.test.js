@@ -1,7 +1,9 @@
 'use strict'
-// The Fastify, Koa and Hono adapters over real HTTP on 127.0.0.1, with the
-// real frameworks: valid, forged, stale, unsigned, oversized, a handler's
-// error, and the rest of the app's JSON parsing left alone.
+// The Express, Fastify, Koa and Hono adapters over real HTTP on 127.0.0.1,
+// with the real frameworks: valid, forged, stale, unsigned, oversized (by its
+// length, or chunked and cut off past the limit), the header sent twice, a
+// handler's error and an onError that throws, a bad limit, and the rest of
+// the app's JSON parsing left alone.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
@@ -29,7 +31,11 @@ function acknowledging(handled, gate) {
       throw new Error(`slow and failing ${e.id}`)
     }),
     acknowledgeFirst: true,
-    onError: (error, e) => handled.push(`onError ${e.id}: ${error.message}`),
+    onError: (error, e) => {
+      // The test that puts this last wants to see onError fail too.
+      if (handled.at(-1) === 'throw in onError') throw new Error('the reporter is down')
+      handled.push(`onError ${e.id}: ${error.message}`)
+    },
   }
 }
 
@@ -40,6 +46,20 @@ function routerRecording(handled) {
 }
 
 const ADAPTERS = {
+  async express(t, handled, gate) {
+    const express = dev('express')
+    const app = express()
+    app.post('/webhooks/payvost', webhooks.middleware({ secret: SECRET, limit: LIMIT }), (req, res) => {
+      handled.push(req.payvostEvent.id)
+      res.json({ received: req.payvostEvent.id })
+    })
+    app.post('/routed', webhooks.middleware({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) }))
+    app.post('/acknowledged', webhooks.middleware({ secret: SECRET, ...acknowledging(handled, gate) }))
+    app.post('/other', express.json(), (req, res) => res.json(req.body))
+    const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
   async fastify(t, handled, gate) {
     const app = dev('fastify')()
     await app.register(webhooks.fastify, {
@@ -177,9 +197,117 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     const forged = await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute, 'whsec_forged') })
     assert.equal(forged.status, 400, 'verified before acknowledging')
     const unreported = { secret: SECRET, router: new EventRouter(), acknowledgeFirst: true }
-    await assert.rejects(async () => (name === 'fastify' ? webhooks.fastify({}, unreported) : webhooks[name](unreported)),
-      new TypeError(`webhooks.${name}: acknowledgeFirst needs a router and an onError(error, event) callback, ` +
-        'which gets the errors of handlers that run after the answer.'))
+    await assert.rejects(async () => build(name, unreported),
+      new TypeError(`${name === 'express' ? 'middleware' : `webhooks.${name}`}: acknowledgeFirst needs a router and an ` +
+        'onError(error, event) callback, which gets the errors of handlers that run after the answer.'))
+  })
+}
+
+/** Builds adapter `name` with `options`, as an app would when it starts. */
+async function build(name, options) {
+  if (name === 'fastify') return webhooks.fastify({ removeAllContentTypeParsers() {}, addContentTypeParser() {}, setErrorHandler() {}, post() {} }, options)
+  return name === 'express' ? webhooks.middleware(options) : webhooks[name](options)
+}
+
+/**
+ * One request written by hand on a new connection: the head's `lines`, then
+ * `pieces` as HTTP chunks when `chunked`, the last chunk only when `end`;
+ * resolves to the answer's status and JSON without waiting for the rest.
+ */
+function exchange(url, lines, pieces, { chunked = true, end = true } = {}) {
+  const net = require('node:net')
+  const { hostname, port, pathname } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname)
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no answer from ${url}`)) }, 10000)
+    let received = Buffer.alloc(0)
+    socket.on('data', (data) => {
+      received = Buffer.concat([received, data])
+      const text = received.toString('latin1')
+      const at = text.indexOf('\r\n\r\n')
+      if (at < 0) return
+      const head = text.slice(0, at)
+      let rest = text.slice(at + 4)
+      if (/^transfer-encoding: *chunked/im.test(head)) {
+        const done = rest.indexOf('\r\n0\r\n')
+        if (done < 0) return
+        rest = rest.slice(rest.indexOf('\r\n') + 2, done)
+      } else {
+        const length = Number(/^content-length: *(\d+)/im.exec(head)?.[1] ?? NaN)
+        if (!(Buffer.byteLength(rest, 'latin1') >= length)) return
+      }
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ status: Number(head.split(' ')[1]), json: JSON.parse(Buffer.from(rest, 'latin1').toString()) })
+    })
+    socket.on('error', (error) => { clearTimeout(timer); reject(error) })
+    const head = [`POST ${pathname} HTTP/1.1`, 'host: 127.0.0.1', ...lines, ...(chunked ? ['transfer-encoding: chunked'] : [])]
+    socket.write(head.join('\r\n') + '\r\n\r\n')
+    for (const piece of pieces) socket.write(chunked ? `${piece.length.toString(16)}\r\n${piece}\r\n` : piece)
+    if (chunked && end) socket.write('0\r\n\r\n')
+  })
+}
+
+const pieces = (text, size = 1024) => Array.from({ length: Math.ceil(text.length / size) }, (_, i) => text.slice(i * size, (i + 1) * size))
+const TOO_LARGE = { error: { code: 'payload_invalid_json', message: `The body is larger than the ${LIMIT}-byte limit; Payvost's events are far smaller.` } }
+
+for (const [name, start] of Object.entries(ADAPTERS)) {
+  test(`${name}: a body is refused as soon as it passes the limit, whatever its framing, and never verified`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    const base = await start(t, handled)
+    const url = `${base}/webhooks/payvost`
+    const small = event('payment.succeeded', 'evt_chunked')
+    // Chunked under the limit, no length: read whole and verified.
+    assert.deepEqual(await exchange(url, [`payvost-signature: ${sign(small)}`], pieces(small, 40)), { status: 200, json: { received: 'evt_chunked' } })
+    // Past the limit, and the rest never sent: the answer cannot wait for the end of the body.
+    const big = JSON.stringify({ id: 'evt_big', type: 'x', data: { object: { pad: 'x'.repeat(LIMIT * 64) } } })
+    const header = `payvost-signature: ${sign(big)}`
+    assert.deepEqual(await exchange(url, [header], pieces(big).slice(0, 6), { end: false }), { status: 413, json: TOO_LARGE })
+    // A declared length over the limit, and not a byte of the body sent.
+    assert.deepEqual(await exchange(url, [header, `content-length: ${big.length}`], [], { chunked: false }), { status: 413, json: TOO_LARGE })
+    assert.deepEqual(handled, ['evt_chunked'])
+  })
+
+  test(`${name}: the header sent twice is refused (protocol §2)`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    const base = await start(t, handled)
+    const body = event('payment.succeeded', 'evt_twice')
+    const line = `payvost-signature: ${sign(body)}`
+    const twice = await exchange(`${base}/webhooks/payvost`, [line, line], [body])
+    assert.equal(twice.status, 400)
+    assert.equal(twice.json.error.code, 'header_malformed')
+    assert.deepEqual(await exchange(`${base}/webhooks/payvost`, [line], [body]), { status: 200, json: { received: 'evt_twice' } })
+  })
+
+  test(`${name}: a limit that is not a positive whole number of bytes is option_invalid when the app starts`, async () => {
+    for (const [limit, written] of [['1mb', "'1mb'"], [0, '0'], [-1, '-1'], [1.5, '1.5'], [Number.NaN, 'NaN'], [null, 'null']]) {
+      await assert.rejects(async () => build(name, { secret: SECRET, limit }), (e) => {
+        assert.ok(e instanceof payvost.PayvostConfigurationError, `${e.name}: ${e.message}`)
+        assert.equal(e.code, 'option_invalid')
+        assert.equal(e.message, `The body limit must be a positive whole number of bytes (for example 1048576 for 1 MiB), not ${written}.`)
+        return true
+      })
+    }
+    await build(name, { secret: SECRET, limit: 1, ...(name === 'fastify' && { handler() {} }) })
+  })
+
+  test(`${name}: an onError that throws is a process warning, and the server goes on`, { skip: SKIP[name] }, async (t) => {
+    const handled = []
+    const base = await start(t, handled, Promise.resolve())
+    const warnings = []
+    const onWarning = (warning) => { if (warning.code === 'PAYVOST_ON_ERROR_THREW') warnings.push(warning) }
+    process.on('warning', onWarning)
+    t.after(() => process.removeListener('warning', onWarning))
+    const dispute = event('dispute.opened', 'evt_hook')
+    handled.push('throw in onError')
+    assert.equal((await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute) })).status, 200)
+    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.equal(warnings.length, 1)
+    assert.equal(warnings[0].name, 'PayvostWarning')
+    assert.equal(warnings[0].message, 'payvost: onError threw (the reporter is down) while reporting the error of a handler ' +
+      'of event evt_hook: slow and failing evt_hook')
+    const after = event('payment.succeeded', 'evt_after_hook')
+    assert.equal((await post(`${base}/webhooks/payvost`, after, { 'payvost-signature': sign(after) })).status, 200)
   })
 }
 

@@ -42,6 +42,7 @@ test('every code gets the class of its category in the core', () => {
     payload_invalid_json: () => webhooks.constructEvent('{', sign('{'), SECRET, at()),
     payload_invalid_event: () => webhooks.constructEvent('{}', sign('{}'), SECRET, at()),
     payload_wrong_type: () => webhooks.constructEvent({}, sign(BODY), SECRET, at()),
+    option_invalid: () => webhooks.middleware({ secret: SECRET, limit: '1mb' }),
   }
   assert.deepEqual(Object.keys(calls).sort(), facts.errors.map((e) => e.code).sort())
   for (const { code, category } of facts.errors) {

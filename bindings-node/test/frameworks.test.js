@@ -128,10 +128,11 @@ test('constructEventFromRequest reads at most its limit: the core\'s 5 MiB, or t
     assert.equal(e.message, "The body is larger than the 5242880-byte limit; Payvost's events are far smaller.")
     return true
   })
-  for (const limit of [-1, 1.5, '1024', Number.NaN]) {
+  for (const [limit, written] of [[-1, '-1'], [0, '0'], [1.5, '1.5'], ['1024', "'1024'"], [Number.NaN, 'NaN']]) {
     await assert.rejects(payvost.webhooks.constructEventFromRequest(request(body), SECRET, { limit }), (e) => {
-      assert.ok(e instanceof TypeError, `${e.name}: ${e.message}`)
-      assert.match(e.message, /^limit must be a whole number of bytes, not /)
+      assert.ok(e instanceof payvost.PayvostConfigurationError, `${e.name}: ${e.message}`)
+      assert.equal(e.code, 'option_invalid')
+      assert.equal(e.message, `The body limit must be a positive whole number of bytes (for example 1048576 for 1 MiB), not ${written}.`)
       return true
     })
   }

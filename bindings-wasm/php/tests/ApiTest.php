@@ -78,7 +78,8 @@ final class ApiTest extends TestCase
         self::assertInstanceOf(\InvalidArgumentException::class, new InvalidArgumentException('m', 'secret_invalid'));
         self::assertSame(
             ['secret_invalid', 'tolerance_invalid', 'header_missing', 'header_malformed', 'no_signatures', 'signature_mismatch',
-             'timestamp_too_old', 'timestamp_too_new', 'payload_invalid_json', 'payload_invalid_event', 'payload_wrong_type'],
+             'timestamp_too_old', 'timestamp_too_new', 'payload_invalid_json', 'payload_invalid_event', 'payload_wrong_type',
+             'option_invalid'],
             Runtime::get()->codes(),
         );
     }

@@ -66,6 +66,8 @@ final class FactsTest extends TestCase
             'payload_invalid_json' => $construct('{', self::sign('{')),
             'payload_invalid_event' => $construct('{}', self::sign('{}')),
             'payload_wrong_type' => $construct([], self::sign(self::BODY)),
+            'option_invalid' => fn () => \Payvost\Webhook::constructEventFromRequest(
+                new \Nyholm\Psr7\ServerRequest('POST', '/'), self::SECRET, limit: 0),
         ];
         $facts = self::facts();
         $this->assertSame(array_column($facts['errors'], 'code'), array_keys($calls));

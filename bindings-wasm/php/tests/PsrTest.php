@@ -200,8 +200,109 @@ final class PsrTest extends TestCase
 
     public function testTheMiddlewareRefusesANonsenseLimit(): void
     {
-        $this->expectExceptionObject(new \InvalidArgumentException("WebhookMiddleware's body limit must be at least one byte, not 0."));
-        self::middleware(limit: 0);
+        foreach ([0, -1] as $limit) {
+            try {
+                self::middleware(limit: $limit);
+                self::fail("limit {$limit} was taken");
+            } catch (\Payvost\Exception\InvalidArgumentException $e) {
+                self::assertSame(['option_invalid', "The body limit must be a positive whole number of bytes (for example 1048576 for 1 MiB), not {$limit}."],
+                    [$e->getErrorCode(), $e->getMessage()]);
+            }
+        }
+    }
+
+    public function testAcknowledgeFirstIsRefusedOutsidePhpFpm(): void
+    {
+        $factory = new Psr17Factory();
+        try {
+            new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, new EventRouter(),
+                acknowledgeFirst: true, onError: static function (): void {
+                });
+            self::fail('acknowledgeFirst was taken under ' . PHP_SAPI);
+        } catch (\Payvost\Exception\InvalidArgumentException $e) {
+            self::assertSame('option_invalid', $e->getErrorCode());
+            self::assertSame('WebhookMiddleware: acknowledgeFirst works under PHP-FPM only, where fastcgi_finish_request() sends the '
+                . 'answer and the handlers run before the worker takes another request; under cli they would wait for the process '
+                . 'to end, and be lost if it is killed. Leave it off, so the answer follows the handlers, or queue the event for a '
+                . 'worker of your own.', $e->getMessage());
+        }
+    }
+
+    /** The next handler reads the body from its start, whether the stream could rewind or not. */
+    public function testTheNextHandlerGetsTheWholeBody(): void
+    {
+        $factory = new Psr17Factory();
+        $read = [];
+        $next = new class ($factory, $read) implements RequestHandlerInterface {
+            /** @param list<string> $read */
+            public function __construct(private Psr17Factory $factory, private array &$read)
+            {
+            }
+
+            public function handle(ServerRequestInterface $request): ResponseInterface
+            {
+                $this->read[] = (string) $request->getBody();
+                return $this->factory->createResponse(204);
+            }
+        };
+        $middleware = new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory);
+        $header = self::sign(self::BODY, time());
+        $seekable = $factory->createServerRequest('POST', '/')->withBody($factory->createStream(self::BODY))
+            ->withHeader('Payvost-Signature', $header);
+        $once = (new GuzzleRequest('POST', '/', ['Payvost-Signature' => $header]))
+            ->withBody(new NoSeekStream(Utils::streamFor(self::BODY)));
+        self::assertSame(204, $middleware->process($seekable, $next)->getStatusCode());
+        self::assertSame(204, $middleware->process($once, $next)->getStatusCode());
+        self::assertSame([self::BODY, self::BODY], $read);
+    }
+
+    /** PSR-7 joins a header's lines by ", " (getHeaderLine): the header sent twice is refused (protocol §2). */
+    public function testTheHeaderSentTwiceIsRefused(): void
+    {
+        [$middleware, $next] = self::middleware();
+        $header = self::sign(self::BODY, time());
+        foreach (self::implementations() as $name => [$request]) {
+            $twice = $request(self::BODY, $header)->withAddedHeader('Payvost-Signature', $header);
+            [$status, $body] = self::answer($middleware->process($twice, $next));
+            self::assertSame([400, 'header_malformed'], [$status, json_decode($body, true)['error']['code']], $name);
+        }
+        self::assertCount(0, $next);
+    }
+
+    /** A body of unknown size (chunked) over the limit: at most limit + 1 bytes are read, and it is refused. */
+    public function testABodyOfUnknownSizeIsReadToTheLimitAndNoFurther(): void
+    {
+        [$middleware, $next] = self::middleware(limit: 1024);
+        $big = str_repeat(' ', 64 * 1024);
+        $counted = 0;
+        $stream = new class (Utils::streamFor($big), $counted) implements \Psr\Http\Message\StreamInterface {
+            use \GuzzleHttp\Psr7\StreamDecoratorTrait;
+
+            public function __construct(private \Psr\Http\Message\StreamInterface $stream, private int &$counted)
+            {
+            }
+
+            public function getSize(): ?int
+            {
+                return null;
+            }
+
+            public function isSeekable(): bool
+            {
+                return false;
+            }
+
+            public function read($length): string
+            {
+                $data = $this->stream->read($length);
+                $this->counted += strlen($data);
+                return $data;
+            }
+        };
+        $request = (new GuzzleRequest('POST', '/', ['Payvost-Signature' => self::sign($big, time())]))->withBody($stream);
+        self::assertSame(413, $middleware->process($request, $next)->getStatusCode());
+        self::assertSame(1025, $counted);
+        self::assertCount(0, $next);
     }
 
     public function testAcknowledgeFirstNeedsARouterAndOnError(): void

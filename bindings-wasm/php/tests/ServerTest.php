@@ -301,6 +301,7 @@ final class ServerTest extends TestCase
         file_put_contents($this->directory . '/acknowledge.php', <<<'PHP'
             <?php
             require getenv('PAYVOST_PHP_AUTOLOAD');
+            ini_set('error_log', __DIR__ . '/php-errors.log');
             $log = __DIR__ . '/handled.log';
             $router = (new \Payvost\EventRouter())->on('dispute.opened', function (\Payvost\Event $event) use ($log): void {
                 for ($i = 0; $i < 400 && !file_exists(__DIR__ . '/release'); $i++) {
@@ -314,6 +315,9 @@ final class ServerTest extends TestCase
                 new \Payvost\WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router,
                 acknowledgeFirst: true,
                 onError: function (\Throwable $error, \Payvost\Event $event) use ($log): void {
+                    if ($event->id === 'evt_hook') {
+                        throw new \LogicException('the reporter is down');
+                    }
                     file_put_contents($log, "onError {$event->id}: {$error->getMessage()}\n", FILE_APPEND);
                 },
             );
@@ -339,5 +343,15 @@ final class ServerTest extends TestCase
         self::assertSame("handled evt_ack\nonError evt_ack: slow and failing\n", file_get_contents($this->directory . '/handled.log'));
         [$status, , $content] = $this->fastcgi($socket, $body, WebhookSignature::generateHeader($body, 'whsec_forged'), 'acknowledge.php');
         self::assertSame(400, $status, "verified before acknowledging: {$content}");
+
+        // An onError that throws is logged, and the worker serves on.
+        $hook = str_replace('evt_ack', 'evt_hook', $body);
+        [$status, , $content] = $this->fastcgi($socket, $hook, WebhookSignature::generateHeader($hook, self::SECRET), 'acknowledge.php');
+        self::assertSame([200, '{"received":true}'], [$status, $content]);
+        $this->waitFor(fn () => str_contains((string) @file_get_contents($this->directory . '/php-errors.log'), 'evt_hook'), 'the log line');
+        self::assertStringContainsString('payvost: onError threw LogicException (the reporter is down) while reporting the error '
+            . 'of a handler of event evt_hook: slow and failing', (string) file_get_contents($this->directory . '/php-errors.log'));
+        [$status] = $this->fastcgi($socket, $body, WebhookSignature::generateHeader($body, self::SECRET), 'acknowledge.php');
+        self::assertSame(200, $status);
     }
 }

@@ -7,6 +7,7 @@ namespace Payvost\Psr;
 use Payvost\Errors;
 use Payvost\Runtime;
 use Psr\Http\Message\MessageInterface;
+use Psr\Http\Message\StreamFactoryInterface;
 
 /**
  * @internal The raw body of a PSR-7 request, read once, never past a limit
@@ -55,11 +56,51 @@ final class RequestBody
      */
     public static function whole(MessageInterface $request, ?int $limit): string
     {
-        $limit ??= self::defaultLimit();
+        $limit = self::checkedLimit($limit);
         return self::read($request, $limit) ?? throw Errors::make('payload_invalid_json', self::tooLargeMessage($limit));
     }
 
-    /** The Payvost-Signature header's value, null when it is absent. */
+    /**
+     * A body limit: a positive whole number of bytes, the core's 5 MiB when null.
+     *
+     * @throws \Payvost\Exception\InvalidArgumentException (`option_invalid`) for anything else
+     */
+    public static function checkedLimit(mixed $limit): int
+    {
+        if ($limit === null) {
+            return self::defaultLimit();
+        }
+        if (!is_int($limit) || $limit < 1) {
+            throw Errors::make('option_invalid', str_replace('{value}', var_export($limit, true),
+                Runtime::get()->facts()['messages']['limit_invalid']));
+        }
+        return $limit;
+    }
+
+    /**
+     * $request as the next handler should get it, its body readable from
+     * the start: the same stream rewound, or, when it cannot rewind, a new
+     * one holding the $body that was read.
+     *
+     * @template T of MessageInterface
+     * @param T $request
+     * @return T
+     */
+    public static function rewound(MessageInterface $request, string $body, StreamFactoryInterface $streams): MessageInterface
+    {
+        $stream = $request->getBody();
+        if ($stream->isSeekable()) {
+            $stream->rewind();
+            return $request;
+        }
+        return $request->withBody($streams->createStream($body));
+    }
+
+    /**
+     * The Payvost-Signature header's value, null when it is absent; its lines
+     * joined by ", " (PSR-7's getHeaderLine), which protocol §2 refuses when
+     * the header came twice.
+     */
     public static function signatureHeader(MessageInterface $request): ?string
     {
         $name = Runtime::get()->facts()['signature_header'];

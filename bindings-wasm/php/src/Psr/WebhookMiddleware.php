@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Payvost\Psr;
 
+use Payvost\Errors;
 use Payvost\Event;
 use Payvost\EventRouter;
 use Payvost\Exception\SignatureVerificationException;
@@ -42,9 +43,12 @@ use Psr\Http\Server\RequestHandlerInterface;
  * once the delivery is verified and runs the handlers when the request
  * ends: under PHP-FPM the answer leaves first (`fastcgi_finish_request()`),
  * and a handler's exception goes to `onError($error, $event)`, as Payvost
- * will not retry. This rides on PHP's request end (a shutdown function), so
- * it is for PHP-FPM and mod_php; a long-running server (RoadRunner, Swoole)
- * should queue the work instead.
+ * will not retry; should `onError` throw too, that goes to `error_log()`.
+ * This rides on PHP-FPM's request end, so it is refused elsewhere
+ * (`option_invalid`): a long-running server (RoadRunner, Swoole, a CLI
+ * worker) should queue the work instead.
+ *
+ * The next handler gets the request with its body readable from the start.
  */
 final class WebhookMiddleware implements MiddlewareInterface
 {
@@ -68,15 +72,19 @@ final class WebhookMiddleware implements MiddlewareInterface
         private bool $acknowledgeFirst = false,
         ?callable $onError = null,
     ) {
-        $limit ??= RequestBody::defaultLimit();
-        if ($limit < 1) {
-            throw new \InvalidArgumentException("WebhookMiddleware's body limit must be at least one byte, not {$limit}.");
-        }
+        $this->limit = RequestBody::checkedLimit($limit);
         if ($acknowledgeFirst && ($router === null || $onError === null)) {
             throw new \InvalidArgumentException('WebhookMiddleware: acknowledgeFirst needs a router and an onError($error, $event) callback, '
                 . 'which gets the errors of handlers that run after the answer.');
         }
-        $this->limit = $limit;
+        if ($acknowledgeFirst && PHP_SAPI !== 'fpm-fcgi') {
+            // Outside PHP-FPM the handlers would wait for the process to end: in a
+            // long-running worker that may be never, and a SIGKILL loses them unreported.
+            throw Errors::make('option_invalid', 'WebhookMiddleware: acknowledgeFirst works under PHP-FPM only, where '
+                . 'fastcgi_finish_request() sends the answer and the handlers run before the worker takes another request; '
+                . 'under ' . PHP_SAPI . ' they would wait for the process to end, and be lost if it is killed. '
+                . 'Leave it off, so the answer follows the handlers, or queue the event for a worker of your own.');
+        }
         $this->onError = $onError;
     }
 
@@ -88,6 +96,7 @@ final class WebhookMiddleware implements MiddlewareInterface
                 return $this->json(413, ['error' => ['code' => 'payload_invalid_json', 'message' => RequestBody::tooLargeMessage($this->limit)]]);
             }
             $event = $this->verifier->constructEvent($body, RequestBody::signatureHeader($request));
+            $request = RequestBody::rewound($request, $body, $this->streams);
         } catch (SignatureVerificationException | UnexpectedValueException $e) {
             // Configuration and engine errors propagate: no request can fix them, so the framework's 500.
             return $this->json(400, ['error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage()]]);
@@ -112,7 +121,13 @@ final class WebhookMiddleware implements MiddlewareInterface
         try {
             $router->dispatch($event);
         } catch (\Throwable $error) {
-            ($this->onError)($error, $event);
+            try {
+                ($this->onError)($error, $event);
+            } catch (\Throwable $hookError) {
+                // The answer has left and the request is ending: the log is all that is left.
+                error_log(sprintf('payvost: onError threw %s (%s) while reporting the error of a handler of event %s: %s',
+                    $hookError::class, $hookError->getMessage(), $event->id, $error->getMessage()));
+            }
         }
     }
 
