@@ -114,6 +114,11 @@ case "${1:-core}" in
     fi
     ;;
   # Builds for glibc 2.17 and other platforms link with zig (`make node`, the wheel).
+  services)
+    # The real stores of the idempotency tests (scripts/services.sh), and
+    # the PHP extensions that talk to them.
+    need_apt redis-server postgresql php-redis php-pgsql php-sqlite3
+    ;;
   zig)
     need_py_tools
     ;;

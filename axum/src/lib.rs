@@ -27,7 +27,7 @@
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use payvost_webhooks::{Category, Error, Event, Webhook};
+use payvost_webhooks::{Error, Event, Webhook};
 
 /// The largest body read, in bytes: the core's [`payvost_webhooks::BODY_LIMIT`].
 pub const BODY_LIMIT: usize = payvost_webhooks::BODY_LIMIT as usize;
@@ -56,10 +56,8 @@ impl Refused {
     }
 
     fn of(error: &Error) -> Self {
-        let status = match error.category() {
-            Category::Configuration => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_REQUEST,
-        };
+        let status = StatusCode::from_u16(payvost_webhooks::status_of(error.code()))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refused {
             status,
             code: error.code(),

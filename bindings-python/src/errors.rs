@@ -16,6 +16,7 @@ fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult
         Category::Configuration => "ConfigurationError",
         Category::Signature => "SignatureVerificationError",
         Category::Payload => "InvalidPayloadError",
+        Category::Processing => "IdempotencyError",
     };
     let mut message = error.to_string();
     if matches!(error, Error::SignatureMismatch { .. }) {

@@ -110,6 +110,13 @@ fn content_length(value: &[u8]) -> Option<u64> {
     payvost_webhooks::content_length(value)
 }
 
+/// The fingerprint of a delivery for the idempotency guard: the SHA-256 of its raw body, in hex.
+#[pyfunction]
+fn fingerprint(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<String> {
+    let payload = convert::payload(payload).raise(py, None)?;
+    Ok(payvost_webhooks::idempotency::fingerprint(payload.as_ref()))
+}
+
 /// A header's lines as the one value protocol §2 reads, `None` without any.
 #[pyfunction]
 fn joined_header_lines(lines: Vec<String>) -> Option<String> {
@@ -121,6 +128,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Verifier>()?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(content_length, m)?)?;
+    m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(joined_header_lines, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
     m.add("FACTS", payvost_webhooks::facts_json())?;

@@ -11,7 +11,8 @@ import payvost
 import payvost.flask
 import pytest
 from payvost import _native
-from payvost.error import ConfigurationError, InvalidPayloadError, SignatureVerificationError
+from payvost.error import ConfigurationError, IdempotencyError, InvalidPayloadError, SignatureVerificationError
+from payvost.idempotency import IdempotencyGuard
 
 from conftest import NOW, VECTORS
 
@@ -22,6 +23,7 @@ CLASS_OF = {
     "signature": SignatureVerificationError,
     "payload": InvalidPayloadError,
     "configuration": ConfigurationError,
+    "processing": IdempotencyError,
 }
 
 
@@ -55,7 +57,44 @@ CALLS: Dict[str, Callable[[], Any]] = {
     "payload_invalid_event": lambda: construct(b"{}", sign(b"{}")),
     "payload_wrong_type": lambda: construct({}, sign(BODY)),
     "option_invalid": lambda: payvost.flask.webhook(SECRET, limit="1mb"),
+    "event_in_progress": lambda: _guarded("in_progress"),
+    "store_unavailable": lambda: _guarded("down"),
+    "event_id_reused": lambda: _guarded("reused"),
+    "lease_lost": lambda: _guarded("lost"),
 }
+
+
+class _Scripted:
+    """A store answering as told, to reach each of the guard's codes here;
+    tests/test_idempotency.py reaches them on the real stores."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def claim(self, *args: Any) -> Any:
+        if self.answer == "down":
+            return _down()
+        return ("claimed", 1) if self.answer == "lost" else (self.answer, 1)
+
+    def renew(self, *args: Any) -> bool:
+        return True
+
+    def release(self, *args: Any) -> bool:
+        return True
+
+    def complete(self, *args: Any) -> bool:
+        return False
+
+
+def _down() -> Any:
+    from payvost.idempotency import SqliteStore
+
+    return SqliteStore("/nonexistent-directory/events.db").claim("k", "f", "t", 1, 1)
+
+
+def _guarded(answer: str) -> Any:
+    event = construct(BODY, sign(BODY))
+    return IdempotencyGuard(_Scripted(answer)).process(event, BODY, lambda e: None)
 
 
 @pytest.mark.parametrize("fact", FACTS["errors"], ids=lambda f: f["code"])

@@ -68,6 +68,18 @@ pub enum Error {
     /// The core never produces it; the doors raise it when an adapter is
     /// built, with this one code in every language.
     OptionInvalid(String),
+    /// Another worker holds the lease on this event (protocol §11); holds
+    /// the event id.
+    EventInProgress(String),
+    /// The idempotency store could not be reached or answered an error;
+    /// holds what it said.
+    StoreUnavailable(String),
+    /// The event id was recorded with another body (its fingerprint);
+    /// holds the event id.
+    EventIdReused(String),
+    /// This worker's lease ended and another worker took the event, so its
+    /// completion was not recorded; holds the event id.
+    LeaseLost(String),
 }
 
 /// Which secret rule was broken (protocol §1).
@@ -164,6 +176,10 @@ impl Error {
         "payload_invalid_event",
         "payload_wrong_type",
         "option_invalid",
+        "event_in_progress",
+        "store_unavailable",
+        "event_id_reused",
+        "lease_lost",
     ];
 
     /// The stable snake_case code of protocol §6.
@@ -185,6 +201,10 @@ impl Error {
             Error::PayloadInvalidEvent(_) => "payload_invalid_event",
             Error::PayloadWrongType(_) => "payload_wrong_type",
             Error::OptionInvalid(_) => "option_invalid",
+            Error::EventInProgress(_) => "event_in_progress",
+            Error::StoreUnavailable(_) => "store_unavailable",
+            Error::EventIdReused(_) => "event_id_reused",
+            Error::LeaseLost(_) => "lease_lost",
         }
     }
 
@@ -224,6 +244,9 @@ pub enum Category {
     /// The receiver is misconfigured (secret, tolerance or an adapter's
     /// options), whatever the request.
     Configuration,
+    /// The delivery is authentic, but processing it once could not be
+    /// assured now (protocol §11): the idempotency guard's codes.
+    Processing,
 }
 
 impl Category {
@@ -233,6 +256,7 @@ impl Category {
             Category::Signature => "signature",
             Category::Payload => "payload",
             Category::Configuration => "configuration",
+            Category::Processing => "processing",
         }
     }
 
@@ -244,6 +268,9 @@ impl Category {
             | "timestamp_too_old" | "timestamp_too_new" => Category::Signature,
             "payload_invalid_json" | "payload_invalid_event" | "payload_wrong_type" => {
                 Category::Payload
+            }
+            "event_in_progress" | "store_unavailable" | "event_id_reused" | "lease_lost" => {
+                Category::Processing
             }
             _ => return None,
         })
@@ -304,6 +331,27 @@ impl fmt::Display for Error {
                 )
             }
             Error::PayloadWrongType(why) | Error::OptionInvalid(why) => f.write_str(why),
+            Error::EventInProgress(id) => write!(
+                f,
+                "Event {id} is being processed by another worker, which holds its lease; answer 409: \
+                 Payvost's retry will find it processed, or free again if that worker failed"
+            ),
+            Error::StoreUnavailable(why) => write!(
+                f,
+                "The idempotency store could not be reached or answered an error ({why}); the handler \
+                 did not run: answer 503, and Payvost retries"
+            ),
+            Error::EventIdReused(id) => write!(
+                f,
+                "Event {id} was received before with a different body; an event id always carries \
+                 the same event, so this delivery is refused and its handler not run"
+            ),
+            Error::LeaseLost(id) => write!(
+                f,
+                "This worker's lease on event {id} ended and another worker took the event, so this \
+                 completion was not recorded and the other worker's stands; set a lease longer than \
+                 the handler's longest run"
+            ),
         }
     }
 }

@@ -33,9 +33,10 @@ pub fn facts_json() -> String {
         .map(|&code| {
             let category = Category::of(code).map_or("", Category::as_str);
             alloc::format!(
-                r#"{{"code": {}, "category": {}}}"#,
+                r#"{{"code": {}, "category": {}, "status": {}}}"#,
                 text(code),
-                text(category)
+                text(category),
+                crate::status_of(code)
             )
         })
         .collect();
@@ -54,6 +55,14 @@ pub fn facts_json() -> String {
     // A template: bindings put how their language writes the value for `{what}`.
     let absent = Error::SecretInvalid(SecretProblem::Absent("{what}")).to_string();
     let too_large = body_too_large_message(BODY_LIMIT).replace(&BODY_LIMIT.to_string(), "{limit}");
+    // Templates of the guard's messages: doors put the event id for `{id}`.
+    let guard = [
+        Error::EventInProgress("{id}".into()),
+        Error::StoreUnavailable("{why}".into()),
+        Error::EventIdReused("{id}".into()),
+        Error::LeaseLost("{id}".into()),
+    ]
+    .map(|error| alloc::format!("{}: {}", text(error.code()), text(&error.to_string())));
     let mut json = String::new();
     // Writing into a String cannot fail.
     let _ = write!(
@@ -69,9 +78,11 @@ pub fn facts_json() -> String {
   "body_limit": {BODY_LIMIT},
   "kinds": {kinds},
   "event_types": {event_types},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}}}
+  "idempotency": {idempotency},
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
+        idempotency = crate::idempotency::facts_json(),
         errors = list(errors),
         default = Tolerance::DEFAULT.secs(),
         min = Tolerance::MIN_SECS,
@@ -83,13 +94,20 @@ pub fn facts_json() -> String {
         too_large = text(&too_large),
         content_length = text(CONTENT_LENGTH_INVALID_MESSAGE),
         limit_invalid = text(LIMIT_INVALID_MESSAGE),
+        guard = guard.join(", "),
     );
     json
 }
 
-/// `s` as a JSON string; the facts hold no control characters.
-fn text(s: &str) -> String {
-    alloc::format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+/// `s` as a JSON string; of control characters the facts hold only the
+/// newlines of the Redis scripts.
+pub(crate) fn text(s: &str) -> String {
+    alloc::format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod error;
 mod event;
 mod facts;
 mod header;
+pub mod idempotency;
 mod json;
 mod receiver;
 mod secret;
@@ -30,7 +31,7 @@ pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
 pub use receiver::{
     BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE, body_too_large_message,
-    content_length, joined_header_lines,
+    content_length, joined_header_lines, status_of,
 };
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};

@@ -83,3 +83,29 @@ where
     }
     Some(joined)
 }
+
+/// The HTTP status a receiver answers an error with (protocol §10): 400
+/// for a request that is not authentic or not an event, 500 for a
+/// configuration mistake, and for the idempotency guard 409 (another worker
+/// holds the event), 422 (its id came with another body), 503 (the store is
+/// down) and 500 (a lease lost after the handler ran).
+///
+/// ```
+/// use payvost_webhooks::status_of;
+///
+/// assert_eq!(status_of("signature_mismatch"), 400);
+/// assert_eq!(status_of("event_in_progress"), 409);
+/// assert_eq!(status_of("store_unavailable"), 503);
+/// ```
+pub fn status_of(code: &str) -> u16 {
+    match code {
+        "event_in_progress" => 409,
+        "event_id_reused" => 422,
+        "store_unavailable" => 503,
+        "lease_lost" => 500,
+        _ => match crate::Category::of(code) {
+            Some(crate::Category::Configuration | crate::Category::Processing) => 500,
+            _ => 400,
+        },
+    }
+}

@@ -3,7 +3,7 @@ from typing import Any, List, Optional, Tuple, final
 
 from ._event import AnyEvent
 
-__all__ = ["Verifier", "sign", "content_length", "joined_header_lines", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
+__all__ = ["Verifier", "sign", "content_length", "fingerprint", "joined_header_lines", "ERROR_CODES", "DEFAULT_TOLERANCE", "FACTS"]
 
 ERROR_CODES: List[str]
 #: The facts every door shares, as the core's JSON (error categories, tolerance, echo limit, ...).
@@ -19,3 +19,4 @@ class Verifier:
 def sign(payload: Any, secret: Any, timestamp: Optional[Any] = None) -> str: ...
 def content_length(value: bytes) -> Optional[int]: ...
 def joined_header_lines(lines: List[str]) -> Optional[str]: ...
+def fingerprint(payload: Any) -> str: ...

@@ -14,6 +14,7 @@ __all__ = [
     "SignatureVerificationError",
     "InvalidPayloadError",
     "ConfigurationError",
+    "IdempotencyError",
 ]
 
 
@@ -75,4 +76,15 @@ class ConfigurationError(PayvostError, ValueError):
     """The secret, the tolerance or an adapter's option is unusable, whatever the request.
 
     Codes: ``secret_invalid``, ``tolerance_invalid``, ``option_invalid``.
+    """
+
+
+class IdempotencyError(PayvostError):
+    """The delivery is authentic, but processing it once cannot be assured now
+    (the idempotency guard, :mod:`payvost.idempotency`).
+
+    Codes: ``event_in_progress`` (another worker holds the event: answer 409),
+    ``store_unavailable`` (the store is down: answer 503), ``event_id_reused``
+    (the id came before with another body: answer 422) and ``lease_lost``
+    (this worker's lease ended and another took the event).
     """

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The real stores the idempotency tests run against, never a mock: Debian's
+# redis-server and PostgreSQL, each on a free port of 127.0.0.1 with its
+# data under target/services/, installed when missing.
+#
+#   scripts/services.sh start   # starts both; prints the lines of target/services/env
+#   scripts/services.sh stop    # stops both (also what `start` left behind)
+#
+# target/services/env holds PAYVOST_TEST_REDIS_URL and PAYVOST_TEST_POSTGRES_URL
+# for the suites. PostgreSQL refuses to run as root, so it runs as the
+# `postgres` user, which must be able to reach its data directory: the
+# folders above it get the search (x) bit for others where they lack it
+# (a CI clone lives in a mktemp -d folder of mode 700).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$PWD/target/services
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+pg_bin() {
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$bin" ] || { echo "services.sh: no PostgreSQL under /usr/lib/postgresql" >&2; exit 1; }
+  echo "$bin"
+}
+
+as_postgres() {
+  runuser -u postgres -- "$@"
+}
+
+stop() {
+  if [ -f "$dir/redis.pid" ]; then
+    kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
+    rm -f "$dir/redis.pid"
+  fi
+  if [ -f "$dir/pg/postmaster.pid" ]; then
+    as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+start() {
+  scripts/ensure-tools.sh services >&2
+  stop
+  rm -rf "$dir"
+  mkdir -p "$dir/redis" "$dir/pg-socket"
+
+  local redis_port pg_port
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes --enable-debug-command local \
+    --dir "$dir/redis" --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
+  for _ in $(seq 100); do
+    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break
+    sleep 0.1
+  done
+  redis-cli -p "$redis_port" ping | grep -q PONG || { echo "services.sh: redis did not start: $(cat "$dir/redis.log")" >&2; exit 1; }
+
+  # The postgres user must reach $dir: give each folder above it o+x if missing.
+  local up=$dir
+  while [ "$up" != / ]; do
+    up=$(dirname "$up")
+    [ "$(( 0$(stat -c '%a' "$up") & 1 ))" -eq 1 ] || chmod o+x "$up"
+  done
+  chown postgres: "$dir/pg-socket"
+  mkdir -p "$dir/pg" && chown postgres: "$dir/pg" && chmod 700 "$dir/pg"
+  as_postgres "$(pg_bin)/initdb" -D "$dir/pg" -A trust -U postgres --no-sync >"$dir/initdb.log" 2>&1 \
+    || { echo "services.sh: initdb failed: $(cat "$dir/initdb.log")" >&2; exit 1; }
+  pg_port=$(free_port)
+  as_postgres "$(pg_bin)/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w \
+    -o "-p $pg_port -k $dir/pg-socket -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200" \
+    start >/dev/null || { echo "services.sh: postgres did not start: $(cat "$dir/pg/server.log")" >&2; exit 1; }
+
+  {
+    echo "PAYVOST_TEST_REDIS_URL=redis://127.0.0.1:$redis_port/0"
+    echo "PAYVOST_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$pg_port/postgres"
+  } > "$dir/env"
+  cat "$dir/env"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: scripts/services.sh start|stop" >&2; exit 2 ;;
+esac
