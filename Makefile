@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test test-steps dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -23,7 +23,11 @@ test-demo: tools node wasm
 	$(CARGO) build --release --quiet -p payvost-axum --example receiver
 	scripts/php-env.sh python3 scripts/demo.py --test --python "$$(scripts/python-env.sh)"
 
-test: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
+# Redis and PostgreSQL run for the whole of it (scripts/services.sh), and stop at the end, pass or fail.
+test:
+	scripts/services.sh run $(MAKE) --no-print-directory test-steps
+
+test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
 
 tools:
 	@scripts/ensure-tools.sh core
@@ -58,7 +62,7 @@ node: wasm
 	@scripts/ensure-tools.sh node
 	@scripts/ensure-tools.sh zig
 	scripts/napi-build.sh $(NAPI_HOST_TARGET) --js native.js --dts native.d.ts
-	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --log-level=warning --outfile=lib/sdk.js
+	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --external:better-sqlite3 --log-level=warning --outfile=lib/sdk.js
 	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
 	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/
 	cp js/index.d.ts bindings-node/index.d.ts
@@ -66,7 +70,7 @@ node: wasm
 # The Node suite three ways (native addon, forced WASM fallback, installed
 # with --omit=optional) and on the lowest Node that `engines` admits.
 test-node: node
-	scripts/test-node.sh
+	scripts/services.sh run scripts/test-node.sh
 
 # One foreign architecture run for real: the arm64 Linux addon under
 # qemu-aarch64 (the rest are checked by make dist: docs/platforms.md).
@@ -82,7 +86,7 @@ dist: node wasm
 
 # The wheel, built and installed into a fresh venv, then pytest.
 test-python: tools
-	scripts/test-python.sh
+	scripts/services.sh run scripts/test-python.sh
 
 # @payvost/webhooks-wasm in bindings-wasm/pkg: the module, its glue, wasm-opt,
 # the shared JS layer and one entry per runtime.
@@ -93,7 +97,7 @@ wasm:
 # The shared Node suite and the runtime tests (Chromium, workerd, Deno, Bun),
 # against the packed tarball installed in a scratch project.
 test-wasm: wasm node
-	scripts/test-wasm.sh
+	scripts/services.sh run scripts/test-wasm.sh
 
 # payvost/payvost-php as Composer lays it out, on Wasmtime through FFI, with PHPUnit.
 test-php: wasm

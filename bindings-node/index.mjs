@@ -14,6 +14,8 @@ export const {
   PayvostSignatureVerificationError,
   PayvostInvalidPayloadError,
   PayvostConfigurationError,
+  PayvostIdempotencyError,
+  idempotency,
   DEFAULT_TOLERANCE,
   errorCodes,
 } = payvost

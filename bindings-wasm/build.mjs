@@ -77,6 +77,8 @@ export const {
   PayvostSignatureVerificationError,
   PayvostInvalidPayloadError,
   PayvostConfigurationError,
+  PayvostIdempotencyError,
+  idempotency,
   DEFAULT_TOLERANCE,
   errorCodes,
 } = sdk

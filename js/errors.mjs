@@ -17,10 +17,13 @@ export class PayvostSignatureVerificationError extends PayvostError {}
 /** The request is authentic but its body is not an event, or not the raw body. */
 export class PayvostInvalidPayloadError extends PayvostError {}
 
-/** The receiver is misconfigured (secret or tolerance), whatever the request. */
+/** The receiver is misconfigured (secret, tolerance, an option), whatever the request. */
 export class PayvostConfigurationError extends PayvostError {}
 
-for (const cls of [PayvostError, PayvostSignatureVerificationError, PayvostInvalidPayloadError, PayvostConfigurationError]) {
+/** The delivery is authentic, but processing it once cannot be assured now (the idempotency guard). */
+export class PayvostIdempotencyError extends PayvostError {}
+
+for (const cls of [PayvostError, PayvostSignatureVerificationError, PayvostInvalidPayloadError, PayvostConfigurationError, PayvostIdempotencyError]) {
   Object.defineProperty(cls.prototype, 'name', { value: cls.name, writable: true, configurable: true })
 }
 
@@ -29,6 +32,7 @@ const CLASS_OF_CATEGORY = {
   signature: PayvostSignatureVerificationError,
   payload: PayvostInvalidPayloadError,
   configuration: PayvostConfigurationError,
+  processing: PayvostIdempotencyError,
 }
 
 // What a JavaScript user most often gets wrong when the signature does not match.
@@ -65,7 +69,7 @@ export function payvostError(code, message, call) {
   }
   if (code === 'signature_mismatch') message += MISMATCH_HINT
   const error = new cls(code, message)
-  if (cls !== PayvostConfigurationError && call !== undefined) {
+  if ((cls === PayvostSignatureVerificationError || cls === PayvostInvalidPayloadError) && call !== undefined) {
     error.header = echo(call.header)
     error.payload = echo(call.payload)
   }

@@ -14,6 +14,10 @@ export type ErrorCode =
   | 'payload_invalid_event'
   | 'payload_wrong_type'
   | 'option_invalid'
+  | 'event_in_progress'
+  | 'store_unavailable'
+  | 'event_id_reused'
+  | 'lease_lost'
 
 /** The raw request body, byte for byte as received (a Node `Buffer` is a `Uint8Array`). */
 export type Payload = Uint8Array | ArrayBuffer | string
@@ -245,6 +249,114 @@ export declare class PayvostConfigurationError extends PayvostError {
   readonly code: 'secret_invalid' | 'tolerance_invalid' | 'option_invalid'
 }
 
+/**
+ * The delivery is authentic, but processing it once cannot be assured now
+ * (the idempotency guard): `event_in_progress` (another worker holds it:
+ * answer 409), `store_unavailable` (503), `event_id_reused` (the id came
+ * before with another body: 422), `lease_lost` (this worker's lease ended
+ * and another took the event).
+ */
+export declare class PayvostIdempotencyError extends PayvostError {
+  readonly code: 'event_in_progress' | 'store_unavailable' | 'event_id_reused' | 'lease_lost'
+}
+
+/** What {@link IdempotencyGuard.process} did. */
+export interface ProcessResult {
+  /** `processed`: the handler ran and completed; `duplicate`: the event was processed before. */
+  readonly outcome: 'processed' | 'duplicate'
+  /** How many times the event was claimed: 2 after one failure. */
+  readonly attempt: number
+}
+
+/**
+ * Where the guard keeps its records: each step one atomic operation of the
+ * store, on the store's clock. The stores here implement it; the statements
+ * and scripts are the core's.
+ */
+export interface IdempotencyStore {
+  claim(key: string, fingerprint: string, token: string, leaseMs: number, retentionMs: number): Promise<[outcome: 'claimed' | 'duplicate' | 'in_progress' | 'reused', attempt: number]>
+  renew(key: string, token: string, leaseMs: number): Promise<boolean>
+  release(key: string, token: string): Promise<boolean>
+  complete(key: string, token: string, retentionMs: number): Promise<boolean>
+  /** Creates the table where missing (SQL stores). */
+  setup?(): Promise<void>
+  /** Drops records past their retention; how many. */
+  purge?(): Promise<number>
+}
+
+export interface IdempotencyGuardOptions {
+  store: IdempotencyStore
+  /** Seconds a claim holds unrenewed (renewed every third of it while the handler runs); default 60. */
+  lease?: number
+  /** Seconds a completed event is remembered; default 7 days. */
+  retention?: number
+  /** Prefix of the record keys, `<namespace>:<event id>`; default `payvost`. */
+  namespace?: string
+}
+
+/**
+ * Runs a handler once per event across every worker, in any language of
+ * the SDK, that shares its store (docs/protocol.md §11).
+ */
+declare class IdempotencyGuard {
+  constructor(options: IdempotencyGuardOptions)
+  /**
+   * Claims the event, runs `handler` while renewing the lease, and
+   * completes it; a duplicate does not run it. `payload` is the raw body
+   * the event came in. A handler's error releases the claim and is thrown
+   * again; the guard's own are PayvostIdempotencyError.
+   */
+  process<E extends { readonly id: string }>(event: E, payload: Payload, handler: (event: E) => unknown): Promise<ProcessResult>
+  /** Drops the records past their retention (SQL stores): how many. */
+  purge(): Promise<number>
+}
+
+/** Records in this process's memory: one process only. */
+declare class MemoryStore implements IdempotencyStore {
+  constructor()
+  claim(key: string, fingerprint: string, token: string, leaseMs: number, retentionMs: number): Promise<[outcome: 'claimed' | 'duplicate' | 'in_progress' | 'reused', attempt: number]>
+  renew(key: string, token: string, leaseMs: number): Promise<boolean>
+  release(key: string, token: string): Promise<boolean>
+  complete(key: string, token: string, retentionMs: number): Promise<boolean>
+  setup(): Promise<void>
+  purge(): Promise<number>
+}
+
+/** What SqliteStore takes open: a node:sqlite DatabaseSync or a better-sqlite3 Database. */
+export interface SqliteDatabase {
+  prepare(sql: string): { get(...params: unknown[]): unknown; run(...params: unknown[]): { changes: number | bigint } }
+  exec(sql: string): unknown
+}
+
+/** Records in SQLite: one machine. A path (node:sqlite on Node 22.13+, else better-sqlite3) or an open database. */
+declare class SqliteStore extends MemoryStore {
+  constructor(database: string | SqliteDatabase)
+}
+
+/** Records in Redis: an ioredis client, or a connected redis (v4+) client. */
+declare class RedisStore extends MemoryStore {
+  constructor(client: object)
+}
+
+/** Records in PostgreSQL: a pg Pool, or a connected Client. */
+declare class PostgresStore extends MemoryStore {
+  constructor(client: { query(config: { text: string; values: unknown[]; rowMode: 'array' }): Promise<unknown> })
+}
+
+// Reached through `payvost.idempotency`; their types are exported by name.
+export type { IdempotencyGuard, MemoryStore, SqliteStore, RedisStore, PostgresStore }
+
+/** `payvost.idempotency`: processing each event once. */
+export interface Idempotency {
+  IdempotencyGuard: typeof IdempotencyGuard
+  MemoryStore: typeof MemoryStore
+  SqliteStore: typeof SqliteStore
+  RedisStore: typeof RedisStore
+  PostgresStore: typeof PostgresStore
+  /** The fingerprint the guard records for a raw body: its SHA-256 in hex, by the core. */
+  fingerprint(payload: Payload): string
+}
+
 export interface TestHeaderOptions {
   payload: Payload
   secret: string
@@ -441,6 +553,7 @@ export declare const constructEventFromRequest: Webhooks['constructEventFromRequ
 export declare const isKnownEvent: Webhooks['isKnownEvent']
 export declare const DEFAULT_TOLERANCE: 300
 export declare const errorCodes: Webhooks['errorCodes']
+export declare const idempotency: Idempotency
 
 declare const payvost: {
   webhooks: Webhooks
@@ -455,6 +568,8 @@ declare const payvost: {
   PayvostSignatureVerificationError: typeof PayvostSignatureVerificationError
   PayvostInvalidPayloadError: typeof PayvostInvalidPayloadError
   PayvostConfigurationError: typeof PayvostConfigurationError
+  PayvostIdempotencyError: typeof PayvostIdempotencyError
+  idempotency: Idempotency
   DEFAULT_TOLERANCE: 300
   errorCodes: Webhooks['errorCodes']
 }

@@ -2,9 +2,11 @@
 import {
   PayvostConfigurationError,
   PayvostError,
+  PayvostIdempotencyError,
   PayvostInvalidPayloadError,
   PayvostSignatureVerificationError,
 } from './errors.mjs'
+import { createIdempotency } from './idempotency.mjs'
 import { createWebhooks } from './webhooks.mjs'
 
 export function createSdk(backend) {
@@ -23,6 +25,9 @@ export function createSdk(backend) {
     PayvostSignatureVerificationError,
     PayvostInvalidPayloadError,
     PayvostConfigurationError,
+    PayvostIdempotencyError,
+    /** Processing each event once: IdempotencyGuard and its stores. */
+    idempotency: createIdempotency(backend),
     DEFAULT_TOLERANCE: webhooks.DEFAULT_TOLERANCE,
     errorCodes: webhooks.errorCodes,
   }

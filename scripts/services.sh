@@ -3,8 +3,11 @@
 # redis-server and PostgreSQL, each on a free port of 127.0.0.1 with its
 # data under target/services/, installed when missing.
 #
-#   scripts/services.sh start   # starts both; prints the lines of target/services/env
-#   scripts/services.sh stop    # stops both (also what `start` left behind)
+#   scripts/services.sh start        # starts both; prints the lines of target/services/env
+#   scripts/services.sh stop         # stops both (also what `start` left behind)
+#   scripts/services.sh run CMD...   # CMD with both running and named in its
+#                                    # environment, stopped after, pass or fail;
+#                                    # where they are named already, just CMD
 #
 # target/services/env holds PAYVOST_TEST_REDIS_URL and PAYVOST_TEST_POSTGRES_URL
 # for the suites. PostgreSQL refuses to run as root, so it runs as the
@@ -78,8 +81,23 @@ start() {
   cat "$dir/env"
 }
 
+run() {
+  if [ -n "${PAYVOST_TEST_REDIS_URL:-}" ] && [ -n "${PAYVOST_TEST_POSTGRES_URL:-}" ]; then
+    exec "$@"
+  fi
+  trap stop EXIT
+  start >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$dir/env"
+  set +a
+  echo "services.sh: redis at $PAYVOST_TEST_REDIS_URL, postgres at $PAYVOST_TEST_POSTGRES_URL (stopped at exit)" >&2
+  "$@"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: scripts/services.sh start|stop" >&2; exit 2 ;;
+  run) shift; run "$@" ;;
+  *) echo "usage: scripts/services.sh start|stop|run CMD..." >&2; exit 2 ;;
 esac

@@ -129,6 +129,12 @@ pub fn sign(
     payvost_webhooks::sign(bytes(&payload), &secret, timestamp).map_err(forward)
 }
 
+/// The idempotency guard's fingerprint of a raw body: its SHA-256, in hex.
+#[napi]
+pub fn fingerprint(payload: Payload<'_>) -> String {
+    payvost_webhooks::idempotency::fingerprint(bytes(&payload))
+}
+
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[napi]
 pub fn facts() -> String {

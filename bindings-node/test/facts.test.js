@@ -23,11 +23,29 @@ test('DEFAULT_TOLERANCE and errorCodes are the core\'s', () => {
   assert.deepEqual(Object.values(payvost.errorCodes), facts.errors.map((e) => e.code))
 })
 
-test('every code gets the class of its category in the core', () => {
+/**
+ * A store answering as told, to reach each of the guard's codes here
+ * (test/idempotency.test.js reaches them on the real stores).
+ */
+function guarded(answer) {
+  const { IdempotencyGuard, RedisStore } = payvost.idempotency
+  const scripted = {
+    claim: async () => (answer === 'lost' ? ['claimed', 1] : [answer, 1]),
+    renew: async () => true,
+    release: async () => true,
+    complete: async () => false,
+  }
+  const failing = new RedisStore({ evalsha: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:6379') } })
+  const event = webhooks.constructEvent(BODY, sign(BODY), SECRET, { now: NOW })
+  return new IdempotencyGuard({ store: answer === 'down' ? failing : scripted }).process(event, BODY, () => {})
+}
+
+test('every code gets the class of its category in the core', async () => {
   const classOf = {
     signature: payvost.PayvostSignatureVerificationError,
     payload: payvost.PayvostInvalidPayloadError,
     configuration: payvost.PayvostConfigurationError,
+    processing: payvost.PayvostIdempotencyError,
   }
   const at = (extra) => ({ now: NOW, ...extra })
   const calls = {
@@ -43,10 +61,14 @@ test('every code gets the class of its category in the core', () => {
     payload_invalid_event: () => webhooks.constructEvent('{}', sign('{}'), SECRET, at()),
     payload_wrong_type: () => webhooks.constructEvent({}, sign(BODY), SECRET, at()),
     option_invalid: () => webhooks.middleware({ secret: SECRET, limit: '1mb' }),
+    event_in_progress: () => guarded('in_progress'),
+    store_unavailable: () => guarded('down'),
+    event_id_reused: () => guarded('reused'),
+    lease_lost: () => guarded('lost'),
   }
   assert.deepEqual(Object.keys(calls).sort(), facts.errors.map((e) => e.code).sort())
   for (const { code, category } of facts.errors) {
-    assert.throws(calls[code], (e) => e.code === code && e instanceof classOf[category], code)
+    await assert.rejects(async () => calls[code](), (e) => e.code === code && e instanceof classOf[category], code)
   }
 })
 

@@ -28,5 +28,6 @@ export const backend = {
   Verifier,
   checkEnvelope: wasm.checkEnvelope,
   sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
+  fingerprint: (payload) => wasm.fingerprint(bytes(payload)),
   facts: wasm.facts,
 }

@@ -98,6 +98,12 @@ pub fn sign(payload: &[u8], secret: &str, timestamp: JsValue) -> Result<String, 
     payvost_webhooks::sign(payload, secret, seconds(&timestamp)?).map_err(throw)
 }
 
+/// The idempotency guard's fingerprint of a raw body: its SHA-256, in hex.
+#[wasm_bindgen]
+pub fn fingerprint(payload: &[u8]) -> String {
+    payvost_webhooks::idempotency::fingerprint(payload)
+}
+
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[wasm_bindgen]
 pub fn facts() -> String {

@@ -1,0 +1,274 @@
+'use strict'
+// The idempotency guard against every store, the real servers included:
+// Redis (through ioredis and through node-redis) and PostgreSQL (pg), started
+// by scripts/services.sh, which `make test` names in PAYVOST_TEST_REDIS_URL
+// and PAYVOST_TEST_POSTGRES_URL; SQLite through better-sqlite3.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const path = require('node:path')
+const os = require('node:os')
+const fs = require('node:fs')
+const crypto = require('node:crypto')
+const payvost = require('./sdk')
+
+const dev = (name) => require(require.resolve(name, { paths: [path.join(__dirname, '..')] }))
+const { IdempotencyGuard, MemoryStore, SqliteStore, RedisStore, PostgresStore } = payvost.idempotency
+const SECRET = 'whsec_guard'
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A real server's URL; in CI its absence is a failure, elsewhere a skip that says why. */
+function server(t, variable) {
+  const url = process.env[variable]
+  if (url) return url
+  if (process.env.CI) throw new Error(`${variable} is not set: make test starts the real servers (scripts/services.sh)`)
+  t.skip(`${variable} is not set: run through make test-idempotency, which starts the real servers`)
+  return undefined
+}
+
+const STORES = {
+  memory: async () => new MemoryStore(),
+  sqlite: async (t) => {
+    const Database = dev('better-sqlite3')
+    const db = new Database(path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'payvost-guard-')), 'events.db'))
+    t.after(() => db.close())
+    const store = new SqliteStore(db)
+    await store.setup()
+    return store
+  },
+  ioredis: async (t) => {
+    const url = server(t, 'PAYVOST_TEST_REDIS_URL')
+    if (!url) return undefined
+    const Redis = dev('ioredis')
+    const client = new Redis(url)
+    t.after(() => client.quit())
+    return new RedisStore(client)
+  },
+  'node-redis': async (t) => {
+    const url = server(t, 'PAYVOST_TEST_REDIS_URL')
+    if (!url) return undefined
+    const client = await dev('redis').createClient({ url }).connect()
+    t.after(() => client.quit())
+    return new RedisStore(client)
+  },
+  postgres: async (t) => {
+    const url = server(t, 'PAYVOST_TEST_POSTGRES_URL')
+    if (!url) return undefined
+    const pool = new (dev('pg').Pool)({ connectionString: url, max: 4 })
+    t.after(() => pool.end())
+    const store = new PostgresStore(pool)
+    await store.setup()
+    return store
+  },
+}
+
+function delivery(id, extra = '') {
+  const body = `{"id":"${id}","type":"payment.succeeded","data":{"object":{"id":"pay_1"${extra}}}}`
+  const header = payvost.webhooks.generateTestHeaderString({ payload: body, secret: SECRET })
+  return { event: payvost.webhooks.constructEvent(body, header, SECRET), body }
+}
+
+/** A guard in a namespace of the test's own, so records never meet across tests or runs. */
+function guardOn(store, options = {}) {
+  const namespace = `test-${crypto.randomUUID()}`
+  return { guard: new IdempotencyGuard({ store, namespace, ...options }), namespace }
+}
+
+async function codeOf(promise) {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof payvost.PayvostIdempotencyError, `${error.name}: ${error.message}`)
+    return error.code
+  }
+  assert.fail('nothing was thrown')
+}
+
+for (const [name, make] of Object.entries(STORES)) {
+  test(`${name}: processed once, then a duplicate; a handler's error releases the claim`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store)
+    const { event, body } = delivery('evt_once')
+    const ran = []
+    assert.deepEqual(await guard.process(event, body, (e) => { ran.push(e.id) }), { outcome: 'processed', attempt: 1 })
+    assert.deepEqual(await guard.process(event, body, (e) => { ran.push(e.id) }), { outcome: 'duplicate', attempt: 1 })
+    assert.deepEqual(ran, ['evt_once'])
+    const failing = delivery('evt_fails_once')
+    await assert.rejects(guard.process(failing.event, failing.body, async () => { throw new Error('the database is down') }), /the database is down/)
+    assert.deepEqual(await guard.process(failing.event, failing.body, () => {}), { outcome: 'processed', attempt: 2 })
+  })
+
+  test(`${name}: the same id with another body is event_id_reused, never processed`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store)
+    const first = delivery('evt_reused')
+    await guard.process(first.event, first.body, () => {})
+    const other = delivery('evt_reused', ',"amount":1')
+    const ran = []
+    await assert.rejects(guard.process(other.event, other.body, (e) => ran.push(e)), (error) => {
+      assert.ok(error instanceof payvost.PayvostIdempotencyError)
+      assert.equal(error.code, 'event_id_reused')
+      assert.equal(error.message, 'Event evt_reused was received before with a different body; an event id always carries ' +
+        'the same event, so this delivery is refused and its handler not run.')
+      return true
+    })
+    assert.deepEqual(ran, [])
+  })
+
+  test(`${name}: a held lease is event_in_progress, a lapsed one is free again`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard, namespace } = guardOn(store, { lease: 0.3 })
+    const { event, body } = delivery('evt_held')
+    const key = `${namespace}:evt_held`
+    // Another worker's claim, never renewed, as if that worker died.
+    assert.deepEqual(await store.claim(key, payvost.idempotency.fingerprint(body), 'their-token', 300, 60000), ['claimed', 1])
+    assert.equal(await codeOf(guard.process(event, body, () => {})), 'event_in_progress')
+    await sleep(400)
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'processed', attempt: 2 })
+  })
+
+  test(`${name}: only the token that claimed completes; a stopped worker's completion is refused`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard, namespace } = guardOn(store)
+    const { event, body } = delivery('evt_fenced')
+    const key = `${namespace}:evt_fenced`
+    assert.deepEqual(await store.claim(key, payvost.idempotency.fingerprint(body), 'stopped-worker', 50, 60000), ['claimed', 1])
+    await sleep(100)
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'processed', attempt: 2 })
+    assert.equal(await store.complete(key, 'stopped-worker', 60000), false)
+    assert.equal(await store.renew(key, 'stopped-worker', 60000), false)
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'duplicate', attempt: 2 })
+  })
+
+  test(`${name}: a lease lost while the handler ran is lease_lost, and the record stays the other worker's`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { namespace } = guardOn(store)
+    const { event, body } = delivery('evt_lost')
+    const key = `${namespace}:evt_lost`
+    const tokens = []
+    // The store, noting the token the guard claims with.
+    const watched = {
+      claim: (...args) => { tokens.push(args[2]); return store.claim(...args) },
+      renew: (...args) => store.renew(...args),
+      release: (...args) => store.release(...args),
+      complete: (...args) => store.complete(...args),
+    }
+    const guard = new IdempotencyGuard({ store: watched, namespace })
+    const overtaken = async () => {
+      assert.equal(await store.release(key, tokens[0]), true)
+      assert.deepEqual(await store.claim(key, payvost.idempotency.fingerprint(body), 'other-worker', 60000, 60000), ['claimed', 2])
+    }
+    await assert.rejects(guard.process(event, body, overtaken), (error) => {
+      assert.equal(error.code, 'lease_lost')
+      assert.equal(error.message, "This worker's lease on event evt_lost ended and another worker took the event, so this completion " +
+        "was not recorded and the other worker's stands; set a lease longer than the handler's longest run.")
+      return true
+    })
+    assert.equal(await store.complete(key, 'other-worker', 60000), true)
+  })
+
+  test(`${name}: the lease is renewed while the handler runs`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store, { lease: 0.3 })
+    const { event, body } = delivery('evt_slow')
+    let started
+    const running = new Promise((resolve) => { started = resolve })
+    const slow = guard.process(event, body, async () => { started(); await sleep(1000) })
+    await running
+    await sleep(600) // twice the lease: held only because it was renewed
+    assert.equal(await codeOf(guard.process(event, body, () => {})), 'event_in_progress')
+    assert.deepEqual(await slow, { outcome: 'processed', attempt: 1 })
+  })
+
+  test(`${name}: a completed record past its retention is processed again`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store, { retention: 0.2 })
+    const { event, body } = delivery('evt_retained')
+    assert.equal((await guard.process(event, body, () => {})).outcome, 'processed')
+    assert.equal((await guard.process(event, body, () => {})).outcome, 'duplicate')
+    await sleep(350)
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'processed', attempt: 1 })
+  })
+
+  test(`${name}: eight deliveries at once run the handler once`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store)
+    const { event, body } = delivery('evt_burst')
+    const ran = []
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => guard.process(event, body, async (e) => {
+      await sleep(200)
+      ran.push(e.id)
+    }).then((result) => result.outcome, (error) => error.code)))
+    assert.deepEqual(ran, ['evt_burst'])
+    assert.equal(outcomes.filter((o) => o === 'processed').length, 1)
+    assert.deepEqual(outcomes.filter((o) => !['processed', 'duplicate', 'event_in_progress'].includes(o)), [])
+  })
+}
+
+test('an unreachable store is store_unavailable, and the handler does not run', async () => {
+  const Redis = dev('ioredis')
+  const client = new Redis('redis://127.0.0.1:9/0', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  const pool = new (dev('pg').Pool)({ connectionString: 'postgresql://postgres@127.0.0.1:9/postgres', connectionTimeoutMillis: 1000 })
+  const { event, body } = delivery('evt_down')
+  const ran = []
+  for (const store of [new RedisStore(client), new PostgresStore(pool)]) {
+    await assert.rejects(new IdempotencyGuard({ store }).process(event, body, (e) => ran.push(e)), (error) => {
+      assert.ok(error instanceof payvost.PayvostIdempotencyError, `${error.name}: ${error.message}`)
+      assert.equal(error.code, 'store_unavailable')
+      assert.match(error.message, /^The idempotency store could not be reached or answered an error \(.+\); the handler did not run: answer 503, and Payvost retries\.$/)
+      return true
+    })
+  }
+  assert.deepEqual(ran, [])
+  client.disconnect()
+  await pool.end()
+})
+
+test('a guard refuses what it cannot use, with option_invalid', async () => {
+  for (const [options, message] of [
+    [{}, 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not a undefined.'],
+    [{ store: new MemoryStore(), lease: 0 }, "IdempotencyGuard's lease must be a positive number of seconds, not a number."],
+    [{ store: new MemoryStore(), retention: '7d' }, "IdempotencyGuard's retention must be a positive number of seconds, not a string."],
+    [{ store: new MemoryStore(), namespace: '' }, "IdempotencyGuard's namespace must be a non-empty string, not a string."],
+  ]) {
+    assert.throws(() => new IdempotencyGuard(options), (error) => {
+      assert.ok(error instanceof payvost.PayvostConfigurationError)
+      assert.deepEqual([error.code, error.message], ['option_invalid', message])
+      return true
+    })
+  }
+  assert.throws(() => new PostgresStore({}), /PostgresStore takes a pg Pool or Client, not an object \(Object\)\./)
+  assert.throws(() => new RedisStore(null), /RedisStore takes an ioredis or redis \(v4\+\) client, not null\./)
+  const guard = new IdempotencyGuard({ store: new MemoryStore() })
+  await assert.rejects(guard.process({}, '{}', () => {}), /processes a verified event \(with an id\)/)
+})
+
+test('SqliteStore opens a path with node:sqlite, or says what to install', async (t) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'payvost-guard-')), 'events.db')
+  const store = new SqliteStore(file)
+  const builtin = typeof process.getBuiltinModule === 'function' && process.getBuiltinModule('node:sqlite')
+  let opened
+  try {
+    opened = require.resolve('better-sqlite3', { paths: [path.dirname(require.resolve(process.env.PAYVOST_SDK || '..'))] })
+  } catch {}
+  if (builtin || opened) {
+    await store.setup()
+    const { guard } = guardOn(store)
+    const { event, body } = delivery('evt_path')
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'processed', attempt: 1 })
+  } else {
+    await assert.rejects(store.setup(), (error) => {
+      assert.equal(error.code, 'option_invalid')
+      assert.match(error.message, /^SqliteStore needs node:sqlite \(Node 22\.13 or later\) or the better-sqlite3 package \(npm install better-sqlite3\): /)
+      return true
+    })
+    t.diagnostic(`node ${process.version} has no node:sqlite, and the installed package cannot see better-sqlite3: the message was checked`)
+  }
+})
