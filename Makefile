@@ -102,7 +102,7 @@ test-wasm: wasm node
 # payvost/payvost-php as Composer lays it out, on Wasmtime through FFI, with PHPUnit.
 test-php: wasm
 	@scripts/ensure-tools.sh php
-	scripts/test-php.sh
+	scripts/services.sh run scripts/test-php.sh
 
 bench-php: wasm
 	@scripts/ensure-tools.sh php

@@ -106,6 +106,8 @@ case "${1:-core}" in
     # php-symfony-service-contracts Breaks php-psr), so the extension is
     # unpacked into target/ and only the tests load it.
     need_apt php-nyholm-psr7 php-guzzlehttp-psr7
+    # The idempotency stores' clients: phpredis, PDO for PostgreSQL and SQLite.
+    need_apt php-redis php-pgsql php-sqlite3
     if ! ls target/php-psr/usr/lib/php/*/psr.so >/dev/null 2>&1; then
       rm -rf target/php-psr && mkdir -p target/php-psr
       (cd target/php-psr && apt-get download -q "php$(php -r 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;')-psr" 2>/dev/null \

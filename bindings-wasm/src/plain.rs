@@ -16,6 +16,7 @@
 //! | `pv_construct` | `verifier: u32, payload_len: u32, header_len: u32, now: i64`; input holds the payload, then the header | `0` when the payload is an authentic event (output: `t,secret_index`), or `code` |
 //! | `pv_verify` | as `pv_construct`, without judging the payload | as `pv_construct` |
 //! | `pv_sign` | `payload_len: u32, secret_len: u32, timestamp: i64`; input holds payload, then secret | `0` (output: the header value) |
+//! | `pv_fingerprint` | `payload_len: u32`; input holds the payload | `0` (output: the idempotency guard's fingerprint, the payload's SHA-256 in hex) |
 //! | `pv_facts` | none | `0` (output: the core's shared facts as JSON, `payvost_webhooks::facts_json`) |
 //! | `pv_unix_seconds` | `secs: f64` | unix seconds by the core's rule (`unix_seconds_from_f64`), `i64::MIN` when not finite |
 //! | `pv_output_ptr`, `pv_output_len` | none | the output buffer |
@@ -220,6 +221,17 @@ pub extern "C" fn pv_sign(payload_len: u32, secret_len: u32, timestamp: i64) -> 
             Ok(header) => state.succeed(header),
             Err(error) => state.fail(error),
         }
+    })
+}
+
+/// The idempotency guard's fingerprint of a payload: its SHA-256, in hex.
+#[allow(unsafe_code)] // see pv_input
+#[unsafe(no_mangle)]
+pub extern "C" fn pv_fingerprint(payload_len: u32) -> i32 {
+    with(|state| {
+        let (payload, _) = state.split(payload_len, 0);
+        let fingerprint = payvost_webhooks::idempotency::fingerprint(payload);
+        state.succeed(fingerprint)
     })
 }
 

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace Payvost;
 
 use Payvost\Exception\ExceptionInterface;
+use Payvost\Exception\IdempotencyException;
 use Payvost\Exception\InvalidArgumentException;
 use Payvost\Exception\SignatureVerificationException;
 use Payvost\Exception\UnexpectedValueException;
@@ -25,6 +26,7 @@ final class Errors
         $echo = $runtime->facts()['echo_limit'];
         return match ($runtime->category($code)) {
             'configuration' => new InvalidArgumentException($message, $code),
+            'processing' => new IdempotencyException($message, $code),
             'signature' => new SignatureVerificationException(
                 $message,
                 $code,

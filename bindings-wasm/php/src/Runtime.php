@@ -32,6 +32,7 @@ final class Runtime
         'pv_construct' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
         'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
         'pv_sign' => [[self::I32, self::I32, self::I64], self::I32],
+        'pv_fingerprint' => [[self::I32], self::I32],
         'pv_facts' => [[], self::I32],
         'pv_unix_seconds' => [[self::F64], self::I64],
         'pv_output_ptr' => [[], self::I32],

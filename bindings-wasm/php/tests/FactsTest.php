@@ -46,12 +46,55 @@ final class FactsTest extends TestCase
         $this->assertSame(array_column($facts['errors'], 'code'), Runtime::get()->codes());
     }
 
+    /** @param array{string, int} $claim what the store's claim answers; its completion always fails */
+    private static function guarded(array $claim): void
+    {
+        $store = new class ($claim) implements \Payvost\Idempotency\Store {
+            /** @param array{string, int} $claim */
+            public function __construct(private array $claim)
+            {
+            }
+
+            public function setup(): void
+            {
+            }
+
+            public function claim(string $key, string $fingerprint, string $token, int $leaseMs, int $retentionMs): array
+            {
+                return $this->claim;
+            }
+
+            public function renew(string $key, string $token, int $leaseMs): bool
+            {
+                return true;
+            }
+
+            public function release(string $key, string $token): bool
+            {
+                return true;
+            }
+
+            public function complete(string $key, string $token, int $retentionMs): bool
+            {
+                return false;
+            }
+
+            public function purge(): int
+            {
+                return 0;
+            }
+        };
+        $event = Webhook::constructEvent(self::BODY, self::sign(self::BODY), self::SECRET, 300, self::NOW);
+        (new \Payvost\Idempotency\IdempotencyGuard($store))->process($event, self::BODY, static fn () => null);
+    }
+
     public function testEveryCodeGetsTheClassOfItsCategory(): void
     {
         $classOf = [
             'signature' => SignatureVerificationException::class,
             'payload' => UnexpectedValueException::class,
             'configuration' => InvalidArgumentException::class,
+            'processing' => \Payvost\Exception\IdempotencyException::class,
         ];
         $construct = fn (mixed $body, string $header, string $secret = self::SECRET, int $tolerance = 300) => fn () => Webhook::constructEvent($body, $header, $secret, $tolerance, self::NOW);
         $calls = [
@@ -68,6 +111,12 @@ final class FactsTest extends TestCase
             'payload_wrong_type' => $construct([], self::sign(self::BODY)),
             'option_invalid' => fn () => \Payvost\Webhook::constructEventFromRequest(
                 new \Nyholm\Psr7\ServerRequest('POST', '/'), self::SECRET, limit: 0),
+            // The guard's codes, from a store answering as told (IdempotencyTest reaches them on real stores).
+            'event_in_progress' => fn () => self::guarded(['in_progress', 1]),
+            'store_unavailable' => fn () => (new \Payvost\Idempotency\IdempotencyGuard(new \Payvost\Idempotency\RedisStore(new \Redis())))
+                ->process(Webhook::constructEvent(self::BODY, self::sign(self::BODY), self::SECRET, 300, self::NOW), self::BODY, static fn () => null),
+            'event_id_reused' => fn () => self::guarded(['reused', 1]),
+            'lease_lost' => fn () => self::guarded(['claimed', 1]),
         ];
         $facts = self::facts();
         $this->assertSame(array_column($facts['errors'], 'code'), array_keys($calls));

@@ -1,0 +1,125 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Idempotency;
+
+use Payvost\Errors;
+use Payvost\Event;
+use Payvost\Runtime;
+
+/**
+ * Runs a handler once per event across every worker, in any language of
+ * the SDK, that shares its store (protocol §11):
+ *
+ * ```php
+ * $guard = new \Payvost\Idempotency\IdempotencyGuard(new \Payvost\Idempotency\PdoStore($pdo));
+ * $result = $guard->process($event, $payload, function (\Payvost\Event $event): void {
+ *     // fulfil the order
+ * });
+ * // $result->outcome is 'processed', or 'duplicate' for a delivery seen before
+ * ```
+ *
+ * A claim holds for `lease` seconds (default 60): PHP cannot renew it behind
+ * a running handler, so keep the lease above your longest handler, or call
+ * `$lease->renew()` (the handler's second argument) between long steps.
+ * A completed event is remembered for `retention` seconds (default 7 days).
+ * A handler's exception releases the claim, so Payvost's retry runs it
+ * again, and propagates. The guard's own failures are
+ * Payvost\Exception\IdempotencyException: event_in_progress (answer 409),
+ * store_unavailable (503), event_id_reused (422), lease_lost.
+ */
+final class IdempotencyGuard
+{
+    private readonly int $leaseMs;
+    private readonly int $retentionMs;
+    private readonly string $namespace;
+
+    public function __construct(
+        private readonly Store $store,
+        int|float|null $lease = null,
+        int|float|null $retention = null,
+        ?string $namespace = null,
+    ) {
+        $rules = Runtime::get()->facts()['idempotency'];
+        $this->leaseMs = self::milliseconds('lease', $lease ?? $rules['lease']);
+        $this->retentionMs = self::milliseconds('retention', $retention ?? $rules['retention']);
+        $namespace ??= $rules['namespace'];
+        if ($namespace === '') {
+            throw Errors::make('option_invalid', "IdempotencyGuard's namespace must be a non-empty string, not ''.");
+        }
+        $this->namespace = $namespace;
+    }
+
+    private static function milliseconds(string $name, int|float $seconds): int
+    {
+        if (!($seconds > 0 && $seconds < 1e9)) {
+            throw Errors::make('option_invalid', "IdempotencyGuard's {$name} must be a positive number of seconds, not " . var_export($seconds, true) . '.');
+        }
+        return (int) round($seconds * 1000);
+    }
+
+    /**
+     * Claims $event, runs `$handler($event, $lease)`, then completes it.
+     * $payload is the raw body the event came in.
+     *
+     * @param callable(Event, Lease): mixed $handler
+     * @throws \Payvost\Exception\IdempotencyException
+     */
+    public function process(Event $event, string $payload, callable $handler): ProcessResult
+    {
+        $key = "{$this->namespace}:{$event->id}";
+        $token = bin2hex(random_bytes(16));
+        [$outcome, $attempt] = $this->store->claim($key, self::fingerprint($payload), $token, $this->leaseMs, $this->retentionMs);
+        if ($outcome === 'duplicate') {
+            return new ProcessResult('duplicate', $attempt);
+        }
+        if ($outcome !== 'claimed') {
+            throw self::error($outcome === 'reused' ? 'event_id_reused' : 'event_in_progress', ['id' => $event->id]);
+        }
+        try {
+            $handler($event, new Lease($this->store, $key, $token, $this->leaseMs));
+        } catch (\Throwable $error) {
+            try {
+                $this->store->release($key, $token);
+            } catch (\Throwable) {
+                // The lease ends on its own.
+            }
+            throw $error;
+        }
+        if (!$this->store->complete($key, $token, $this->retentionMs)) {
+            throw self::error('lease_lost', ['id' => $event->id]);
+        }
+        return new ProcessResult('processed', $attempt);
+    }
+
+    /** Drops the records past their retention (SQL stores; Redis expires its own): how many. */
+    public function purge(): int
+    {
+        return $this->store->purge();
+    }
+
+    /** The fingerprint the guard records for a raw body: its SHA-256 in hex, by the core. */
+    public static function fingerprint(string $payload): string
+    {
+        $runtime = Runtime::get();
+        $runtime->write($payload);
+        $runtime->call('pv_fingerprint', strlen($payload));
+        return $runtime->output();
+    }
+
+    /**
+     * One of the guard's errors, with the core's message.
+     *
+     * @param array<string, string> $values
+     * @internal
+     */
+    public static function error(string $code, array $values, ?\Throwable $previous = null): \Payvost\Exception\IdempotencyException
+    {
+        $message = Runtime::get()->facts()['messages'][$code];
+        foreach ($values as $name => $value) {
+            $message = str_replace('{' . $name . '}', $value, $message);
+        }
+        return new \Payvost\Exception\IdempotencyException($message . '.', $code, $previous);
+    }
+}

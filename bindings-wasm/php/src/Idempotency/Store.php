@@ -1,0 +1,36 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Payvost\Idempotency;
+
+/**
+ * Where the guard keeps its records (protocol §11): each step one atomic
+ * operation of the store, on the store's own clock, by the core's
+ * statements and scripts. Failures are IdempotencyException
+ * (store_unavailable).
+ */
+interface Store
+{
+    /** Creates what is missing (the SQL table); nothing for Redis. */
+    public function setup(): void;
+
+    /**
+     * Claims the record, or says why not.
+     *
+     * @return array{string, int} the outcome (claimed, duplicate, in_progress, reused) and the record's attempt
+     */
+    public function claim(string $key, string $fingerprint, string $token, int $leaseMs, int $retentionMs): array;
+
+    /** Extends the lease of the claim $token made; false when it was lost. */
+    public function renew(string $key, string $token, int $leaseMs): bool;
+
+    /** Ends the lease of the claim $token made, now; false when it was lost. */
+    public function release(string $key, string $token): bool;
+
+    /** Marks the record completed; false when $token's claim was lost. */
+    public function complete(string $key, string $token, int $retentionMs): bool;
+
+    /** Drops records past their retention: how many. */
+    public function purge(): int;
+}
