@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test test-steps dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test test-steps test-idempotency dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -27,7 +27,14 @@ test-demo: tools node wasm
 test:
 	scripts/services.sh run $(MAKE) --no-print-directory test-steps
 
-test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-demo test-differential
+test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-idempotency test-demo test-differential
+
+# The idempotency guard across a fleet of Node, Python and PHP workers on
+# real SQLite, Redis and PostgreSQL: fleet, languages, crash, paused worker,
+# store down (tests/idempotency/fleet.py).
+test-idempotency: tools node wasm
+	@scripts/ensure-tools.sh php
+	scripts/services.sh run scripts/php-env.sh "$$(scripts/python-env.sh)" tests/idempotency/fleet.py
 
 tools:
 	@scripts/ensure-tools.sh core
