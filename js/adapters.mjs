@@ -33,7 +33,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     const { secret, tolerance } = config
     checkConfig(secret, tolerance)
     const limit = checkedLimit(config.limit)
-    const { router, acknowledgeFirst, onError } = routing('middleware', config)
+    const { router, acknowledgeFirst, onError, idempotency } = routing('middleware', config)
 
     return function payvostWebhook(req, res, next) {
       rawBody(req, limit, 'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover').then(
@@ -46,11 +46,16 @@ export function createAdapters({ constructEvent, checkConfig }) {
           }
           req.payvostEvent = event
           if (router === undefined) return next()
-          if (acknowledgeFirst) {
-            received(res)
-            return dispatchAfter(router, event, onError)
-          }
-          return router.dispatch(event).then(() => received(res), next)
+          // A refusal of the guard is answered; any other error is the framework's 500.
+          const failed = (error) => (isRefusal(error) ? reject(res, error) : next(error))
+          return claimed(idempotency, router, event, body).then((run) => {
+            if (run === undefined) return received(res) // a duplicate
+            if (acknowledgeFirst) {
+              received(res)
+              return dispatchAfter(run, event, onError)
+            }
+            return run().then(() => received(res), failed)
+          }, failed)
         },
         (error) => reject(res, error),
       )
@@ -67,7 +72,7 @@ export function createAdapters({ constructEvent, checkConfig }) {
     const { secret, tolerance, path = '/webhooks/payvost', handler } = options ?? {}
     checkConfig(secret, tolerance)
     const limit = checkedLimit(options?.limit)
-    const { router, acknowledgeFirst, onError } = routing('webhooks.fastify', options ?? {})
+    const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.fastify', options ?? {})
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
     }
@@ -86,11 +91,14 @@ export function createAdapters({ constructEvent, checkConfig }) {
         return reply.code(error.status || 400).send(refusalBody(error))
       }
       if (router === undefined) return handler(event, request, reply)
-      if (acknowledgeFirst) {
-        reply.raw.once('finish', () => dispatchAfter(router, event, onError))
-        return { received: true }
+      try {
+        const run = await claimed(idempotency, router, event, request.body)
+        if (run !== undefined && acknowledgeFirst) reply.raw.once('finish', () => dispatchAfter(run, event, onError))
+        else if (run !== undefined) await run()
+      } catch (error) {
+        if (!isRefusal(error)) throw error
+        return reply.code(error.status).send(refusalBody(error))
       }
-      await router.dispatch(event)
       return { received: true }
     })
   }
@@ -105,11 +113,12 @@ export function createAdapters({ constructEvent, checkConfig }) {
     const { secret, tolerance } = config ?? {}
     checkConfig(secret, tolerance)
     const limit = checkedLimit(config?.limit)
-    const { router, acknowledgeFirst, onError } = routing('webhooks.koa', config ?? {})
+    const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.koa', config ?? {})
     return async function payvostWebhook(ctx, next) {
       let event
+      let body
       try {
-        const body = await rawBody(ctx.req, limit, 'mount webhooks.koa() before koa-bodyparser, or on a route it does not cover')
+        body = await rawBody(ctx.req, limit, 'mount webhooks.koa() before koa-bodyparser, or on a route it does not cover')
         event = constructEvent(body, ctx.get(header) || undefined, secret, { tolerance })
       } catch (error) {
         ctx.status = error.status || 400
@@ -118,12 +127,16 @@ export function createAdapters({ constructEvent, checkConfig }) {
       }
       ctx.state.payvostEvent = event
       if (router === undefined) return next()
-      if (acknowledgeFirst) {
-        ctx.res.once('finish', () => dispatchAfter(router, event, onError))
-        ctx.body = { received: true }
+      try {
+        const run = await claimed(idempotency, router, event, body)
+        if (run !== undefined && acknowledgeFirst) ctx.res.once('finish', () => dispatchAfter(run, event, onError))
+        else if (run !== undefined) await run()
+      } catch (error) {
+        if (!isRefusal(error)) throw error
+        ctx.status = error.status
+        ctx.body = refusalBody(error)
         return
       }
-      await router.dispatch(event)
       ctx.body = { received: true }
     }
   }
@@ -142,15 +155,16 @@ export function createAdapters({ constructEvent, checkConfig }) {
   function hono(config) {
     const { secret, tolerance } = config ?? {}
     const limit = checkedLimit(config?.limit)
-    const { router, acknowledgeFirst, onError } = routing('webhooks.hono', config ?? {})
+    const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.hono', config ?? {})
     // A secret that comes with each request is checked, with the tolerance, on each request.
     if (typeof secret !== 'function') checkConfig(secret, tolerance)
     const secretOf = typeof secret === 'function' ? secret : () => secret
     return async function payvostWebhook(c, next) {
       const key = secretOf(c)
       let event
+      let body
       try {
-        const body = await requestBody(c.req.raw, limit, 'mount webhooks.hono() before anything that reads the body (c.req.json(), a validator), or on a route it does not cover.')
+        body = await requestBody(c.req.raw, limit, 'mount webhooks.hono() before anything that reads the body (c.req.json(), a validator), or on a route it does not cover.')
         event = constructEvent(body, c.req.header(header), key, { tolerance })
       } catch (error) {
         if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
@@ -158,12 +172,18 @@ export function createAdapters({ constructEvent, checkConfig }) {
       }
       c.set('payvostEvent', event)
       if (router === undefined) return next()
-      if (acknowledgeFirst) {
-        const later = new Promise((resolve) => setTimeout(resolve, 0)).then(() => dispatchAfter(router, event, onError))
-        executionContext(c)?.waitUntil(later)
-        return c.json({ received: true })
+      try {
+        const run = await claimed(idempotency, router, event, body)
+        if (run !== undefined && acknowledgeFirst) {
+          const later = new Promise((resolve) => setTimeout(resolve, 0)).then(() => dispatchAfter(run, event, onError))
+          executionContext(c)?.waitUntil(later)
+        } else if (run !== undefined) {
+          await run()
+        }
+      } catch (error) {
+        if (!isRefusal(error)) throw error
+        return c.json(refusalBody(error), error.status)
       }
-      await router.dispatch(event)
       return c.json({ received: true })
     }
   }
@@ -171,8 +191,12 @@ export function createAdapters({ constructEvent, checkConfig }) {
   return { middleware, fastify, koa, hono }
 }
 
-/** An adapter's router options; `acknowledgeFirst` needs a router and an `onError`. */
-function routing(name, { router, acknowledgeFirst = false, onError }) {
+/**
+ * An adapter's router options; `acknowledgeFirst` needs a router and an
+ * `onError`, and `idempotency` (an IdempotencyGuard) a router whose
+ * handlers it runs.
+ */
+function routing(name, { router, acknowledgeFirst = false, onError, idempotency }) {
   if (router !== undefined && !(router instanceof EventRouter)) {
     throw new TypeError(`${name}: router must be an EventRouter (new EventRouter().on(...)).`)
   }
@@ -180,12 +204,35 @@ function routing(name, { router, acknowledgeFirst = false, onError }) {
     throw new TypeError(`${name}: acknowledgeFirst needs a router and an onError(error, event) callback, ` +
       'which gets the errors of handlers that run after the answer.')
   }
-  return { router, acknowledgeFirst, onError }
+  if (idempotency !== undefined && (router === undefined || typeof idempotency?.claim !== 'function')) {
+    throw payvostError('option_invalid', `${name}: idempotency takes an IdempotencyGuard, and a router whose handlers it runs ` +
+      '(new payvost.idempotency.IdempotencyGuard({store})).')
+  }
+  return { router, acknowledgeFirst, onError, idempotency }
+}
+
+/**
+ * The handlers of a verified delivery, as a function to run now or after
+ * the answer: inside the guard's claim when there is a guard (protocol
+ * §11), held before this resolves, so that an acknowledgement follows it;
+ * `undefined` for a duplicate, answered 200 without running them. The
+ * guard's refusals reject (see isRefusal).
+ */
+async function claimed(idempotency, router, event, body) {
+  if (idempotency === undefined) return () => router.dispatch(event)
+  const claim = await idempotency.claim(event, body)
+  if (claim.outcome === 'duplicate') return undefined
+  return () => claim.run((e) => router.dispatch(e))
+}
+
+/** A refusal of the idempotency guard (409, 422, 503, 500: protocol §10), answered in the protocol's JSON. */
+function isRefusal(error) {
+  return error instanceof PayvostError && facts.categoryOf[error.code] === 'processing'
 }
 
 /** Runs the handlers once the answer has left: their errors can only go to `onError`. */
-function dispatchAfter(router, event, onError) {
-  return router.dispatch(event).catch((error) => report(onError, error, event))
+function dispatchAfter(run, event, onError) {
+  return run().catch((error) => report(onError, error, event))
 }
 
 /**

@@ -10,6 +10,7 @@ export function loadFacts(backend) {
     const parsed = JSON.parse(backend.facts())
     Object.assign(facts, parsed, {
       categoryOf: Object.fromEntries(parsed.errors.map(({ code, category }) => [code, category])),
+      statusOf: Object.fromEntries(parsed.errors.map(({ code, status }) => [code, status])),
       kindCode: Object.fromEntries(parsed.kinds.map(({ kind, code }) => [kind, code])),
     })
     Object.freeze(facts)

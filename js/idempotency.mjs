@@ -8,11 +8,11 @@ import * as convert from './convert.mjs'
 import { payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 
-/** One of the guard's errors, with the core's message. */
+/** One of the guard's errors, with the core's message, and in `status` what a receiver answers it with. */
 function guardError(code, values) {
   let message = facts.messages[code]
   for (const [name, value] of Object.entries(values)) message = message.replace(`{${name}}`, value)
-  return payvostError(code, `${message}.`)
+  return Object.assign(payvostError(code, `${message}.`), { status: facts.statusOf[code] })
 }
 
 /** A store's failure, whatever its client threw, as `store_unavailable`. */
@@ -83,18 +83,33 @@ export function createIdempotency(backend) {
      * releases the claim and is thrown again.
      */
     async process(event, payload, handler) {
+      if (typeof handler !== 'function') throw payvostError('option_invalid', 'IdempotencyGuard.process takes (event, payload, handler).')
+      const claim = await this.claim(event, payload)
+      return claim.outcome === 'duplicate' ? claim : claim.run(handler)
+    }
+
+    /**
+     * The first half of `process`, for receivers that answer in between
+     * (acknowledging first): `{outcome: 'duplicate', attempt}`, or
+     * `{outcome: 'claimed', attempt, run(handler)}`, whose `run` is the
+     * second half. Throws `event_in_progress` and `event_id_reused`.
+     */
+    async claim(event, payload) {
       const id = event !== null && typeof event === 'object' ? event.id : undefined
       if (typeof id !== 'string' || id === '') {
         throw payvostError('option_invalid', `IdempotencyGuard processes a verified event (with an id), not ${convert.describe(event)}.`)
       }
-      if (typeof handler !== 'function') throw payvostError('option_invalid', 'IdempotencyGuard.process takes (event, payload, handler).')
       const key = `${this.#namespace}:${id}`
       const mine = token()
-      const store = this.#store
-      const [outcome, attempt] = await store.claim(key, fingerprint(payload), mine, this.#leaseMs, this.#retentionMs)
+      const [outcome, attempt] = await this.#store.claim(key, fingerprint(payload), mine, this.#leaseMs, this.#retentionMs)
       if (outcome === 'duplicate') return { outcome: 'duplicate', attempt }
       if (outcome === 'reused') throw guardError('event_id_reused', { id })
       if (outcome !== 'claimed') throw guardError('event_in_progress', { id })
+      return { outcome: 'claimed', attempt, run: (handler) => this.#run(event, key, mine, attempt, handler) }
+    }
+
+    async #run(event, key, mine, attempt, handler) {
+      const store = this.#store
       // A failed renewal is tried again; a lost lease shows at completion.
       const renewing = setInterval(() => store.renew(key, mine, this.#leaseMs).catch(() => {}), this.#leaseMs / 3)
       try {
@@ -106,7 +121,7 @@ export function createIdempotency(backend) {
       } finally {
         clearInterval(renewing)
       }
-      if (!(await store.complete(key, mine, this.#retentionMs))) throw guardError('lease_lost', { id })
+      if (!(await store.complete(key, mine, this.#retentionMs))) throw guardError('lease_lost', { id: event.id })
       return { outcome: 'processed', attempt }
     }
 

@@ -388,6 +388,15 @@ export interface AdapterOptions {
    */
   acknowledgeFirst?: boolean
   onError?: (error: unknown, event: Event) => void
+  /**
+   * Runs the `router`'s handlers inside this guard: once per event across
+   * every worker sharing its store (docs/protocol.md §11). A duplicate is
+   * answered 200 without running them; `event_in_progress` 409,
+   * `event_id_reused` 422, `store_unavailable` 503; a handler's error 500
+   * once the claim is released. With `acknowledgeFirst`, the 200 goes out
+   * only once the claim is held.
+   */
+  idempotency?: IdempotencyGuard
 }
 
 export interface FastifyWebhookOptions extends AdapterOptions {

@@ -39,6 +39,20 @@ function acknowledging(handled, gate) {
   }
 }
 
+/** Records payments; fails a refund the first time it sees it, as a database down for a moment would. */
+function guardedRouter(handled) {
+  const failedOnce = new Set()
+  return new EventRouter()
+    .on('payment.succeeded', async (e) => { await new Promise((resolve) => setTimeout(resolve, 50)); handled.push(`guarded ${e.id}`) })
+    .on('refund.created', (e) => {
+      if (!failedOnce.has(e.id)) {
+        failedOnce.add(e.id)
+        throw new Error('the database is down for a moment')
+      }
+      handled.push(`guarded ${e.id}`)
+    })
+}
+
 function routerRecording(handled) {
   return new EventRouter()
     .on('refund.created', (e) => { handled.push(`routed ${e.id}`) })
@@ -46,9 +60,13 @@ function routerRecording(handled) {
 }
 
 const ADAPTERS = {
-  async express(t, handled, gate) {
+  async express(t, handled, gate, guard) {
     const express = dev('express')
     const app = express()
+    if (guard) {
+      app.post('/guarded', webhooks.middleware({ secret: SECRET, router: guardedRouter(handled), idempotency: guard }))
+      app.post('/guarded-ack', webhooks.middleware({ secret: SECRET, ...acknowledging(handled, gate), idempotency: guard }))
+    }
     app.post('/webhooks/payvost', webhooks.middleware({ secret: SECRET, limit: LIMIT }), (req, res) => {
       handled.push(req.payvostEvent.id)
       res.json({ received: req.payvostEvent.id })
@@ -60,8 +78,12 @@ const ADAPTERS = {
     t.after(() => new Promise((done) => server.close(done)))
     return `http://127.0.0.1:${server.address().port}`
   },
-  async fastify(t, handled, gate) {
+  async fastify(t, handled, gate, guard) {
     const app = dev('fastify')()
+    if (guard) {
+      await app.register(webhooks.fastify, { secret: SECRET, path: '/guarded', router: guardedRouter(handled), idempotency: guard })
+      await app.register(webhooks.fastify, { secret: SECRET, path: '/guarded-ack', ...acknowledging(handled, gate), idempotency: guard })
+    }
     await app.register(webhooks.fastify, {
       secret: SECRET, limit: LIMIT, path: '/webhooks/payvost',
       handler: async (e) => { handled.push(e.id); return { received: e.id } },
@@ -73,9 +95,14 @@ const ADAPTERS = {
     t.after(() => app.close())
     return `http://127.0.0.1:${app.server.address().port}`
   },
-  async koa(t, handled, gate) {
+  async koa(t, handled, gate, guard) {
     const Koa = dev('koa')
     const app = new Koa()
+    if (guard) {
+      const guarded = webhooks.koa({ secret: SECRET, router: guardedRouter(handled), idempotency: guard })
+      const guardedAck = webhooks.koa({ secret: SECRET, ...acknowledging(handled, gate), idempotency: guard })
+      app.use((ctx, next) => (ctx.path === '/guarded' ? guarded(ctx, next) : ctx.path === '/guarded-ack' ? guardedAck(ctx, next) : next()))
+    }
     const verified = webhooks.koa({ secret: SECRET, limit: LIMIT })
     const routed = webhooks.koa({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) })
     const acknowledged = webhooks.koa({ secret: SECRET, ...acknowledging(handled, gate) })
@@ -101,10 +128,14 @@ const ADAPTERS = {
     t.after(() => new Promise((done) => server.close(done)))
     return `http://127.0.0.1:${server.address().port}`
   },
-  async hono(t, handled, gate) {
+  async hono(t, handled, gate, guard) {
     const { Hono } = dev('hono')
     const { serve } = dev('@hono/node-server')
     const app = new Hono()
+    if (guard) {
+      app.post('/guarded', webhooks.hono({ secret: SECRET, router: guardedRouter(handled), idempotency: guard }))
+      app.post('/guarded-ack', webhooks.hono({ secret: SECRET, ...acknowledging(handled, gate), idempotency: guard }))
+    }
     app.post('/webhooks/payvost', webhooks.hono({ secret: SECRET, limit: LIMIT }), (c) => {
       handled.push(c.get('payvostEvent').id)
       return c.json({ received: c.get('payvostEvent').id })
@@ -328,4 +359,68 @@ test('hono: a secret read from each request, as Workers bindings are; a missing 
   assert.equal(JSON.parse(crossed.text).error.code, 'signature_mismatch')
   const unconfigured = await post(`${base}/c`, body, { 'payvost-signature': sign(body) })
   assert.equal(unconfigured.status, 500, unconfigured.text)
+})
+
+for (const [name, start] of Object.entries(ADAPTERS)) {
+  test(`${name}: with idempotency, each event's handlers run once; the guard's refusals are answered 409, 422, 503`, { skip: SKIP[name] }, async (t) => {
+    const { IdempotencyGuard, MemoryStore, RedisStore } = payvost.idempotency
+    const store = new MemoryStore()
+    const namespace = `adapter-${name}`
+    const handled = []
+    const base = await start(t, handled, Promise.resolve(), new IdempotencyGuard({ store, namespace }))
+    const url = `${base}/guarded`
+    const body = event('payment.succeeded', 'evt_guarded')
+    const answers = await Promise.all([1, 2, 3].map(() => post(url, body, { 'payvost-signature': sign(body) })))
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409, 409], JSON.stringify(answers))
+    const busy = answers.find((a) => a.status === 409)
+    assert.equal(JSON.parse(busy.text).error.code, 'event_in_progress')
+    assert.deepEqual(await post(url, body, { 'payvost-signature': sign(body) }), { status: 200, text: '{"received":true}' })
+    assert.deepEqual(handled, ['guarded evt_guarded'])
+
+    const reused = event('payment.succeeded', 'evt_guarded').replace('obj_1', 'obj_2')
+    const refused = await post(url, reused, { 'payvost-signature': sign(reused) })
+    assert.equal(refused.status, 422)
+    assert.equal(JSON.parse(refused.text).error.code, 'event_id_reused')
+
+    const refund = event('refund.created', 'evt_guarded_refund')
+    assert.equal((await post(url, refund, { 'payvost-signature': sign(refund) })).status, 500, 'the handler failed: the claim is released')
+    assert.deepEqual(await post(url, refund, { 'payvost-signature': sign(refund) }), { status: 200, text: '{"received":true}' })
+    assert.deepEqual(handled, ['guarded evt_guarded', 'guarded evt_guarded_refund'])
+
+    const Redis = dev('ioredis')
+    const down = new Redis('redis://127.0.0.1:9/0', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const unreachable = await start(t, handled, Promise.resolve(), new IdempotencyGuard({ store: new RedisStore(down) }))
+    const unavailable = await post(`${unreachable}/guarded`, body, { 'payvost-signature': sign(body) })
+    assert.equal(unavailable.status, 503)
+    assert.equal(JSON.parse(unavailable.text).error.code, 'store_unavailable')
+    down.disconnect()
+  })
+
+  test(`${name}: with idempotency and acknowledgeFirst, the 200 goes out once the claim is held`, { skip: SKIP[name] }, async (t) => {
+    const { IdempotencyGuard, MemoryStore } = payvost.idempotency
+    const store = new MemoryStore()
+    const handled = []
+    let release
+    const gate = new Promise((resolve) => { release = resolve })
+    const base = await start(t, handled, gate, new IdempotencyGuard({ store, namespace: 'ack' }))
+    const dispute = event('dispute.opened', 'evt_guarded_ack')
+    assert.deepEqual(await post(`${base}/guarded-ack`, dispute, { 'payvost-signature': sign(dispute) }), { status: 200, text: '{"received":true}' })
+    // The handler waits on the gate, holding the claim: another delivery is not acknowledged.
+    const busy = await post(`${base}/guarded-ack`, dispute, { 'payvost-signature': sign(dispute) })
+    assert.equal(busy.status, 409, busy.text)
+    release()
+    for (let i = 0; i < 200 && handled.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(handled, ['onError evt_guarded_ack: slow and failing evt_guarded_ack'])
+  })
+}
+
+test('idempotency without a router is refused when the adapter is built', async () => {
+  const guard = new payvost.idempotency.IdempotencyGuard({ store: new payvost.idempotency.MemoryStore() })
+  for (const name of ['express', 'koa', 'hono']) {
+    await assert.rejects(async () => build(name, { secret: SECRET, idempotency: guard }), (error) => {
+      assert.equal(error.code, 'option_invalid')
+      assert.match(error.message, /idempotency takes an IdempotencyGuard, and a router whose handlers it runs/)
+      return true
+    })
+  }
 })
