@@ -84,11 +84,34 @@ def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], Non
     return report
 
 
-def flask_app(handled: List[str]) -> Any:
+def guarded_router(handled: List[str]) -> payvost.EventRouter:
+    """Records payments after a moment; fails a refund the first time it sees it."""
+    router = payvost.EventRouter()
+    failed_once: set = set()
+
+    @router.on("payment.succeeded")
+    def paid(event: payvost.PaymentEvent) -> None:
+        time.sleep(0.1)
+        handled.append(f"guarded {event.id}")
+
+    @router.on("refund.created")
+    def refunded(event: payvost.RefundEvent) -> None:
+        if event.id not in failed_once:
+            failed_once.add(event.id)
+            raise RuntimeError("the database is down for a moment")
+        handled.append(f"guarded {event.id}")
+
+    return router
+
+
+def flask_app(handled: List[str], guard: Any = None) -> Any:
     import flask
     import payvost.flask
 
     app = flask.Flask(__name__)
+    if guard is not None:
+        app.add_url_rule("/guarded", endpoint="guarded", view_func=payvost.flask.view(SECRET, guarded_router(handled), idempotency=guard),
+                         methods=["POST"])
 
     @app.post("/webhooks/payvost")
     @payvost.flask.webhook(SECRET, limit=LIMIT)
@@ -102,12 +125,14 @@ def flask_app(handled: List[str]) -> Any:
     return app
 
 
-def fastapi_app(handled: List[str]) -> Any:
+def fastapi_app(handled: List[str], guard: Any = None) -> Any:
     import fastapi
     import payvost.fastapi
 
     app = fastapi.FastAPI()
     verified = payvost.fastapi.WebhookEvent(SECRET, limit=LIMIT)
+    if guard is not None:
+        app.post("/guarded")(payvost.fastapi.endpoint(verified, guarded_router(handled), idempotency=guard))
 
     @app.post("/webhooks/payvost")
     async def receive(event: payvost.AnyEvent = fastapi.Depends(verified)) -> Dict[str, str]:
@@ -131,7 +156,7 @@ def fastapi_app(handled: List[str]) -> Any:
     return app
 
 
-def django_app(handled: List[str]) -> Any:
+def django_app(handled: List[str], guard: Any = None) -> Any:
     import django
     from django.conf import settings
 
@@ -158,6 +183,7 @@ def django_app(handled: List[str]) -> Any:
         path("webhooks/payvost", receive),
         path("routed", payvost.django.view(SECRET, recording_router(handled))),
         path("acknowledged", acknowledging),
+        *([path("guarded", payvost.django.view(SECRET, guarded_router(handled), idempotency=guard))] if guard is not None else []),
     ]
     from django.urls import clear_url_caches
 
@@ -564,3 +590,60 @@ def test_an_on_error_that_raises_is_logged_and_the_server_goes_on(
     assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
     wait_for(lambda: "after the answer evt_after_hook" in handled)
     assert handled[-1] == "after the answer evt_after_hook"
+
+
+@pytest.mark.parametrize("framework", list(FRAMEWORKS))
+def test_with_idempotency_each_events_handlers_run_once(framework: str) -> None:
+    """Three deliveries at once: one runs the handlers, two get 409; a
+    redelivery is a duplicate (200, unrun); the same id with another body 422;
+    a handler's error 500 and a retry that runs again; a store down 503."""
+    import redis
+    from payvost.idempotency import IdempotencyGuard, MemoryStore, RedisStore
+
+    make, serve, key = FRAMEWORKS[framework]
+    handled: List[str] = []
+    sign = payvost.WebhookSignature.generate_header
+    for base in serve(make(handled, IdempotencyGuard(MemoryStore(), namespace=framework))):
+        url = f"{base}/guarded"
+        body = event("payment.succeeded", "evt_guarded")
+        answers: List[Tuple[int, Any]] = []
+        threads = [threading.Thread(target=lambda: answers.append(post_json(url, body, sign(body, SECRET)))) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(status for status, _ in answers) == [200, 409, 409], answers
+        assert {answer[key]["code"] for status, answer in answers if status == 409} == {"event_in_progress"}
+        assert post_json(url, body, sign(body, SECRET)) == (200, {"received": True})
+        assert handled == ["guarded evt_guarded"]
+
+        reused = body.replace(b"obj_1", b"obj_2")
+        status, answer = post_json(url, reused, sign(reused, SECRET))
+        assert (status, answer[key]["code"]) == (422, "event_id_reused")
+
+        refund = event("refund.created", "evt_guarded_refund")
+        assert post_json(url, refund, sign(refund, SECRET))[0] == 500, "the handler failed: the claim is released"
+        assert post_json(url, refund, sign(refund, SECRET)) == (200, {"received": True})
+        assert handled == ["guarded evt_guarded", "guarded evt_guarded_refund"]
+
+    down = RedisStore(redis.Redis.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=1))
+    for base in serve(make([], IdempotencyGuard(down))):
+        status, answer = post_json(f"{base}/guarded", body, sign(body, SECRET))
+        assert (status, answer[key]["code"]) == (503, "store_unavailable")
+
+
+def test_idempotency_takes_a_guard() -> None:
+    import payvost.django
+    import payvost.fastapi
+    import payvost.flask
+
+    router = payvost.EventRouter()
+    for build in (
+        lambda: payvost.flask.view(SECRET, router, idempotency="redis://"),
+        lambda: payvost.django.view(SECRET, router, idempotency="redis://"),
+        lambda: payvost.fastapi.endpoint(payvost.fastapi.WebhookEvent(SECRET), router, idempotency="redis://"),
+    ):
+        with pytest.raises(payvost.ConfigurationError) as refused:
+            build()
+        assert (refused.value.code, refused.value.message) == (
+            "option_invalid", "idempotency takes a payvost.idempotency.IdempotencyGuard, not str.")

@@ -11,7 +11,7 @@ from . import _native
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import Secret
-from .error import ConfigurationError, PayvostError
+from .error import ConfigurationError, IdempotencyError, PayvostError
 
 _FACTS = json.loads(_native.FACTS)
 _MESSAGES: Dict[str, str] = _FACTS["messages"]
@@ -20,6 +20,9 @@ _MESSAGES: Dict[str, str] = _FACTS["messages"]
 DEFAULT_BODY_LIMIT: int = _FACTS["body_limit"]
 #: The header the signature comes in (the core's name; every framework here looks headers up ignoring case).
 SIGNATURE_HEADER: str = _FACTS["signature_header"]
+
+#: What a receiver answers each code with (the core's, protocol §10).
+_STATUS: Dict[str, int] = {error["code"]: error["status"] for error in _FACTS["errors"]}
 
 #: Where an error that no one else can hear goes: an ``on_error`` callback that raised.
 LOGGER = logging.getLogger("payvost")
@@ -153,17 +156,85 @@ def report(on_error: OnError, error: Exception, event: AnyEvent) -> None:
         )
 
 
-def dispatch_after_answer(router: EventRouter, event: AnyEvent, on_error: OnError) -> None:
-    """Runs ``router``'s handlers once the answer has left; their errors go to ``on_error``."""
+def checked_guard(idempotency: Any) -> Any:
+    """``idempotency`` when it is a guard (or ``None``); else ``option_invalid`` when the app starts."""
+    if idempotency is not None and not callable(getattr(idempotency, "claim", None)):
+        raise ConfigurationError(
+            f"idempotency takes a payvost.idempotency.IdempotencyGuard, not {type(idempotency).__name__}.", code="option_invalid"
+        )
+    return idempotency
+
+
+def refusal(error: IdempotencyError) -> Answer:
+    """A refusal of the idempotency guard, as its answer (409, 422, 503, 500)."""
+    return Answer(_STATUS[error.code], error.code, error.message)
+
+
+def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Optional[Callable[[], Any]]:
+    """The router's handlers for a verified delivery, to run now or after
+    the answer: inside the guard's claim, held before this returns, when
+    there is a guard (protocol §11); ``None`` for a duplicate, answered 200
+    without running them. The guard's refusals raise :class:`Answer`, and
+    so do its errors while running them."""
+    if idempotency is None:
+        return lambda: router.dispatch(event)
     try:
-        router.dispatch(event)
+        claim = idempotency.claim(event, body)
+    except IdempotencyError as error:
+        raise refusal(error) from error
+    if claim.outcome == "duplicate":
+        return None
+
+    def run() -> Any:
+        try:
+            return claim.run(router.dispatch)
+        except IdempotencyError as error:
+            raise refusal(error) from error
+
+    return run
+
+
+async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Optional[Callable[[], Any]]:
+    """As :func:`handlers`, for asyncio: the returned function is awaited."""
+    if idempotency is None:
+        return lambda: router.dispatch_async(event)
+    try:
+        claim = await idempotency.aclaim(event, body)
+    except IdempotencyError as error:
+        raise refusal(error) from error
+    if claim.outcome == "duplicate":
+        return None
+
+    async def run() -> Any:
+        try:
+            return await claim.arun(router.dispatch_async)
+        except IdempotencyError as error:
+            raise refusal(error) from error
+
+    return run
+
+
+def _cause(answer: Answer) -> Exception:
+    """The guard's error behind a refusal that came after the answer."""
+    cause = answer.__cause__
+    return cause if isinstance(cause, Exception) else RuntimeError(str(answer))
+
+
+def run_after_answer(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> None:
+    """Runs the handlers once the answer has left; their errors go to ``on_error``."""
+    try:
+        run()
+    except Answer as answer:
+        report(on_error, _cause(answer), event)
     except Exception as error:  # noqa: BLE001 - the answer has left: on_error is the only one who can hear it
         report(on_error, error, event)
 
 
-async def dispatch_after_answer_async(router: EventRouter, event: AnyEvent, on_error: OnError) -> None:
-    """As :func:`dispatch_after_answer`, awaiting ``async`` handlers."""
+async def run_after_answer_async(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> None:
+    """As :func:`run_after_answer`, awaiting ``run()``."""
     try:
-        await router.dispatch_async(event)
+        await run()
+    except Answer as answer:
+        report(on_error, _cause(answer), event)
     except Exception as error:  # noqa: BLE001 - as above
         report(on_error, error, event)

@@ -35,7 +35,9 @@ from ._adapter import (
     OnError,
     acknowledgement,
     checked_limit,
-    dispatch_after_answer,
+    checked_guard,
+    handlers,
+    run_after_answer,
     verifier_for,
     verify,
     wsgi_body,
@@ -85,9 +87,11 @@ def webhook(
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
             try:
-                event = verify(_body(request, limit), request.headers.get(SIGNATURE_HEADER), verifier)
+                body = _body(request, limit)
+                event = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
             except Answer as answer:
                 return JsonResponse(answer.body, status=answer.status)
+            request.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
             return receive(request, event, *args, **kwargs)
 
         return verified
@@ -103,19 +107,30 @@ def view(
     limit: int = DEFAULT_BODY_LIMIT,
     acknowledge_first: bool = False,
     on_error: Optional[OnError] = None,
+    idempotency: Optional[Any] = None,
 ) -> View:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
     a handler's exception goes to Django (500, and Payvost retries). With
     ``acknowledge_first=True`` it answers once the delivery is verified and
     runs the handlers when the answer has been sent; a handler's exception
-    then goes to ``on_error(error, event)``, and Payvost does not retry."""
+    then goes to ``on_error(error, event)``, and Payvost does not retry.
+    With ``idempotency`` (a :class:`payvost.idempotency.IdempotencyGuard`)
+    the handlers run inside it: a duplicate is answered 200 unrun,
+    ``event_in_progress`` 409, ``event_id_reused`` 422,
+    ``store_unavailable`` 503; an acknowledgement waits for the claim."""
     report = acknowledgement(acknowledge_first, on_error)
+    guard = checked_guard(idempotency)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(request: HttpRequest, event: AnyEvent) -> HttpResponse:
-        if report is not None:
-            return _Acknowledgement(lambda: dispatch_after_answer(router, event, report))
-        router.dispatch(event)
+        try:
+            run = handlers(guard, router, event, request.payvost_body)
+            if run is not None and report is not None:
+                return _Acknowledgement(lambda: run_after_answer(run, event, report))
+            if run is not None:
+                run()
+        except Answer as answer:
+            return JsonResponse(answer.body, status=answer.status)
         return JsonResponse({"received": True})
 
     return payvost_webhook

@@ -18,7 +18,7 @@ once verified, then runs the handlers (their errors go to ``on_error``).
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Optional, Union
+from typing import Any, Awaitable, Callable, Optional, Union
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -32,7 +32,9 @@ from ._adapter import (
     acknowledgement,
     checked_limit,
     declared_length,
-    dispatch_after_answer_async,
+    checked_guard,
+    handlers_async,
+    run_after_answer_async,
     signature_header,
     too_large,
     verifier_for,
@@ -60,7 +62,9 @@ class WebhookEvent:
         try:
             body = await _body(request, self._limit)
             header = signature_header(request.headers.getlist(SIGNATURE_HEADER))
-            return verify(body, header, self._verifier)
+            event = verify(body, header, self._verifier)
+            request.state.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
+            return event
         except Answer as answer:
             headers = {"Connection": "close"} if answer.status == 413 else None
             raise HTTPException(status_code=answer.status, detail=answer.body["error"], headers=headers) from None
@@ -89,20 +93,36 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def endpoint(
-    verified: WebhookEvent, router: EventRouter, *, acknowledge_first: bool = False, on_error: Optional[OnError] = None
+    verified: WebhookEvent,
+    router: EventRouter,
+    *,
+    acknowledge_first: bool = False,
+    on_error: Optional[OnError] = None,
+    idempotency: Optional[Any] = None,
 ) -> Callable[..., Awaitable[JSONResponse]]:
     """An endpoint that runs ``router``'s handlers (``async`` ones awaited)
     and answers ``{"received": true}``; a handler's exception goes to
     Starlette (500, and Payvost retries). With ``acknowledge_first=True`` it
     answers once the delivery is verified and runs the handlers as a
     background task, after the answer; a handler's exception then goes to
-    ``on_error(error, event)``, and Payvost does not retry."""
+    ``on_error(error, event)``, and Payvost does not retry. With
+    ``idempotency`` (a :class:`payvost.idempotency.IdempotencyGuard`, whose
+    store may wrap an asyncio client) the handlers run inside it: a
+    duplicate is answered 200 unrun, ``event_in_progress`` 409,
+    ``event_id_reused`` 422, ``store_unavailable`` 503; an acknowledgement
+    waits for the claim."""
     report = acknowledgement(acknowledge_first, on_error)
+    guard = checked_guard(idempotency)
 
-    async def receive(event: AnyEvent = Depends(verified)) -> JSONResponse:
-        if report is not None:
-            return JSONResponse({"received": True}, background=BackgroundTask(dispatch_after_answer_async, router, event, report))
-        await router.dispatch_async(event)
+    async def receive(request: Request, event: AnyEvent = Depends(verified)) -> JSONResponse:
+        try:
+            run = await handlers_async(guard, router, event, request.state.payvost_body)
+            if run is not None and report is not None:
+                return JSONResponse({"received": True}, background=BackgroundTask(run_after_answer_async, run, event, report))
+            if run is not None:
+                await run()
+        except Answer as answer:
+            return JSONResponse({"detail": answer.body["error"]}, status_code=answer.status)
         return JSONResponse({"received": True})
 
     return receive

@@ -30,7 +30,9 @@ from ._adapter import (
     OnError,
     acknowledgement,
     checked_limit,
-    dispatch_after_answer,
+    checked_guard,
+    handlers,
+    run_after_answer,
     verifier_for,
     verify,
     wsgi_body,
@@ -53,7 +55,10 @@ def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERA
 
 def _verified_event(verifier: Any, limit: int) -> AnyEvent:
     request = flask.request
-    return verify(wsgi_body(request.environ, request.stream.read, limit), request.headers.get(SIGNATURE_HEADER), verifier)
+    body = wsgi_body(request.environ, request.stream.read, limit)
+    event = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
+    flask.g.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
+    return event
 
 
 def _refusal(answer: Answer) -> Refusal:
@@ -91,6 +96,7 @@ def view(
     limit: int = DEFAULT_BODY_LIMIT,
     acknowledge_first: bool = False,
     on_error: Optional[OnError] = None,
+    idempotency: Optional[Any] = None,
 ) -> Callable[[], Any]:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
     a handler's exception goes to Flask (500, and Payvost retries). With
@@ -99,16 +105,26 @@ def view(
     ``call_on_close``); a handler's exception then goes to
     ``on_error(error, event)``, and Payvost does not retry. Its endpoint name
     is ``payvost_webhook``: give ``add_url_rule`` an ``endpoint=`` of your own
-    for a second one."""
+    for a second one. With ``idempotency`` (a
+    :class:`payvost.idempotency.IdempotencyGuard`) the handlers run inside
+    it: a duplicate is answered 200 unrun, ``event_in_progress`` 409,
+    ``event_id_reused`` 422, ``store_unavailable`` 503; an acknowledgement
+    waits for the claim."""
     report = acknowledgement(acknowledge_first, on_error)
+    guard = checked_guard(idempotency)
 
     @webhook(secret, tolerance, limit=limit)
     def payvost_webhook(event: AnyEvent) -> Any:
-        if report is not None:
-            response = flask.jsonify(received=True)
-            response.call_on_close(lambda: dispatch_after_answer(router, event, report))
-            return response
-        router.dispatch(event)
+        try:
+            run = handlers(guard, router, event, flask.g.payvost_body)
+            if run is not None and report is not None:
+                response = flask.jsonify(received=True)
+                response.call_on_close(lambda: run_after_answer(run, event, report))
+                return response
+            if run is not None:
+                run()
+        except Answer as answer:
+            return _refusal(answer)
         return {"received": True}
 
     return payvost_webhook

@@ -51,6 +51,7 @@ from .error import ConfigurationError, IdempotencyError
 
 __all__ = [
     "IdempotencyGuard",
+    "Claim",
     "ProcessResult",
     "MemoryStore",
     "SqliteStore",
@@ -73,7 +74,7 @@ DEFAULT_RETENTION: int = _RULES["retention"]
 DEFAULT_NAMESPACE: str = _RULES["namespace"]
 
 #: What a store's claim answers: the outcome's name and the record's attempt.
-Claim = Tuple[str, int]
+ClaimAnswer = Tuple[str, int]
 
 
 def _error(code: str, **values: str) -> IdempotencyError:
@@ -140,14 +141,34 @@ class IdempotencyGuard:
         then completes it. ``payload`` is the raw body the event came in,
         whose fingerprint tells a reused id apart. A handler's exception
         releases the claim and propagates."""
+        return self.claim(event, payload).run(handler)
+
+    async def aprocess(self, event: Any, payload: Union[bytes, str], handler: Callable[[Any], Any]) -> ProcessResult:
+        """As :meth:`process`, for asyncio: the store's async client
+        (``redis.asyncio``, psycopg's async connection or pool) is awaited,
+        a sync store runs in a thread, and ``handler`` may be ``async``."""
+        return await (await self.aclaim(event, payload)).arun(handler)
+
+    def claim(self, event: Any, payload: Union[bytes, str]) -> "Claim":
+        """The first half of :meth:`process`, for receivers that answer in
+        between (acknowledging first): a :class:`Claim` held by this worker,
+        or one whose ``outcome`` is ``duplicate``. Raises
+        ``event_in_progress`` and ``event_id_reused``."""
         if getattr(self._store, "is_async", False):
             raise ConfigurationError(
                 f"{type(self._store).__name__} wraps an asyncio client: call `await guard.aprocess(...)`.", code="option_invalid"
             )
         key, token, event_id = self._key(event), secrets.token_hex(16), _event_id(event)
         outcome, attempt = self._store.claim(key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
-        if outcome != "claimed":
-            return _settled(outcome, attempt, event_id)
+        return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
+
+    async def aclaim(self, event: Any, payload: Union[bytes, str]) -> "Claim":
+        """As :meth:`claim`, for asyncio (then :meth:`Claim.arun`)."""
+        key, token, event_id = self._key(event), secrets.token_hex(16), _event_id(event)
+        outcome, attempt = await _acall(self._store, "claim", key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
+        return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
+
+    def _run(self, event: Any, key: str, token: str, attempt: int, handler: Callable[[Any], Any]) -> ProcessResult:
         stop = threading.Event()
         renewing = threading.Thread(target=self._renew_until, args=(stop, key, token), daemon=True)
         renewing.start()
@@ -161,18 +182,10 @@ class IdempotencyGuard:
             stop.set()
             renewing.join()
         if not self._store.complete(key, token, self._retention_ms):
-            raise _error("lease_lost", id=event_id)
+            raise _error("lease_lost", id=_event_id(event))
         return ProcessResult("processed", attempt)
 
-    async def aprocess(self, event: Any, payload: Union[bytes, str], handler: Callable[[Any], Any]) -> ProcessResult:
-        """As :meth:`process`, for asyncio: the store's async client
-        (``redis.asyncio``, psycopg's async connection or pool) is awaited,
-        a sync store runs in a thread, and ``handler`` may be ``async``."""
-        key, token, event_id = self._key(event), secrets.token_hex(16), _event_id(event)
-        claimed = await _acall(self._store, "claim", key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
-        outcome, attempt = claimed
-        if outcome != "claimed":
-            return _settled(outcome, attempt, event_id)
+    async def _arun(self, event: Any, key: str, token: str, attempt: int, handler: Callable[[Any], Any]) -> ProcessResult:
         renewing = asyncio.ensure_future(self._arenew_forever(key, token))
         try:
             result = handler(event)
@@ -188,7 +201,7 @@ class IdempotencyGuard:
         finally:
             renewing.cancel()
         if not await _acall(self._store, "complete", key, token, self._retention_ms):
-            raise _error("lease_lost", id=event_id)
+            raise _error("lease_lost", id=_event_id(event))
         return ProcessResult("processed", attempt)
 
     def purge(self) -> int:
@@ -220,13 +233,41 @@ def _event_id(event: Any) -> str:
     return event_id
 
 
-def _settled(outcome: str, attempt: int, event_id: str) -> ProcessResult:
-    """The result of a claim that did not claim, or the error it means."""
-    if outcome == "duplicate":
-        return ProcessResult("duplicate", attempt)
+def _settled(outcome: str, event_id: str) -> Literal["claimed", "duplicate"]:
+    """A claim's outcome, or the error it means."""
+    if outcome == "claimed" or outcome == "duplicate":
+        return outcome  # type: ignore[return-value]
     if outcome == "reused":
         raise _error("event_id_reused", id=event_id)
     raise _error("event_in_progress", id=event_id)
+
+
+class Claim:
+    """What :meth:`IdempotencyGuard.claim` got: ``outcome`` ``claimed`` (this
+    worker holds the event; :meth:`run` its handler) or ``duplicate`` (the
+    event was processed before; :meth:`run` runs nothing), and ``attempt``."""
+
+    __slots__ = ("_guard", "_event", "_key", "_token", "outcome", "attempt")
+
+    def __init__(self, guard: IdempotencyGuard, event: Any, key: str, token: str, outcome: Literal["claimed", "duplicate"], attempt: int) -> None:
+        self._guard, self._event, self._key, self._token = guard, event, key, token
+        self.outcome: Literal["claimed", "duplicate"] = outcome
+        self.attempt = attempt
+
+    def run(self, handler: Callable[[Any], Any]) -> ProcessResult:
+        """The second half of :meth:`IdempotencyGuard.process`."""
+        if self.outcome == "duplicate":
+            return ProcessResult("duplicate", self.attempt)
+        return self._guard._run(self._event, self._key, self._token, self.attempt, handler)
+
+    async def arun(self, handler: Callable[[Any], Any]) -> ProcessResult:
+        """As :meth:`run`, for asyncio; ``handler`` may be ``async``."""
+        if self.outcome == "duplicate":
+            return ProcessResult("duplicate", self.attempt)
+        return await self._guard._arun(self._event, self._key, self._token, self.attempt, handler)
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.outcome} attempt={self.attempt}>"
 
 
 def _quietly(call: Callable[[], Any]) -> None:
@@ -248,7 +289,7 @@ def _params(statement: Dict[str, Any], values: Dict[str, Any]) -> List[Any]:
     return [values[name] for name in statement["params"]]
 
 
-def _claim_row(row: Optional[Sequence[Any]]) -> Claim:
+def _claim_row(row: Optional[Sequence[Any]]) -> ClaimAnswer:
     """A claim's answer; no row is a record held by a claim not yet visible."""
     if row is None:
         return ("in_progress", 0)
@@ -286,11 +327,11 @@ class SqliteStore:
             for statement in self._sql["setup"]:
                 self._write(statement["qmark"]["text"], [])
 
-    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> Claim:
+    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         values = {"key": key, "fingerprint": fingerprint, "token": token, "lease_ms": lease_ms, "retention_ms": retention_ms}
         claim, inspect_ = self._sql["claim"]["qmark"], self._sql["inspect"]["qmark"]
 
-        def transaction() -> Claim:
+        def transaction() -> ClaimAnswer:
             self._begin()
             try:
                 row = self._db.execute(claim["text"], _params(claim, values)).fetchone()
@@ -404,7 +445,7 @@ class RedisStore:
         """Nothing to drop: Redis expires records when their retention ends."""
         return 0
 
-    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> Claim:
+    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         return _claim_row(self._run("claim", key, fingerprint=fingerprint, token=token, lease_ms=lease_ms, retention_ms=retention_ms))
 
     def renew(self, key: str, token: str, lease_ms: int) -> bool:
@@ -416,7 +457,7 @@ class RedisStore:
     def complete(self, key: str, token: str, retention_ms: int) -> bool:
         return bool(self._run("complete", key, token=token, retention_ms=retention_ms))
 
-    async def aclaim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> Claim:
+    async def aclaim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         return _claim_row(await self._arun("claim", key, fingerprint=fingerprint, token=token, lease_ms=lease_ms, retention_ms=retention_ms))
 
     async def arenew(self, key: str, token: str, lease_ms: int) -> bool:
@@ -486,7 +527,7 @@ class PostgresStore:
     def purge(self) -> int:
         return len(self._rows("purge", {}, fetch=False))
 
-    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> Claim:
+    def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         rows = self._rows("claim", {"key": key, "fingerprint": fingerprint, "token": token, "lease_ms": lease_ms, "retention_ms": retention_ms})
         return _claim_row(rows[0] if rows else None)
 
@@ -499,7 +540,7 @@ class PostgresStore:
     def complete(self, key: str, token: str, retention_ms: int) -> bool:
         return bool(self._rows("complete", {"key": key, "token": token, "retention_ms": retention_ms}))
 
-    async def aclaim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> Claim:
+    async def aclaim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         rows = await self._arows("claim", {"key": key, "fingerprint": fingerprint, "token": token, "lease_ms": lease_ms, "retention_ms": retention_ms})
         return _claim_row(rows[0] if rows else None)
 
