@@ -389,6 +389,12 @@ final class Runtime
         return $this->categories[$code] ?? null;
     }
 
+    /** The HTTP status a receiver answers an error code with (protocol §10), 500 for one the core does not name. */
+    public function statusOf(string $code): int
+    {
+        return array_column($this->facts['errors'] ?? [], 'status', 'code')[$code] ?? 500;
+    }
+
     /**
      * The facts every door shares, read from the core when the module loads.
      *

@@ -211,6 +211,71 @@ final class PsrTest extends TestCase
         }
     }
 
+    /** With idempotency, the router's handlers run inside the guard; its refusals are answered in the protocol's JSON. */
+    public function testWithIdempotencyEachEventsHandlersRunOnce(): void
+    {
+        $store = new \Payvost\Idempotency\PdoStore(new \PDO('sqlite::memory:'));
+        $store->setup();
+        $handled = [];
+        $failedOnce = [];
+        $router = (new EventRouter())
+            ->on('payment.succeeded', function (Event $event) use (&$handled): void {
+                $handled[] = $event->id;
+            })
+            ->on('refund.created', function (Event $event) use (&$handled, &$failedOnce): void {
+                if (!isset($failedOnce[$event->id])) {
+                    $failedOnce[$event->id] = true;
+                    throw new \RuntimeException('the database is down for a moment');
+                }
+                $handled[] = $event->id;
+            });
+        $factory = new Psr17Factory();
+        $guard = new \Payvost\Idempotency\IdempotencyGuard($store, namespace: 'psr');
+        $middleware = new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, $router, idempotency: $guard);
+        [, $next] = self::middleware();
+        $post = static fn (string $body) => $factory->createServerRequest('POST', '/')
+            ->withBody($factory->createStream($body))->withHeader('Payvost-Signature', self::sign($body, time()));
+        $refusal = static fn (ResponseInterface $r) => [$r->getStatusCode(), json_decode((string) $r->getBody(), true)['error']['code'] ?? null];
+
+        self::assertSame([200, '{"received":true}'], self::answer($middleware->process($post(self::BODY), $next)));
+        self::assertSame([200, '{"received":true}'], self::answer($middleware->process($post(self::BODY), $next)), 'a duplicate');
+        self::assertSame(['evt_psr'], $handled);
+
+        self::assertSame([422, 'event_id_reused'], $refusal($middleware->process($post(str_replace('pay_1', 'pay_2', self::BODY)), $next)));
+
+        $held = str_replace('evt_psr', 'evt_psr_held', self::BODY);
+        self::assertSame(['claimed', 1], $store->claim('psr:evt_psr_held', \Payvost\Idempotency\IdempotencyGuard::fingerprint($held), 'theirs', 60_000, 60_000));
+        self::assertSame([409, 'event_in_progress'], $refusal($middleware->process($post($held), $next)));
+
+        $refund = '{"id":"evt_psr_refund","type":"refund.created","data":{"object":{"id":"re_1"}}}';
+        try {
+            $middleware->process($post($refund), $next);
+            self::fail('the handler threw');
+        } catch (\RuntimeException $e) {
+            self::assertSame('the database is down for a moment', $e->getMessage());
+        }
+        self::assertSame([200, '{"received":true}'], self::answer($middleware->process($post($refund), $next)), 'the claim was released');
+        self::assertSame(['evt_psr', 'evt_psr_refund'], $handled);
+
+        $down = new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, $router,
+            idempotency: new \Payvost\Idempotency\IdempotencyGuard(new \Payvost\Idempotency\RedisStore(new \Redis())));
+        self::assertSame([503, 'store_unavailable'], $refusal($down->process($post(self::BODY), $next)));
+        self::assertCount(0, $next);
+    }
+
+    public function testIdempotencyNeedsARouter(): void
+    {
+        $factory = new Psr17Factory();
+        $guard = new \Payvost\Idempotency\IdempotencyGuard(new \Payvost\Idempotency\PdoStore(new \PDO('sqlite::memory:')));
+        try {
+            new WebhookMiddleware(new WebhookVerifier(self::SECRET), $factory, $factory, idempotency: $guard);
+            self::fail('taken without a router');
+        } catch (\Payvost\Exception\InvalidArgumentException $e) {
+            self::assertSame(['option_invalid', 'WebhookMiddleware: idempotency runs the handlers of a router: give it a router too.'],
+                [$e->getErrorCode(), $e->getMessage()]);
+        }
+    }
+
     public function testAcknowledgeFirstIsRefusedOutsidePhpFpm(): void
     {
         $factory = new Psr17Factory();

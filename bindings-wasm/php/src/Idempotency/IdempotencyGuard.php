@@ -68,15 +68,30 @@ final class IdempotencyGuard
      */
     public function process(Event $event, string $payload, callable $handler): ProcessResult
     {
+        return $this->claim($event, $payload)->run($handler);
+    }
+
+    /**
+     * The first half of process(), for receivers that answer in between
+     * (acknowledging first): a Claim this worker holds, or one whose
+     * outcome is 'duplicate'.
+     *
+     * @throws \Payvost\Exception\IdempotencyException event_in_progress, event_id_reused, store_unavailable
+     */
+    public function claim(Event $event, string $payload): Claim
+    {
         $key = "{$this->namespace}:{$event->id}";
         $token = bin2hex(random_bytes(16));
         [$outcome, $attempt] = $this->store->claim($key, self::fingerprint($payload), $token, $this->leaseMs, $this->retentionMs);
-        if ($outcome === 'duplicate') {
-            return new ProcessResult('duplicate', $attempt);
-        }
-        if ($outcome !== 'claimed') {
+        if ($outcome !== 'claimed' && $outcome !== 'duplicate') {
             throw self::error($outcome === 'reused' ? 'event_id_reused' : 'event_in_progress', ['id' => $event->id]);
         }
+        return new Claim($outcome, $attempt, fn (callable $handler) => $this->run($event, $key, $token, $attempt, $handler));
+    }
+
+    /** @param callable(Event, Lease): mixed $handler */
+    private function run(Event $event, string $key, string $token, int $attempt, callable $handler): ProcessResult
+    {
         try {
             $handler($event, new Lease($this->store, $key, $token, $this->leaseMs));
         } catch (\Throwable $error) {

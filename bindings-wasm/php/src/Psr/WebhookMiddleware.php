@@ -7,7 +7,10 @@ namespace Payvost\Psr;
 use Payvost\Errors;
 use Payvost\Event;
 use Payvost\EventRouter;
+use Payvost\Runtime;
+use Payvost\Exception\IdempotencyException;
 use Payvost\Exception\SignatureVerificationException;
+use Payvost\Idempotency\IdempotencyGuard;
 use Payvost\Exception\UnexpectedValueException;
 use Payvost\WebhookVerifier;
 use Psr\Http\Message\ResponseFactoryInterface;
@@ -49,6 +52,12 @@ use Psr\Http\Server\RequestHandlerInterface;
  * worker) should queue the work instead.
  *
  * The next handler gets the request with its body readable from the start.
+ *
+ * With `idempotency` (a Payvost\Idempotency\IdempotencyGuard) and a router,
+ * the handlers run inside the guard (protocol §11): a duplicate is answered
+ * 200 without running them, `event_in_progress` 409, `event_id_reused` 422,
+ * `store_unavailable` 503; with `acknowledgeFirst` the 200 goes out once the
+ * claim is held.
  */
 final class WebhookMiddleware implements MiddlewareInterface
 {
@@ -71,11 +80,15 @@ final class WebhookMiddleware implements MiddlewareInterface
         ?int $limit = null,
         private bool $acknowledgeFirst = false,
         ?callable $onError = null,
+        private ?IdempotencyGuard $idempotency = null,
     ) {
         $this->limit = RequestBody::checkedLimit($limit);
         if ($acknowledgeFirst && ($router === null || $onError === null)) {
             throw new \InvalidArgumentException('WebhookMiddleware: acknowledgeFirst needs a router and an onError($error, $event) callback, '
                 . 'which gets the errors of handlers that run after the answer.');
+        }
+        if ($idempotency !== null && $router === null) {
+            throw Errors::make('option_invalid', 'WebhookMiddleware: idempotency runs the handlers of a router: give it a router too.');
         }
         if ($acknowledgeFirst && PHP_SAPI !== 'fpm-fcgi') {
             // Outside PHP-FPM the handlers would wait for the process to end: in a
@@ -104,22 +117,32 @@ final class WebhookMiddleware implements MiddlewareInterface
         if ($this->router === null) {
             return $handler->handle($request->withAttribute(self::ATTRIBUTE, $event));
         }
-        if ($this->acknowledgeFirst) {
-            register_shutdown_function($this->afterAnswer(...), $this->router, $event);
-        } else {
-            $this->router->dispatch($event);
+        $router = $this->router;
+        try {
+            // Inside the guard's claim, held before any answer (protocol §11); a duplicate runs nothing.
+            $claim = $this->idempotency?->claim($event, $body);
+            $run = $claim === null
+                ? static fn () => $router->dispatch($event)
+                : static fn () => $claim->run(static fn (Event $event) => $router->dispatch($event));
+            if ($this->acknowledgeFirst) {
+                register_shutdown_function($this->afterAnswer(...), $run, $event);
+            } else {
+                $run();
+            }
+        } catch (IdempotencyException $e) {
+            return $this->json(Runtime::get()->statusOf($e->getErrorCode()), ['error' => ['code' => $e->getErrorCode(), 'message' => $e->getMessage()]]);
         }
         return $this->json(200, ['received' => true]);
     }
 
     /** At the request's end: the answer leaves first under PHP-FPM, then the handlers run. */
-    private function afterAnswer(EventRouter $router, Event $event): void
+    private function afterAnswer(\Closure $run, Event $event): void
     {
         if (function_exists('fastcgi_finish_request')) {
             fastcgi_finish_request();
         }
         try {
-            $router->dispatch($event);
+            $run();
         } catch (\Throwable $error) {
             try {
                 ($this->onError)($error, $event);
