@@ -105,12 +105,14 @@ def receivers(python: str, secret: str, work: Path):
     php_env = {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"]}
     port = free_port()
     yield ("PHP (php -S)", ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "webhook.php"], ROOT / "examples/php",
-           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "php-events")}, f"http://127.0.0.1:{port}/webhooks/payvost")
+           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "php-events"), "PAYVOST_IDEMPOTENCY_DB": str(work / "php-events.db")},
+           f"http://127.0.0.1:{port}/webhooks/payvost")
     port = free_port()
     # PSR-15's interfaces come from the php-psr extension here (scripts/php-env.sh).
     yield ("PHP (PSR-15)", ["php", "-d", "ffi.enable=1", "-d", f"extension={os.environ['PAYVOST_PSR_EXTENSION']}",
                             "-S", f"127.0.0.1:{port}", "index.php"], ROOT / "examples/php-psr15",
-           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "psr15-events")}, f"http://127.0.0.1:{port}/webhooks/payvost")
+           {**php_env, "PAYVOST_EVENTS_FILE": str(work / "psr15-events"), "PAYVOST_IDEMPOTENCY_DB": str(work / "psr15-events.db")},
+           f"http://127.0.0.1:{port}/webhooks/payvost")
     port = free_port()
     yield ("Rust (axum)", [str(ROOT / "target" / "release" / "examples" / "receiver")], ROOT,
            {**base, "PORT": str(port)}, f"http://127.0.0.1:{port}/webhooks/payvost")
@@ -119,6 +121,72 @@ def receivers(python: str, secret: str, work: Path):
         port = free_port()
         yield (name, [str(ROOT / "bindings-wasm/node_modules/.bin/workerd"), "serve", "config.capnp", "--socket-addr", f"http=127.0.0.1:{port}"],
                bundled_worker(project, example), base, f"http://127.0.0.1:{port}/webhooks/payvost")
+
+
+def processing_once(python: str, secret: str, work: Path, test: bool) -> tuple[int, int]:
+    """The scene of protocol §11: a Node, a Python and a PHP receiver share one
+    SQLite file; each event goes to all three at once, three copies each, and
+    the handler runs once per event across them. Returns (passed, failed)."""
+    database = work / "shared-events.db"
+    node_path = work / "node_path"
+    base = {**os.environ, "PAYVOST_WEBHOOK_SECRET": secret, "PAYVOST_IDEMPOTENCY_DB": str(database)}
+    scene = [
+        ("Node (Express)", [shutil.which("node"), "server.js"], ROOT / "examples/node-express",
+         {**base, "NODE_PATH": f"{node_path}{os.pathsep}{ROOT / 'bindings-node/node_modules'}"}),
+        ("Python (Flask)", [python, "app.py"], ROOT / "examples/python-flask", base),
+        ("PHP (php -S)", None, ROOT / "examples/php",
+         {**base, "PAYVOST_AUTOLOAD": os.environ["PAYVOST_PHP_AUTOLOAD"], "PAYVOST_EVENTS_FILE": str(work / "scene-php-events")}),
+    ]
+    running, urls = [], {}
+    try:
+        for name, command, cwd, env in scene:
+            port = free_port()
+            if command is None:
+                command = ["php", "-d", "ffi.enable=1", "-S", f"127.0.0.1:{port}", "webhook.php"]
+            process = subprocess.Popen(command, cwd=cwd, env={**env, "PORT": str(port)},
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            running.append(process)
+            wait_for(f"http://127.0.0.1:{port}/processed", process)
+            urls[name] = f"http://127.0.0.1:{port}"
+        endpoints = [arg for url in urls.values() for arg in ("--endpoint", f"{url}/webhooks/payvost")]
+        if not test:
+            print("\nProcessing once: Node, Python and PHP receivers share one SQLite file; each event is sent to all")
+            print("three at once, three copies each:")
+            print(f"$ payvost webhooks send {' '.join(endpoints)} --event payment.succeeded --repeat 3")
+        sent = []
+        for _ in range(5):
+            result = payvost("send", *endpoints, "--event", "payment.succeeded", "--repeat", "3", secret=secret)
+            first = (result.stdout.splitlines() or [""])[0].split()
+            sent.append(first[1] if len(first) > 1 else "?")
+            if not test and len(sent) == 1:
+                print(result.stdout.rstrip())
+        time.sleep(0.5)  # the handlers run after the answer
+        ran = {}
+        for name, url in urls.items():
+            with urllib.request.urlopen(f"{url}/processed", timeout=10) as response:
+                ran[name] = json.loads(response.read())
+    finally:
+        for process in running:
+            process.terminate()
+        for process in running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    width = max(len(e) for e in sent) + 2
+    print()
+    print("event".ljust(width) + "".join(name.ljust(17) for name in urls) + "handler ran")
+    passed = failed = 0
+    for event_id in sent:
+        counts = [ran[name].count(event_id) for name in urls]
+        print(event_id.ljust(width) + "".join(str(c).ljust(17) for c in counts) + str(sum(counts)))
+        if sum(counts) == 1:
+            passed += 1
+        else:
+            failed += 1
+    print(f"\n{len(sent)} events x 3 receivers x 3 copies: " +
+          ("each handler ran once." if failed == 0 else "some event ran other than once: see above."))
+    return passed, failed
 
 
 def payvost(*args: str, secret: str) -> subprocess.CompletedProcess:
@@ -166,6 +234,7 @@ def main() -> int:
                     process.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        once_passed, once_failed = processing_once(args.python, secret, work, args.test)
     mark = {"PASS": "✓", "WARN": "! (http)", "FAIL": "✗"}
     width = max(len(name) for name in results) + 2
     print()
@@ -173,8 +242,8 @@ def main() -> int:
     for name, row in results.items():
         print(name.ljust(width) + " ".join(mark.get(row.get(column, "FAIL"), "✗").ljust(9) for column, _ in COLUMNS))
     outcomes = [row.get(column, "FAIL") for row in results.values() for column, _ in COLUMNS]
-    passed = sum(o != "FAIL" for o in outcomes)
-    failed = len(outcomes) - passed
+    passed = sum(o != "FAIL" for o in outcomes) + once_passed
+    failed = len(outcomes) - sum(o != "FAIL" for o in outcomes) + once_failed
     print(f"\nEvery door: the send accepted, forged/tampered/stale/future/unsigned deliveries refused, duplicates acknowledged."
           if failed == 0 else "\nSome door does not follow the checklist: see ✗ above.")
     if args.test:

@@ -12,9 +12,10 @@ use crate::{SecretArg, events, http, now};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Where to POST the event, e.g. https://yourapp.com/webhooks/payvost
-    #[arg(long)]
-    endpoint: String,
+    /// Where to POST the event, e.g. https://yourapp.com/webhooks/payvost;
+    /// given more than once, the event goes to every endpoint at once
+    #[arg(long, required = true)]
+    endpoint: Vec<String>,
     /// The event type, e.g. payment.succeeded (one of the 16 known; another with --allow-unknown-type)
     #[arg(long)]
     event: String,
@@ -41,6 +42,11 @@ pub struct Args {
     /// Append each attempt to this file as a JSON line
     #[arg(long)]
     log: Option<PathBuf>,
+    /// Deliver the same event N times at once to each endpoint, each copy
+    /// signed afresh, as Payvost's retries and a fleet's race can: to see
+    /// that an endpoint processes it once
+    #[arg(long, value_name = "N", conflicts_with = "retry")]
+    repeat: Option<u32>,
 }
 
 /// Seconds between attempts: protocol §8.
@@ -91,7 +97,9 @@ pub fn run(args: &Args) -> Result<bool, String> {
             human(longest)
         ));
     }
-    http::endpoint(&args.endpoint)?;
+    for endpoint in &args.endpoint {
+        http::endpoint(endpoint)?;
+    }
     let event_type = EventType::from_name(&args.event);
     if !event_type.is_known() && !args.allow_unknown_type {
         return Err(unknown_type(&args.event));
@@ -112,12 +120,16 @@ pub fn run(args: &Args) -> Result<bool, String> {
     }
     let id = events::event_id();
     let body = events::event(&id, &event_type, object, created).to_string();
+    if args.repeat.is_some() || args.endpoint.len() > 1 {
+        return burst(args, &id, &event_type, &body);
+    }
+    let endpoint = args.endpoint.first().map_or("", String::as_str);
     let attempts = if args.retry {
         SCHEDULE.len().saturating_add(1)
     } else {
         1
     };
-    println!("{} {id} → {}", event_type, args.endpoint);
+    println!("{} {id} → {endpoint}", event_type);
     for attempt in 1..=attempts {
         // Each attempt is signed afresh, as Payvost re-signs retries.
         let t = if attempt == 1 {
@@ -127,7 +139,7 @@ pub fn run(args: &Args) -> Result<bool, String> {
         };
         let header = payvost_webhooks::sign(body.as_bytes(), args.secret.get()?, t)
             .map_err(|e| e.to_string())?;
-        let answer = http::post(&args.endpoint, body.as_bytes(), Some(&header));
+        let answer = http::post(endpoint, body.as_bytes(), Some(&header));
         let next = (attempt < attempts)
             .then(|| SCHEDULE.get(attempt.saturating_sub(1)).copied())
             .flatten();
@@ -173,4 +185,72 @@ pub fn run(args: &Args) -> Result<bool, String> {
         }
     }
     Ok(false)
+}
+
+/// `--repeat N` (or several `--endpoint`): the same event, each copy signed
+/// afresh, N times at once to every endpoint. Succeeds when each endpoint
+/// accepted at least one copy; a receiver that processes each event once
+/// accepts the rest as duplicates, or answers 409 while one is in progress.
+fn burst(args: &Args, id: &str, event_type: &EventType, body: &str) -> Result<bool, String> {
+    let copies = args.repeat.unwrap_or(1);
+    if copies == 0 {
+        return Err("--repeat takes a number of copies of at least 1".into());
+    }
+    let secret = args.secret.get()?;
+    println!(
+        "{event_type} {id} → {} endpoint(s), {copies} copies each, at once",
+        args.endpoint.len()
+    );
+    let deliveries: Vec<(&str, u32)> = args
+        .endpoint
+        .iter()
+        .flat_map(|endpoint| (1..=copies).map(move |copy| (endpoint.as_str(), copy)))
+        .collect();
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = deliveries
+            .iter()
+            .map(|&(endpoint, copy)| {
+                scope.spawn(move || {
+                    let header = payvost_webhooks::sign(body.as_bytes(), secret, now())
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>((
+                        endpoint,
+                        copy,
+                        http::post(endpoint, body.as_bytes(), Some(&header)),
+                    ))
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Err("a sending thread failed".into()))
+            })
+            .collect()
+    });
+    let mut accepted: Vec<&str> = Vec::new();
+    for answer in answers {
+        let (endpoint, copy, answer) = answer?;
+        match answer {
+            Ok(a) => {
+                if a.accepted() {
+                    accepted.push(endpoint);
+                }
+                println!(
+                    "  {endpoint} copy {copy}: {} {} in {} ms  {}",
+                    a.status,
+                    a.reason,
+                    a.millis(),
+                    a.shown()
+                );
+            }
+            Err(e) => println!("  {endpoint} copy {copy}: {e}"),
+        }
+    }
+    Ok(args
+        .endpoint
+        .iter()
+        .all(|endpoint| accepted.contains(&endpoint.as_str())))
 }

@@ -682,3 +682,67 @@ fn an_endpoint_without_a_scheme_says_so() {
         );
     }
 }
+
+#[test]
+fn send_repeat_delivers_copies_at_once_to_every_endpoint() {
+    // The first copy is accepted, the rest answered 409, as a guarded receiver does.
+    let (first, first_count) = fixture(|n| if n == 1 { 200 } else { 409 });
+    let (second, second_count) = fixture(|_| 409);
+    let sent = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &first,
+            "--endpoint",
+            &second,
+            "--event",
+            "payment.succeeded",
+            "--repeat",
+            "3",
+        ],
+        b"",
+    );
+    let output = text(&sent);
+    assert_eq!(first_count.load(Ordering::SeqCst), 3, "{output}");
+    assert_eq!(second_count.load(Ordering::SeqCst), 3, "{output}");
+    assert!(
+        output.contains("2 endpoint(s), 3 copies each, at once"),
+        "{output}"
+    );
+    assert_eq!(output.matches(" copy ").count(), 6, "{output}");
+    assert_eq!(output.matches(": 409 ").count(), 5, "{output}");
+    // The second endpoint accepted no copy: the send failed.
+    assert_eq!(sent.status.code(), Some(1), "{output}");
+
+    let (only, _) = fixture(|n| if n == 1 { 200 } else { 409 });
+    let once = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &only,
+            "--event",
+            "payment.succeeded",
+            "--repeat",
+            "4",
+        ],
+        b"",
+    );
+    assert_eq!(once.status.code(), Some(0), "{}", text(&once));
+    let refused = payvost(
+        &[
+            "webhooks",
+            "send",
+            "--endpoint",
+            &only,
+            "--event",
+            "payment.succeeded",
+            "--repeat",
+            "2",
+            "--retry",
+        ],
+        b"",
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+}

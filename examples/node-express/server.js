@@ -1,18 +1,25 @@
 // A Payvost webhook receiver with Express: the docs' handler, processing each
-// event once (deliveries are retried, so the same event id can arrive again),
-// answering at once and doing the work after.
+// event once with the SDK's idempotency guard (deliveries are retried, so the
+// same event id can arrive again, even at once on two processes), answering
+// as soon as the event is claimed and doing the work after.
 //
 //   PAYVOST_WEBHOOK_SECRET=whsec_... PORT=4242 node server.js
+//
+// PAYVOST_IDEMPOTENCY_DB names an SQLite file the receivers of one machine
+// share (in any language of the SDK); without it, records stay in memory.
+// A fleet uses RedisStore or PostgresStore instead.
 const express = require('express')
 const payvost = require('@payvost/node-sdk')
 
-const app = express()
+const { IdempotencyGuard, MemoryStore, SqliteStore } = payvost.idempotency
+const store = process.env.PAYVOST_IDEMPOTENCY_DB ? new SqliteStore(process.env.PAYVOST_IDEMPOTENCY_DB) : new MemoryStore()
+const guard = new IdempotencyGuard({ store })
+const ready = store.setup()
 
-// In production this is a table with a unique key on the event id.
-const seen = new Set()
+const app = express()
 const processed = []
 
-app.post('/webhooks/payvost', express.raw({ type: 'application/json' }), (req, res) => {
+app.post('/webhooks/payvost', express.raw({ type: 'application/json' }), async (req, res) => {
   let event
   try {
     event = payvost.webhooks.constructEvent(req.body, req.headers['payvost-signature'], process.env.PAYVOST_WEBHOOK_SECRET)
@@ -20,16 +27,23 @@ app.post('/webhooks/payvost', express.raw({ type: 'application/json' }), (req, r
     return res.status(400).send(`Webhook Error: ${err.message}`)
   }
 
-  // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-  if (seen.has(event.id)) return res.json({ received: true, duplicate: true })
-  seen.add(event.id)
+  // Claim the event: a delivery seen before is acknowledged, not redone; one
+  // another process is working on is answered 409, and Payvost retries it.
+  let claim
+  try {
+    await ready
+    claim = await guard.claim(event, req.body)
+  } catch (err) {
+    return res.status(err.status ?? 500).json({ error: { code: err.code, message: err.message } })
+  }
+  if (claim.outcome === 'duplicate') return res.json({ received: true, duplicate: true })
 
-  // Respond fast (Payvost waits 30 s at most), then process.
+  // Respond fast (Payvost waits 30 s at most), then process under the claim.
   res.json({ received: true })
-  setImmediate(() => processEvent(event))
+  claim.run(processEvent).catch((err) => console.error(`event ${event.id} failed, and is free for a retry: ${err.message}`))
 })
 
-function processEvent(event) {
+async function processEvent(event) {
   switch (event.type) {
     case 'payment.succeeded':
       console.log(`payment ${event.data.object.id} succeeded: ${event.data.object.amount} ${event.data.object.currency}`)
@@ -43,7 +57,7 @@ function processEvent(event) {
   processed.push(event.id)
 }
 
-// For the tests and the demo: which events were processed, in order.
+// For the tests and the demo: which events this process processed, in order.
 app.get('/processed', (req, res) => res.json(processed))
 
 const server = app.listen(Number(process.env.PORT || 4242), '127.0.0.1', () => {

@@ -1,32 +1,31 @@
 // A Payvost webhook receiver with Fastify: the SDK's plugin reads the raw
-// body (its parser scoped to the plugin) and verifies it; this handler
-// processes each event once and answers before doing the work.
+// body (its parser scoped to the plugin), verifies it, and runs the router's
+// handlers once per event under the idempotency guard, answering as soon as
+// the event is claimed.
 //
 //   PAYVOST_WEBHOOK_SECRET=whsec_... PORT=4242 node server.js
 const fastify = require('fastify')()
 const payvost = require('@payvost/node-sdk')
 
-// In production this is a table with a unique key on the event id.
-const seen = new Set()
+const { IdempotencyGuard, MemoryStore } = payvost.idempotency
 const processed = []
+
+// One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
+const idempotency = new IdempotencyGuard({ store: new MemoryStore() })
+const router = new payvost.EventRouter().onAny((event) => {
+  console.log(`${event.type} ${event.id}`)
+  processed.push(event.id)
+})
 
 fastify.register(payvost.webhooks.fastify, {
   secret: process.env.PAYVOST_WEBHOOK_SECRET,
   path: '/webhooks/payvost',
-  handler: async (event) => {
-    // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    if (seen.has(event.id)) return { received: true, duplicate: true }
-    seen.add(event.id)
-    // Respond fast (Payvost waits 30 s at most), then process.
-    setImmediate(() => processEvent(event))
-    return { received: true }
-  },
+  router,
+  idempotency,
+  // Respond fast (Payvost waits 30 s at most), then process under the claim.
+  acknowledgeFirst: true,
+  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
 })
-
-function processEvent(event) {
-  console.log(`${event.type} ${event.id}`)
-  processed.push(event.id)
-}
 
 // For the demo: which events were processed, in order.
 fastify.get('/processed', async () => processed)

@@ -1,33 +1,31 @@
 // A Payvost webhook receiver with Hono on Node: the SDK's middleware reads
 // the WHATWG Request's raw body and verifies it (the same middleware runs on
-// edge runtimes with @payvost/webhooks-wasm); this handler processes each
-// event once and answers before doing the work.
+// edge runtimes with @payvost/webhooks-wasm), and runs the router's handlers
+// once per event under the idempotency guard, answering as soon as the event
+// is claimed.
 //
 //   PAYVOST_WEBHOOK_SECRET=whsec_... PORT=4242 node server.js
 const { Hono } = require('hono')
 const { serve } = require('@hono/node-server')
 const payvost = require('@payvost/node-sdk')
 
+const { IdempotencyGuard, MemoryStore } = payvost.idempotency
 const app = new Hono()
-
-// In production this is a table with a unique key on the event id.
-const seen = new Set()
 const processed = []
 
-app.post('/webhooks/payvost', payvost.webhooks.hono({ secret: process.env.PAYVOST_WEBHOOK_SECRET }), (c) => {
-  const event = c.get('payvostEvent')
-  // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-  if (seen.has(event.id)) return c.json({ received: true, duplicate: true })
-  seen.add(event.id)
-  // Respond fast (Payvost waits 30 s at most), then process.
-  setImmediate(() => processEvent(event))
-  return c.json({ received: true })
-})
-
-function processEvent(event) {
+const router = new payvost.EventRouter().onAny((event) => {
   console.log(`${event.type} ${event.id}`)
   processed.push(event.id)
-}
+})
+app.post('/webhooks/payvost', payvost.webhooks.hono({
+  secret: process.env.PAYVOST_WEBHOOK_SECRET,
+  router,
+  // One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
+  idempotency: new IdempotencyGuard({ store: new MemoryStore() }),
+  // Respond fast (Payvost waits 30 s at most), then process under the claim.
+  acknowledgeFirst: true,
+  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
+}))
 
 // For the demo: which events were processed, in order.
 app.get('/processed', (c) => c.json(processed))

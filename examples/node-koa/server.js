@@ -1,17 +1,28 @@
 // A Payvost webhook receiver with Koa: the SDK's middleware reads the raw
-// body and verifies it; this handler processes each event once and answers
-// before doing the work.
+// body, verifies it, and runs the router's handlers once per event under the
+// idempotency guard, answering as soon as the event is claimed.
 //
 //   PAYVOST_WEBHOOK_SECRET=whsec_... PORT=4242 node server.js
 const Koa = require('koa')
 const payvost = require('@payvost/node-sdk')
 
+const { IdempotencyGuard, MemoryStore } = payvost.idempotency
 const app = new Koa()
-const verified = payvost.webhooks.koa({ secret: process.env.PAYVOST_WEBHOOK_SECRET })
-
-// In production this is a table with a unique key on the event id.
-const seen = new Set()
 const processed = []
+
+const router = new payvost.EventRouter().onAny((event) => {
+  console.log(`${event.type} ${event.id}`)
+  processed.push(event.id)
+})
+const webhook = payvost.webhooks.koa({
+  secret: process.env.PAYVOST_WEBHOOK_SECRET,
+  router,
+  // One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
+  idempotency: new IdempotencyGuard({ store: new MemoryStore() }),
+  // Respond fast (Payvost waits 30 s at most), then process under the claim.
+  acknowledgeFirst: true,
+  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
+})
 
 app.use(async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path === '/processed') {
@@ -19,24 +30,8 @@ app.use(async (ctx, next) => {
     return
   }
   if (ctx.method !== 'POST' || ctx.path !== '/webhooks/payvost') return next()
-  await verified(ctx, async () => {
-    const event = ctx.state.payvostEvent
-    // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    if (seen.has(event.id)) {
-      ctx.body = { received: true, duplicate: true }
-      return
-    }
-    seen.add(event.id)
-    // Respond fast (Payvost waits 30 s at most), then process.
-    ctx.body = { received: true }
-    setImmediate(() => processEvent(event))
-  })
+  return webhook(ctx, next)
 })
-
-function processEvent(event) {
-  console.log(`${event.type} ${event.id}`)
-  processed.push(event.id)
-}
 
 const server = app.listen(Number(process.env.PORT || 4242), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`)

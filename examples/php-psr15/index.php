@@ -18,29 +18,32 @@ use GuzzleHttp\Psr7\HttpFactory;
 use GuzzleHttp\Psr7\ServerRequest;
 use Payvost\Event;
 use Payvost\EventRouter;
+use Payvost\Idempotency\IdempotencyGuard;
+use Payvost\Idempotency\PdoStore;
 use Payvost\Psr\WebhookMiddleware;
 use Payvost\WebhookVerifier;
 use Psr\Http\Message\ResponseInterface;
 use Psr\Http\Message\ServerRequestInterface;
 use Psr\Http\Server\RequestHandlerInterface;
 
-// In production this is a table with a unique key on the event id.
+// Which events were processed, for the tests and the demo.
 $store = getenv('PAYVOST_EVENTS_FILE') ?: sys_get_temp_dir() . '/payvost-example-psr15-events';
 $work = [];
 
 $router = (new EventRouter())->onAny(function (Event $event) use ($store, &$work): void {
-    // Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    $lock = fopen($store . '.lock', 'c');
-    flock($lock, LOCK_EX);
-    if (!in_array($event->id, is_file($store) ? file($store, FILE_IGNORE_NEW_LINES) : [], true)) {
-        file_put_contents($store, $event->id . "\n", FILE_APPEND);
-        $work[] = $event;
-    }
-    flock($lock, LOCK_UN);
+    file_put_contents($store, $event->id . "\n", FILE_APPEND | LOCK_EX);
+    $work[] = $event;
 });
 
+// Each event's handlers run once, across every worker sharing the records: an
+// SQLite file here, PostgreSQL (the same PdoStore) or Redis (RedisStore) for a fleet.
+$database = getenv('PAYVOST_IDEMPOTENCY_DB') ?: sys_get_temp_dir() . '/payvost-example-psr15.db';
+$records = new PdoStore(new PDO("sqlite:{$database}"));
+$records->setup();
+
 $factory = new HttpFactory();
-$webhook = new WebhookMiddleware(new WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router);
+$webhook = new WebhookMiddleware(new WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router,
+    idempotency: new IdempotencyGuard($records));
 
 $notFound = new class ($factory) implements RequestHandlerInterface {
     public function __construct(private HttpFactory $factory)

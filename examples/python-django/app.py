@@ -1,13 +1,13 @@
 """A Payvost webhook receiver with Django, in one file: the SDK's view
 decorator reads ``request.body`` raw and verifies it (and exempts the view
 from CSRF: Payvost's server holds no CSRF token, the signature is what
-authenticates it); the view processes each event once, answering first.
+authenticates it); the view runs the router's handlers once per event under
+the SDK's idempotency guard, answering as soon as the event is claimed.
 
     PAYVOST_WEBHOOK_SECRET=whsec_... PORT=8000 python app.py
 """
 
 import os
-import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import django
@@ -29,25 +29,31 @@ from django.urls import path  # noqa: E402
 import payvost  # noqa: E402
 import payvost.django  # noqa: E402
 
-# In production this is a table with a unique key on the event id.
-seen: set = set()
+from payvost.idempotency import IdempotencyGuard, MemoryStore  # noqa: E402
+
 processed: list = []
+router = payvost.EventRouter()
 
 
-@payvost.django.webhook(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
-def webhook(request, event: payvost.AnyEvent):
-    # Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    if event.id in seen:
-        return JsonResponse({"received": True, "duplicate": True})
-    seen.add(event.id)
-    # Respond fast (Payvost waits 30 s at most), then process.
-    threading.Thread(target=process_event, args=(event,)).start()
-    return JsonResponse({"received": True})
-
-
+@router.on_any
 def process_event(event: payvost.AnyEvent) -> None:
     print(f"{event.type} {event.id}", flush=True)
     processed.append(event.id)
+
+
+def report(error: Exception, event: payvost.AnyEvent) -> None:
+    print(f"event {event.id} failed, and is free for a retry: {error}", flush=True)
+
+
+webhook = payvost.django.view(
+    os.environ.get("PAYVOST_WEBHOOK_SECRET"),
+    router,
+    # One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
+    idempotency=IdempotencyGuard(MemoryStore()),
+    # Respond fast (Payvost waits 30 s at most), then process under the claim.
+    acknowledge_first=True,
+    on_error=report,
+)
 
 
 def processed_view(request):

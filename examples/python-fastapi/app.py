@@ -1,6 +1,7 @@
 """A Payvost webhook receiver with FastAPI: the docs' handler, processing each
-event once (deliveries are retried, so an event id can arrive again),
-answering at once and doing the work after in a background task.
+event once with the SDK's idempotency guard (deliveries are retried, so an
+event id can arrive again, even at once on two workers), answering as soon
+as the event is claimed and doing the work after in a background task.
 
     PAYVOST_WEBHOOK_SECRET=whsec_... PORT=8000 python app.py
 """
@@ -12,11 +13,12 @@ from fastapi import BackgroundTasks, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 import payvost
+from payvost.idempotency import IdempotencyGuard, MemoryStore
 
 app = FastAPI()
 
-# In production this is a table with a unique key on the event id.
-seen: set = set()
+# One process: records in memory. Several: SqliteStore, RedisStore (redis.asyncio too) or PostgresStore.
+guard = IdempotencyGuard(MemoryStore())
 processed: list = []
 
 
@@ -38,13 +40,17 @@ async def webhook(request: Request, background: BackgroundTasks):
     if event is None:
         return PlainTextResponse("Webhook Error: signature verification failed", status_code=400)
 
-    # Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    if event.id in seen:
+    # Claim the event: a delivery seen before is acknowledged, not redone; one
+    # another worker is processing is answered 409, and Payvost retries it.
+    try:
+        claim = await guard.aclaim(event, payload)
+    except payvost.error.IdempotencyError as e:
+        return JSONResponse({"error": {"code": e.code, "message": e.message}}, status_code=e.status)
+    if claim.outcome == "duplicate":
         return JSONResponse({"received": True, "duplicate": True})
-    seen.add(event.id)
 
-    # Respond fast (Payvost waits 30 s at most), then process.
-    background.add_task(process_event, event)
+    # Respond fast (Payvost waits 30 s at most), then process under the claim.
+    background.add_task(claim.arun, process_event)
     return JSONResponse({"received": True})
 
 

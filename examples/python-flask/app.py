@@ -1,24 +1,30 @@
 """A Payvost webhook receiver with Flask: the docs' handler, processing each
-event once (deliveries are retried, so an event id can arrive again),
-answering at once and doing the work after.
+event once with the SDK's idempotency guard (deliveries are retried, so an
+event id can arrive again, even at once on two processes), answering as
+soon as the event is claimed and doing the work after.
 
     PAYVOST_WEBHOOK_SECRET=whsec_... PORT=5000 python app.py
+
+PAYVOST_IDEMPOTENCY_DB names an SQLite file the receivers of one machine
+share (in any language of the SDK); without it, records stay in memory. A
+fleet uses RedisStore or PostgresStore instead.
 """
 
 import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, jsonify, request
 
 import payvost
+from payvost.idempotency import IdempotencyGuard, MemoryStore, SqliteStore
 
 app = Flask(__name__)
 work = ThreadPoolExecutor(max_workers=2)
 
-# In production this is a table with a unique key on the event id.
-seen: set = set()
-seen_lock = threading.Lock()
+database = os.environ.get("PAYVOST_IDEMPOTENCY_DB")
+store = SqliteStore(database) if database else MemoryStore()
+store.setup()
+guard = IdempotencyGuard(store)
 processed: list = []
 
 
@@ -32,25 +38,33 @@ def verify_webhook(payload, signature, secret):
 
 @app.post("/webhooks/payvost")
 def webhook():
+    payload = request.get_data()
     try:
-        event = verify_webhook(
-            request.get_data(), request.headers.get("Payvost-Signature"), os.environ["PAYVOST_WEBHOOK_SECRET"]
-        )
+        event = verify_webhook(payload, request.headers.get("Payvost-Signature"), os.environ["PAYVOST_WEBHOOK_SECRET"])
     except payvost.error.InvalidPayloadError as e:  # authentic, but not an event
         return f"Webhook Error: {e}", 400
     if event is None:
         return "Webhook Error: signature verification failed", 400
 
-    # Idempotent: a retried delivery of an event already taken is acknowledged, not redone.
-    with seen_lock:
-        duplicate = event.id in seen
-        seen.add(event.id)
-    if duplicate:
+    # Claim the event: a delivery seen before is acknowledged, not redone; one
+    # another process is working on is answered 409, and Payvost retries it.
+    try:
+        claim = guard.claim(event, payload)
+    except payvost.error.IdempotencyError as e:
+        return jsonify(error={"code": e.code, "message": e.message}), e.status
+    if claim.outcome == "duplicate":
         return jsonify(received=True, duplicate=True)
 
-    # Respond fast (Payvost waits 30 s at most), then process.
-    work.submit(process_event, event)
+    # Respond fast (Payvost waits 30 s at most), then process under the claim.
+    work.submit(run_claimed, claim)
     return jsonify(received=True)
+
+
+def run_claimed(claim: "payvost.idempotency.Claim") -> None:
+    try:
+        claim.run(process_event)
+    except Exception as e:  # the claim is released: Payvost's retry runs it again
+        print(f"processing failed, and is free for a retry: {e}", flush=True)
 
 
 def process_event(event: payvost.Event) -> None:

@@ -88,3 +88,13 @@ class IdempotencyError(PayvostError):
     (the id came before with another body: answer 422) and ``lease_lost``
     (this worker's lease ended and another took the event).
     """
+
+    @property
+    def status(self) -> int:
+        """The HTTP status a receiver answers this with (protocol §10): 409, 422, 503 or 500."""
+        import json
+
+        from . import _native
+
+        statuses = {error["code"]: error["status"] for error in json.loads(_native.FACTS)["errors"]}
+        return int(statuses.get(self.code, 500))

@@ -19,7 +19,8 @@ final class ExampleTest extends TestCase
     {
         $this->store = tempnam(sys_get_temp_dir(), 'payvost-events-');
         unlink($this->store);
-        $env = ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $this->store];
+        $env = ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $this->store,
+            'PAYVOST_IDEMPOTENCY_DB' => $this->store . '.db'];
         $this->server = new BuiltInServer(PAYVOST_ROOT . '/examples/php', 'webhook.php', $env);
     }
 
@@ -27,7 +28,7 @@ final class ExampleTest extends TestCase
     {
         $this->server->stop();
         @unlink($this->store);
-        @unlink($this->store . '.lock');
+        array_map('unlink', glob($this->store . '.db*') ?: []);
     }
 
     /** @return array{int, string} */

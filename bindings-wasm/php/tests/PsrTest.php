@@ -382,7 +382,7 @@ final class PsrTest extends TestCase
     {
         $store = sys_get_temp_dir() . '/payvost-psr15-' . getmypid() . '-' . bin2hex(random_bytes(4));
         $server = new BuiltInServer(PAYVOST_ROOT . '/examples/php-psr15', 'index.php',
-            ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $store],
+            ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $store, 'PAYVOST_IDEMPOTENCY_DB' => "{$store}.db"],
             ['extension=' . getenv('PAYVOST_PSR_EXTENSION')]);
         try {
             $now = time();
@@ -405,7 +405,7 @@ final class PsrTest extends TestCase
         } finally {
             $server->stop();
             @unlink($store);
-            @unlink($store . '.lock');
+            array_map('unlink', glob($store . '.db*') ?: []);
         }
     }
 }

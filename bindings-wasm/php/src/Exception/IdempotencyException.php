@@ -23,4 +23,10 @@ final class IdempotencyException extends \RuntimeException implements ExceptionI
     {
         return $this->errorCode;
     }
+
+    /** The HTTP status a receiver answers this with (protocol §10): 409, 422, 503 or 500. */
+    public function getHttpStatus(): int
+    {
+        return \Payvost\Runtime::get()->statusOf($this->errorCode);
+    }
 }
