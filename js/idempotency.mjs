@@ -105,10 +105,11 @@ export function createIdempotency(backend) {
       if (outcome === 'duplicate') return { outcome: 'duplicate', attempt }
       if (outcome === 'reused') throw guardError('event_id_reused', { id })
       if (outcome !== 'claimed') throw guardError('event_in_progress', { id })
-      return { outcome: 'claimed', attempt, run: (handler) => this.#run(event, key, mine, attempt, handler) }
+      return { outcome: 'claimed', attempt, token: mine, run: (handler, how) => this.#run(event, key, mine, attempt, handler, how) }
     }
 
-    async #run(event, key, mine, attempt, handler) {
+    /** Runs the handler under the claim; `completed` when the handler completed the record itself. */
+    async #run(event, key, mine, attempt, handler, { completed = false } = {}) {
       const store = this.#store
       // A failed renewal is tried again; a lost lease shows at completion.
       const renewing = setInterval(() => store.renew(key, mine, this.#leaseMs).catch(() => {}), this.#leaseMs / 3)
@@ -121,8 +122,38 @@ export function createIdempotency(backend) {
       } finally {
         clearInterval(renewing)
       }
-      if (!(await store.complete(key, mine, this.#retentionMs))) throw guardError('lease_lost', { id: event.id })
+      if (!completed && !(await store.complete(key, mine, this.#retentionMs))) throw guardError('lease_lost', { id: event.id })
       return { outcome: 'processed', attempt }
+    }
+
+    /**
+     * PostgreSQL only: runs `await handler(event, client)` inside one
+     * transaction of `client` (a pg Client, `await pool.connect()`, on the
+     * store's database), in which the event's completion commits too: the
+     * handler's writes and the record commit together or not at all (a
+     * handler's error, or a lease lost meanwhile, rolls them back).
+     */
+    async processInTransaction(event, payload, client, handler) {
+      if (!(this.#store instanceof PostgresStore) || typeof client?.query !== 'function') {
+        throw payvostError('option_invalid', 'processInTransaction needs a guard on a PostgresStore, and a pg Client of its database.')
+      }
+      const claim = await this.claim(event, payload)
+      if (claim.outcome === 'duplicate') return claim
+      return claim.run(async (e) => {
+        await storeCall(() => client.query('BEGIN'))
+        let committed = false
+        try {
+          await handler(e, client)
+          const [text, values] = bound(facts.idempotency.postgres.complete, 'dollar',
+            { key: `${this.#namespace}:${e.id}`, token: claim.token, retention_ms: this.#retentionMs })
+          const completed = await storeCall(() => client.query({ text, values, rowMode: 'array' }))
+          if (completed.rows.length === 0) throw guardError('lease_lost', { id: e.id })
+          await storeCall(() => client.query('COMMIT'))
+          committed = true
+        } finally {
+          if (!committed) await client.query('ROLLBACK').catch(() => {})
+        }
+      }, { completed: true })
     }
 
     /** Drops the records past their retention (SQL stores; Redis expires its own): how many. */

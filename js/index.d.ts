@@ -307,6 +307,21 @@ declare class IdempotencyGuard {
    * again; the guard's own are PayvostIdempotencyError.
    */
   process<E extends { readonly id: string }>(event: E, payload: Payload, handler: (event: E) => unknown): Promise<ProcessResult>
+  /**
+   * PostgreSQL only: runs `handler(event, client)` inside one transaction of
+   * `client` (a pg Client of the store's database, `await pool.connect()`),
+   * in which the event's completion commits too: the handler's writes and
+   * the record commit together or not at all.
+   */
+  processInTransaction<E extends { readonly id: string }, C extends { query(...args: any[]): Promise<unknown> }>(
+    event: E, payload: Payload, client: C, handler: (event: E, client: C) => unknown): Promise<ProcessResult>
+  /**
+   * The first half of `process`, for receivers that answer in between: a
+   * duplicate, or a claim whose `run(handler)` is the second half.
+   */
+  claim<E extends { readonly id: string }>(event: E, payload: Payload): Promise<
+    { readonly outcome: 'duplicate'; readonly attempt: number } |
+    { readonly outcome: 'claimed'; readonly attempt: number; run(handler: (event: E) => unknown): Promise<ProcessResult> }>
   /** Drops the records past their retention (SQL stores): how many. */
   purge(): Promise<number>
 }

@@ -272,3 +272,44 @@ test('SqliteStore opens a path with node:sqlite, or says what to install', async
     t.diagnostic(`node ${process.version} has no node:sqlite, and the installed package cannot see better-sqlite3: the message was checked`)
   }
 })
+
+test('postgres: a handler in the completion\'s transaction commits with it, or not at all', async (t) => {
+  const url = server(t, 'PAYVOST_TEST_POSTGRES_URL')
+  if (!url) return
+  const pool = new (dev('pg').Pool)({ connectionString: url, max: 4 })
+  const store = new PostgresStore(pool)
+  await store.setup()
+  await pool.query('CREATE TABLE IF NOT EXISTS guard_orders (event_id text, note text)')
+  const { guard, namespace } = guardOn(store)
+  const run = crypto.randomUUID().slice(0, 8)
+  const client = await pool.connect()
+  t.after(async () => {
+    client.release()
+    await pool.end()
+  })
+  const written = async (id) => (await pool.query('SELECT note FROM guard_orders WHERE event_id = $1', [id])).rows.map((r) => r.note)
+  const insert = (note) => (e, db) => db.query('INSERT INTO guard_orders (event_id, note) VALUES ($1, $2)', [e.id, note])
+
+  const ok = delivery(`evt_tx_${run}`)
+  assert.deepEqual(await guard.processInTransaction(ok.event, ok.body, client, insert('fulfilled')), { outcome: 'processed', attempt: 1 })
+  assert.deepEqual(await guard.processInTransaction(ok.event, ok.body, client, insert('again')), { outcome: 'duplicate', attempt: 1 })
+  assert.deepEqual(await written(`evt_tx_${run}`), ['fulfilled'])
+
+  const failing = delivery(`evt_tx_fails_${run}`)
+  await assert.rejects(guard.processInTransaction(failing.event, failing.body, client, async (e, db) => {
+    await insert('half')(e, db)
+    throw new Error('the card network is down')
+  }), /the card network is down/)
+  assert.deepEqual(await written(`evt_tx_fails_${run}`), [], 'rolled back')
+  assert.deepEqual(await guard.processInTransaction(failing.event, failing.body, client, insert('fulfilled')), { outcome: 'processed', attempt: 2 })
+
+  const lost = delivery(`evt_tx_lost_${run}`)
+  const overtaken = async (e, db) => {
+    await insert('overtaken')(e, db)
+    await pool.query("UPDATE payvost_events SET token = 'other-worker' WHERE key = $1", [`${namespace}:evt_tx_lost_${run}`])
+  }
+  assert.equal(await codeOf(guard.processInTransaction(lost.event, lost.body, client, overtaken)), 'lease_lost')
+  assert.deepEqual(await written(`evt_tx_lost_${run}`), [], "the handler's write was rolled back with the completion")
+  await assert.rejects(new IdempotencyGuard({ store: new MemoryStore() }).processInTransaction(lost.event, lost.body, client, insert('x')),
+    /processInTransaction needs a guard on a PostgresStore/)
+})

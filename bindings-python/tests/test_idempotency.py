@@ -339,3 +339,46 @@ def test_purge_drops_expired_records(tmp_path: Any) -> None:
     time.sleep(0.2)
     assert guard.purge() == 3
     assert guard.purge() == 0
+
+
+def test_postgres_handlers_commit_with_the_completion_or_not_at_all() -> None:
+    connection = postgres_connection()
+    store = PostgresStore(postgres_connection())
+    store.setup()
+    connection.execute("CREATE TABLE IF NOT EXISTS guard_orders (event_id text, note text)")
+    guard = guard_for(store)
+    run = uuid.uuid4().hex[:8]
+    written = lambda event_id: [n for (n,) in connection.execute("SELECT note FROM guard_orders WHERE event_id = %s", (event_id,))]
+
+    event, body = delivery(f"evt_tx_{run}")
+    insert = lambda e, db: db.execute("INSERT INTO guard_orders (event_id, note) VALUES (%s, 'fulfilled')", (e.id,))
+    assert guard.process_in_transaction(event, body, connection, insert) == ProcessResult("processed", 1)
+    assert guard.process_in_transaction(event, body, connection, insert) == ProcessResult("duplicate", 1)
+    assert written(f"evt_tx_{run}") == ["fulfilled"]
+
+    failing, failing_body = delivery(f"evt_tx_fails_{run}")
+
+    def fails(e: Any, db: Any) -> None:
+        db.execute("INSERT INTO guard_orders (event_id, note) VALUES (%s, 'half')", (e.id,))
+        raise RuntimeError("the card network is down")
+
+    with pytest.raises(RuntimeError, match="the card network is down"):
+        guard.process_in_transaction(failing, failing_body, connection, fails)
+    assert written(f"evt_tx_fails_{run}") == [], "rolled back"
+    assert guard.process_in_transaction(failing, failing_body, connection, insert) == ProcessResult("processed", 2)
+
+    lost, lost_body = delivery(f"evt_tx_lost_{run}")
+    key = f"{guard._namespace}:evt_tx_lost_{run}"
+
+    def overtaken(e: Any, db: Any) -> None:
+        db.execute("INSERT INTO guard_orders (event_id, note) VALUES (%s, 'overtaken')", (e.id,))
+        # Another worker takes the event from under this one.
+        other = postgres_connection()
+        other.execute("UPDATE payvost_events SET token = 'other-worker' WHERE key = %s", (key,))
+        other.close()
+
+    assert code_of(lambda: guard.process_in_transaction(lost, lost_body, connection, overtaken)) == "lease_lost"
+    assert written(f"evt_tx_lost_{run}") == [], "the handler's write was rolled back with the completion"
+    with pytest.raises(payvost.ConfigurationError, match="needs a guard on a PostgresStore"):
+        IdempotencyGuard(MemoryStore()).process_in_transaction(lost, lost_body, connection, insert)
+    connection.close()

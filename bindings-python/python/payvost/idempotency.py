@@ -43,6 +43,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
 
@@ -108,7 +109,7 @@ class IdempotencyGuard:
     ``namespace`` prefixes the record keys (``payvost:<event id>``).
     """
 
-    __slots__ = ("_store", "_lease_ms", "_retention_ms", "_namespace")
+    __slots__ = ("_store", "_lease_ms", "_retention_ms", "_namespace", "_renewer")
 
     def __init__(
         self,
@@ -132,6 +133,7 @@ class IdempotencyGuard:
         self._lease_ms = int(lease * 1000)
         self._retention_ms = int(retention * 1000)
         self._namespace = namespace
+        self._renewer = _Renewer(store, self._lease_ms)
 
     def _key(self, event: Any) -> str:
         return f"{self._namespace}:{_event_id(event)}"
@@ -169,18 +171,14 @@ class IdempotencyGuard:
         return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
 
     def _run(self, event: Any, key: str, token: str, attempt: int, handler: Callable[[Any], Any]) -> ProcessResult:
-        stop = threading.Event()
-        renewing = threading.Thread(target=self._renew_until, args=(stop, key, token), daemon=True)
-        renewing.start()
+        self._renewer.hold(key, token)
         try:
             handler(event)
         except BaseException:
-            stop.set()
+            self._renewer.drop(key, token)
             _quietly(lambda: self._store.release(key, token))
             raise
-        finally:
-            stop.set()
-            renewing.join()
+        self._renewer.drop(key, token)
         if not self._store.complete(key, token, self._retention_ms):
             raise _error("lease_lost", id=_event_id(event))
         return ProcessResult("processed", attempt)
@@ -204,26 +202,94 @@ class IdempotencyGuard:
             raise _error("lease_lost", id=_event_id(event))
         return ProcessResult("processed", attempt)
 
+    def process_in_transaction(self, event: Any, payload: Union[bytes, str], connection: Any, handler: Callable[[Any, Any], Any]) -> ProcessResult:
+        """PostgreSQL only: runs ``handler(event, connection)`` inside one
+        transaction of ``connection`` (a psycopg connection to the store's
+        database), in which the event's completion commits too. The
+        handler's writes and the record commit together or not at all: a
+        handler's error, or a lease lost meanwhile (``lease_lost``), rolls
+        its writes back. Effects are then exactly once, whatever the handler
+        writes in that database.
+
+        >>> # with guard = IdempotencyGuard(PostgresStore(pool)):
+        >>> # guard.process_in_transaction(event, body, connection,
+        >>> #     lambda event, db: db.execute("INSERT INTO orders ...", (...)))
+        """
+        if not isinstance(self._store, PostgresStore) or self._store.is_async:
+            raise ConfigurationError("process_in_transaction needs a guard on a PostgresStore with a sync psycopg client.", code="option_invalid")
+        claim = self.claim(event, payload)
+        if claim.outcome == "duplicate":
+            return ProcessResult("duplicate", claim.attempt)
+        key, token = claim._key, claim._token
+        complete = _RULES["postgres"]["complete"]["percent"]
+        self._renewer.hold(key, token)
+        try:
+            with connection.transaction():
+                handler(event, connection)
+                values = {"key": key, "token": token, "retention_ms": self._retention_ms}
+                if connection.execute(complete["text"], _params(complete, values)).fetchone() is None:
+                    raise _error("lease_lost", id=_event_id(event))
+        except IdempotencyError:
+            raise
+        except BaseException:
+            _quietly(lambda: self._store.release(key, token))
+            raise
+        finally:
+            self._renewer.drop(key, token)
+        return ProcessResult("processed", claim.attempt)
+
     def purge(self) -> int:
         """Drops the records past their retention (SQL stores; Redis expires
         its own) and says how many."""
         return int(self._store.purge())
-
-    def _renew_until(self, stop: threading.Event, key: str, token: str) -> None:
-        while not stop.wait(self._lease_ms / 3000):
-            # A failed renewal is tried again; a lost lease shows at completion.
-            _quietly(lambda: self._store.renew(key, token, self._lease_ms))
 
     async def _arenew_forever(self, key: str, token: str) -> None:
         while True:
             await asyncio.sleep(self._lease_ms / 3000)
             try:
                 await _acall(self._store, "renew", key, token, self._lease_ms)
-            except Exception:  # noqa: BLE001 - as in _renew_until
+            except Exception:  # noqa: BLE001 - as in _Renewer
                 pass
 
     def __repr__(self) -> str:
         return f"<IdempotencyGuard {type(self._store).__name__} lease={self._lease_ms / 1000:g}s namespace={self._namespace!r}>"
+
+
+class _Renewer:
+    """Renews the leases of the claims whose handlers are running, from one
+    thread per guard, started on first use: every third of the lease it
+    renews each claim held for at least that long, so a claim is renewed
+    before two thirds of its lease have passed. A thread per claim would
+    cost more than the claim itself."""
+
+    def __init__(self, store: Any, lease_ms: int) -> None:
+        self._store = store
+        self._lease_ms = lease_ms
+        self._held: Dict[Tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+        self._thread: Optional[threading.Thread] = None
+
+    def hold(self, key: str, token: str) -> None:
+        with self._lock:
+            self._held[(key, token)] = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="payvost-lease-renewal", daemon=True)
+                self._thread.start()
+
+    def drop(self, key: str, token: str) -> None:
+        with self._lock:
+            self._held.pop((key, token), None)
+
+    def _loop(self) -> None:
+        interval = self._lease_ms / 3000
+        while True:
+            time.sleep(interval)
+            now = time.monotonic()
+            with self._lock:
+                due = [claim for claim, since in self._held.items() if now - since >= interval * 0.99]
+            for key, token in due:
+                # A failed renewal is tried again; a lost lease shows at completion.
+                _quietly(lambda: self._store.renew(key, token, self._lease_ms))
 
 
 def _event_id(event: Any) -> str:

@@ -245,6 +245,53 @@ final class IdempotencyTest extends TestCase
         }
     }
 
+    /** @return array<string, array{callable(): PdoStore}> */
+    public static function pdoStores(): array
+    {
+        $stores = self::stores();
+        return ['pdo sqlite' => $stores['pdo sqlite'], 'pdo pgsql' => $stores['pdo pgsql']];
+    }
+
+    /** @dataProvider pdoStores */
+    public function testAHandlerInTheCompletionsTransactionCommitsWithItOrNotAtAll(callable $make): void
+    {
+        $store = $make();
+        $pdo = (new \ReflectionProperty($store, 'pdo'))->getValue($store);
+        $pdo->exec('CREATE TABLE IF NOT EXISTS guard_orders (event_id text, note text)');
+        [$guard, $namespace] = self::guard($store);
+        $run = bin2hex(random_bytes(4));
+        $written = static fn (string $id) => $pdo->query("SELECT note FROM guard_orders WHERE event_id = '{$id}'")->fetchAll(\PDO::FETCH_COLUMN);
+        $insert = static fn (string $note) => static fn (Event $e, \PDO $db) => $db->prepare('INSERT INTO guard_orders (event_id, note) VALUES (?, ?)')
+            ->execute([$e->id, $note]);
+
+        [$event, $body] = self::delivery("evt_tx_{$run}");
+        self::assertEquals(new ProcessResult('processed', 1), $guard->processInTransaction($event, $body, $insert('fulfilled')));
+        self::assertEquals(new ProcessResult('duplicate', 1), $guard->processInTransaction($event, $body, $insert('again')));
+        self::assertSame(['fulfilled'], $written("evt_tx_{$run}"));
+
+        [$failing, $failingBody] = self::delivery("evt_tx_fails_{$run}");
+        try {
+            $guard->processInTransaction($failing, $failingBody, static function (Event $e, \PDO $db) use ($insert): void {
+                $insert('half')($e, $db);
+                throw new \RuntimeException('the card network is down');
+            });
+            self::fail('the handler threw');
+        } catch (\RuntimeException $e) {
+            self::assertSame('the card network is down', $e->getMessage());
+        }
+        self::assertSame([], $written("evt_tx_fails_{$run}"), 'rolled back');
+        self::assertEquals(new ProcessResult('processed', 2), $guard->processInTransaction($failing, $failingBody, $insert('fulfilled')));
+
+        [$lost, $lostBody] = self::delivery("evt_tx_lost_{$run}");
+        $code = self::codeOf(fn () => $guard->processInTransaction($lost, $lostBody, static function (Event $e, \PDO $db) use ($insert, $namespace, $run): void {
+            $insert('overtaken')($e, $db);
+            // Another worker takes the event from under this one (in this transaction, as one connection is all there is).
+            $db->prepare("UPDATE payvost_events SET token = 'other-worker' WHERE key = ?")->execute(["{$namespace}:evt_tx_lost_{$run}"]);
+        }));
+        self::assertSame('lease_lost', $code);
+        self::assertSame([], $written("evt_tx_lost_{$run}"), "the handler's write was rolled back with the completion");
+    }
+
     public function testPurgeDropsExpiredRecords(): void
     {
         $store = new PdoStore(new \PDO('sqlite:' . tempnam(sys_get_temp_dir(), 'payvost-purge-')));

@@ -80,13 +80,60 @@ final class IdempotencyGuard
      */
     public function claim(Event $event, string $payload): Claim
     {
+        [$outcome, $attempt, $key, $token] = $this->claimed($event, $payload);
+        return new Claim($outcome, $attempt, fn (callable $handler) => $this->run($event, $key, $token, $attempt, $handler));
+    }
+
+    /**
+     * Runs `$handler($event, $pdo)` inside one transaction of the store's
+     * own PDO connection (the guard's store must be a PdoStore), in which
+     * the event's completion commits too: the handler's writes and the
+     * record commit together or not at all (a handler's exception, or a
+     * lease lost meanwhile, rolls them back). Effects are then exactly once,
+     * whatever the handler writes in that database.
+     *
+     * @param callable(Event, \PDO): mixed $handler
+     * @throws \Payvost\Exception\IdempotencyException
+     */
+    public function processInTransaction(Event $event, string $payload, callable $handler): ProcessResult
+    {
+        if (!$this->store instanceof PdoStore) {
+            throw Errors::make('option_invalid', 'processInTransaction needs a guard on a PdoStore: the handler writes through its connection.');
+        }
+        [$outcome, $attempt, $key, $token] = $this->claimed($event, $payload);
+        if ($outcome === 'duplicate') {
+            return new ProcessResult('duplicate', $attempt);
+        }
+        try {
+            $completed = $this->store->completeWithin(fn (\PDO $pdo) => $handler($event, $pdo), $key, $token, $this->retentionMs);
+        } catch (\Throwable $error) {
+            try {
+                $this->store->release($key, $token);
+            } catch (\Throwable) {
+                // The lease ends on its own.
+            }
+            throw $error;
+        }
+        if (!$completed) {
+            throw self::error('lease_lost', ['id' => $event->id]);
+        }
+        return new ProcessResult('processed', $attempt);
+    }
+
+    /**
+     * Claims $event's record: its outcome ('claimed' or 'duplicate'), attempt, key and this claim's token.
+     *
+     * @return array{'claimed'|'duplicate', int, string, string}
+     */
+    private function claimed(Event $event, string $payload): array
+    {
         $key = "{$this->namespace}:{$event->id}";
         $token = bin2hex(random_bytes(16));
         [$outcome, $attempt] = $this->store->claim($key, self::fingerprint($payload), $token, $this->leaseMs, $this->retentionMs);
         if ($outcome !== 'claimed' && $outcome !== 'duplicate') {
             throw self::error($outcome === 'reused' ? 'event_id_reused' : 'event_in_progress', ['id' => $event->id]);
         }
-        return new Claim($outcome, $attempt, fn (callable $handler) => $this->run($event, $key, $token, $attempt, $handler));
+        return [$outcome, $attempt, $key, $token];
     }
 
     /** @param callable(Event, Lease): mixed $handler */

@@ -65,6 +65,34 @@ final class PdoStore implements Store
         return $this->transaction([$this->sql['complete']], ['key' => $key, 'token' => $token, 'retention_ms' => $retentionMs]) !== null;
     }
 
+    /**
+     * Runs $work($pdo) in one transaction of this store's connection, and
+     * completes the record of $token's claim in it: true when both commit;
+     * false, with $work's writes rolled back, when the claim was lost. An
+     * exception of $work rolls back and propagates.
+     *
+     * @param callable(\PDO): mixed $work
+     */
+    public function completeWithin(callable $work, string $key, string $token, int $retentionMs): bool
+    {
+        $this->run(fn () => $this->pdo->beginTransaction());
+        try {
+            $work($this->pdo);
+            $statement = $this->sql['complete']['qmark'];
+            $values = ['key' => $key, 'token' => $token, 'retention_ms' => $retentionMs];
+            $completed = $this->run(function () use ($statement, $values): bool {
+                $prepared = $this->pdo->prepare($statement['text']);
+                $prepared->execute(array_map(fn (string $name) => $values[$name], $statement['params']));
+                return $prepared->fetch(\PDO::FETCH_NUM) !== false;
+            });
+        } catch (\Throwable $error) {
+            $this->pdo->rollBack();
+            throw $error;
+        }
+        $this->run(fn () => $completed ? $this->pdo->commit() : $this->pdo->rollBack());
+        return $completed;
+    }
+
     public function purge(): int
     {
         return $this->run(fn () => (int) $this->pdo->exec($this->sql['purge']['qmark']['text']));
