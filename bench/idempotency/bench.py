@@ -9,7 +9,7 @@
   CONFLICT DO NOTHING`, then an `UPDATE`; for Redis `SET NX PX`, then a
   `SET`. Neither baseline has leases, fencing, fingerprints or renewal.
 
-Rounds alternate guard and baseline; each figure is the median of three.
+Rounds alternate guard and baseline; each figure is the median of five.
 Prints a Markdown table for bench/README.md.
 """
 
@@ -31,7 +31,7 @@ from payvost.idempotency import IdempotencyGuard, PostgresStore, RedisStore
 SECRET = "whsec_bench"
 EVENTS = int(os.environ.get("PAYVOST_BENCH_EVENTS", "10000"))
 WORKERS = 8
-ROUNDS = 3
+ROUNDS = 5
 POSTGRES = os.environ["PAYVOST_TEST_POSTGRES_URL"]
 REDIS = os.environ["PAYVOST_TEST_REDIS_URL"]
 

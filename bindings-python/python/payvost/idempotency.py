@@ -576,13 +576,15 @@ class PostgresStore:
         self.is_async = inspect.iscoroutinefunction(getattr(connection, "execute", None)) or (
             opener is not None and type(connection).__name__.startswith("Async")
         )
-        self._sql: Dict[str, Any] = _RULES["postgres"]
+        # Each step's statements in psycopg's style, with their parameters' names.
+        self._sql: Dict[str, List[Tuple[str, List[str]]]] = {
+            step: [(s["percent"]["text"], s["percent"]["params"]) for s in (chosen if isinstance(chosen, list) else [chosen])]
+            for step, chosen in _RULES["postgres"].items()
+            if chosen is not None
+        }
 
-    # The statements each step runs, with their values.
     def _statements(self, step: str, values: Dict[str, Any]) -> List[Tuple[str, List[Any]]]:
-        chosen = self._sql[step]
-        statements = chosen if isinstance(chosen, list) else [chosen]
-        return [(s["percent"]["text"], _params(s["percent"], values)) for s in statements]
+        return [(text, [values[name] for name in names]) for text, names in self._sql[step]]
 
     def setup(self) -> None:
         self._rows("setup", {})
