@@ -123,6 +123,17 @@ def receivers(python: str, secret: str, work: Path):
                bundled_worker(project, example), base, f"http://127.0.0.1:{port}/webhooks/payvost")
 
 
+def stop(running: list) -> None:
+    """Ends every process started, politely first."""
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def processing_once(python: str, secret: str, work: Path, test: bool) -> tuple[int, int]:
     """The scene of protocol §11: a Node, a Python and a PHP receiver share one
     SQLite file; each event goes to all three at once, three copies each, and
@@ -166,13 +177,7 @@ def processing_once(python: str, secret: str, work: Path, test: bool) -> tuple[i
             with urllib.request.urlopen(f"{url}/processed", timeout=10) as response:
                 ran[name] = json.loads(response.read())
     finally:
-        for process in running:
-            process.terminate()
-        for process in running:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(running)
     width = max(len(e) for e in sent) + 2
     print()
     print("event".ljust(width) + "".join(name.ljust(17) for name in urls) + "handler ran")
@@ -227,13 +232,7 @@ def main() -> int:
                     print(f"{name}: check gave no report: {checked.stdout}{checked.stderr}", file=sys.stderr)
                 results[name] = row
         finally:
-            for process in running:
-                process.terminate()
-            for process in running:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            stop(running)
         once_passed, once_failed = processing_once(args.python, secret, work, args.test)
     mark = {"PASS": "✓", "WARN": "! (http)", "FAIL": "✗"}
     width = max(len(name) for name in results) + 2

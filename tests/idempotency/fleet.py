@@ -176,6 +176,11 @@ class Fleet:
         self.workers[worker.language].remove(worker)
         self.spawn(worker.language)
 
+    def around(self, language: str) -> List[Worker]:
+        """A worker of `language`, then one of each other language, in turn."""
+        at = LANGUAGES.index(language)
+        return [self.workers[LANGUAGES[(at + step) % 3]][0] for step in range(3)]
+
     def all(self) -> List[Worker]:
         return [w for ws in self.workers.values() for w in ws]
 
@@ -223,8 +228,7 @@ def scenario_languages(fleet: Fleet, run: str) -> str:
 def scenario_crash(fleet: Fleet, run: str) -> str:
     for victim_language in LANGUAGES:
         event_id = f"evt_{run}_crash_{victim_language}"
-        victim = fleet.workers[victim_language][0]
-        other = fleet.workers[LANGUAGES[(LANGUAGES.index(victim_language) + 1) % 3]][0]
+        victim, other, _ = fleet.around(victim_language)
         victim.send(job(event_id, 30))
         victim.started()
         victim.signal(signal.SIGKILL)
@@ -241,9 +245,7 @@ def scenario_crash(fleet: Fleet, run: str) -> str:
 def scenario_paused(fleet: Fleet, run: str) -> str:
     for victim_language in LANGUAGES:
         event_id = f"evt_{run}_paused_{victim_language}"
-        victim = fleet.workers[victim_language][0]
-        other = fleet.workers[LANGUAGES[(LANGUAGES.index(victim_language) + 1) % 3]][0]
-        third = fleet.workers[LANGUAGES[(LANGUAGES.index(victim_language) + 2) % 3]][0]
+        victim, other, third = fleet.around(victim_language)
         victim.send(job(event_id, 0.3))
         victim.started()
         victim.signal(signal.SIGSTOP)
