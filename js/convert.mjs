@@ -14,7 +14,7 @@ export function describe(value) {
 }
 
 /** A number or short string as JavaScript writes it (`'1mb'`, `1.5`, `NaN`), anything else described. */
-function literal(value) {
+export function literal(value) {
   if (typeof value === 'number') return String(value)
   if (typeof value === 'string' && value.length <= 40) return `'${value}'`
   return describe(value)

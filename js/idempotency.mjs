@@ -32,7 +32,7 @@ async function storeCall(call) {
 
 function option(name, value, fallback, check, what) {
   if (value === undefined) return fallback
-  if (!check(value)) throw payvostError('option_invalid', `IdempotencyGuard's ${name} must be ${what}, not ${convert.describe(value)}.`)
+  if (!check(value)) throw payvostError('option_invalid', `IdempotencyGuard's ${name} must be ${what}, not ${convert.literal(value)}.`)
   return value
 }
 
@@ -68,7 +68,7 @@ export function createIdempotency(backend) {
       const { store, lease, retention, namespace } = options ?? {}
       if (store === null || typeof store !== 'object' || !['claim', 'renew', 'release', 'complete'].every((m) => typeof store[m] === 'function')) {
         throw payvostError('option_invalid', 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), ' +
-          `not ${convert.describe(store)}.`)
+          `not ${store === undefined ? 'none' : convert.describe(store)}.`)
       }
       this.#store = store
       this.#leaseMs = Math.round(option('lease', lease, facts.idempotency.lease, positiveSeconds, 'a positive number of seconds') * 1000)

@@ -233,10 +233,10 @@ test('an unreachable store is store_unavailable, and the handler does not run', 
 
 test('a guard refuses what it cannot use, with option_invalid', async () => {
   for (const [options, message] of [
-    [{}, 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not a undefined.'],
-    [{ store: new MemoryStore(), lease: 0 }, "IdempotencyGuard's lease must be a positive number of seconds, not a number."],
-    [{ store: new MemoryStore(), retention: '7d' }, "IdempotencyGuard's retention must be a positive number of seconds, not a string."],
-    [{ store: new MemoryStore(), namespace: '' }, "IdempotencyGuard's namespace must be a non-empty string, not a string."],
+    [{}, 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not none.'],
+    [{ store: new MemoryStore(), lease: 0 }, "IdempotencyGuard's lease must be a positive number of seconds, not 0."],
+    [{ store: new MemoryStore(), retention: '7d' }, "IdempotencyGuard's retention must be a positive number of seconds, not '7d'."],
+    [{ store: new MemoryStore(), namespace: '' }, "IdempotencyGuard's namespace must be a non-empty string, not ''."],
   ]) {
     assert.throws(() => new IdempotencyGuard(options), (error) => {
       assert.ok(error instanceof payvost.PayvostConfigurationError)
