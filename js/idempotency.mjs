@@ -45,9 +45,23 @@ function claimRow(row) {
   return [String(outcome), Number(attempt)]
 }
 
-/** A random token that fences this claim (crypto.getRandomValues: Node, Deno, Bun, Workers). */
-function token() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16))
+/**
+ * Web Crypto: the global one (Node 20 and later, Deno, Bun, Workers,
+ * browsers), else Node 18's `webcrypto`, imported by a name bundlers leave
+ * alone, since only Node 18 ever reaches it.
+ */
+let webCrypto
+async function cryptoApi() {
+  if (webCrypto === undefined) {
+    const builtin = 'node:crypto'
+    webCrypto = globalThis.crypto ?? (await import(builtin)).webcrypto
+  }
+  return webCrypto
+}
+
+/** A random token that fences this claim. */
+async function token() {
+  const bytes = (await cryptoApi()).getRandomValues(new Uint8Array(16))
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
@@ -100,7 +114,7 @@ export function createIdempotency(backend) {
         throw payvostError('option_invalid', `IdempotencyGuard processes a verified event (with an id), not ${convert.describe(event)}.`)
       }
       const key = `${this.#namespace}:${id}`
-      const mine = token()
+      const mine = await token()
       const [outcome, attempt] = await this.#store.claim(key, fingerprint(payload), mine, this.#leaseMs, this.#retentionMs)
       if (outcome === 'duplicate') return { outcome: 'duplicate', attempt }
       if (outcome === 'reused') throw guardError('event_id_reused', { id })
@@ -351,9 +365,9 @@ export class RedisStore {
   }
 }
 
-/** The SHA-1 of a script, as EVALSHA names it (Web Crypto: every runtime that has Redis clients). */
+/** The SHA-1 of a script, as EVALSHA names it. */
 async function sha1(text) {
-  const digest = await crypto.subtle.digest('SHA-1', new TextEncoder().encode(text))
+  const digest = await (await cryptoApi()).subtle.digest('SHA-1', new TextEncoder().encode(text))
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
