@@ -43,7 +43,8 @@ function acknowledging(handled, gate) {
 function guardedRouter(handled) {
   const failedOnce = new Set()
   return new EventRouter()
-    .on('payment.succeeded', async (e) => { await new Promise((resolve) => setTimeout(resolve, 50)); handled.push(`guarded ${e.id}`) })
+    // Long enough for the copies sent at once to find the claim held.
+    .on('payment.succeeded', async (e) => { await new Promise((resolve) => setTimeout(resolve, 500)); handled.push(`guarded ${e.id}`) })
     .on('refund.created', (e) => {
       if (!failedOnce.has(e.id)) {
         failedOnce.add(e.id)

@@ -91,7 +91,7 @@ def guarded_router(handled: List[str]) -> payvost.EventRouter:
 
     @router.on("payment.succeeded")
     def paid(event: payvost.PaymentEvent) -> None:
-        time.sleep(0.1)
+        time.sleep(0.5)  # long enough for the copies sent at once to find the claim held
         handled.append(f"guarded {event.id}")
 
     @router.on("refund.created")
@@ -607,7 +607,14 @@ def test_with_idempotency_each_events_handlers_run_once(framework: str) -> None:
         url = f"{base}/guarded"
         body = event("payment.succeeded", "evt_guarded")
         answers: List[Tuple[int, Any]] = []
-        threads = [threading.Thread(target=lambda: answers.append(post_json(url, body, sign(body, SECRET)))) for _ in range(3)]
+        together = threading.Barrier(3)
+
+        def deliver() -> None:
+            header = sign(body, SECRET)
+            together.wait()
+            answers.append(post_json(url, body, header))
+
+        threads = [threading.Thread(target=deliver) for _ in range(3)]
         for thread in threads:
             thread.start()
         for thread in threads:
