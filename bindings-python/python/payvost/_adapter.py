@@ -21,9 +21,6 @@ DEFAULT_BODY_LIMIT: int = _FACTS["body_limit"]
 #: The header the signature comes in (the core's name; every framework here looks headers up ignoring case).
 SIGNATURE_HEADER: str = _FACTS["signature_header"]
 
-#: What a receiver answers each code with (the core's, protocol §10).
-_STATUS: Dict[str, int] = {error["code"]: error["status"] for error in _FACTS["errors"]}
-
 #: Where an error that no one else can hear goes: an ``on_error`` callback that raised.
 LOGGER = logging.getLogger("payvost")
 
@@ -167,7 +164,7 @@ def checked_guard(idempotency: Any) -> Any:
 
 def refusal(error: IdempotencyError) -> Answer:
     """A refusal of the idempotency guard, as its answer (409, 422, 503, 500)."""
-    return Answer(_STATUS[error.code], error.code, error.message)
+    return Answer(error.status, error.code, error.message)
 
 
 def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Optional[Callable[[], Any]]:

@@ -7,7 +7,7 @@ else is raised by the SDK, whatever the arguments.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 __all__ = [
     "PayvostError",
@@ -92,9 +92,18 @@ class IdempotencyError(PayvostError):
     @property
     def status(self) -> int:
         """The HTTP status a receiver answers this with (protocol §10): 409, 422, 503 or 500."""
+        return _statuses().get(self.code, 500)
+
+
+_STATUSES: Dict[str, int] = {}
+
+
+def _statuses() -> Dict[str, int]:
+    """Each code's HTTP status, the core's, read from its facts once."""
+    if not _STATUSES:
         import json
 
-        from . import _native
+        from . import _native  # here, not at the top: the native module imports this one
 
-        statuses = {error["code"]: error["status"] for error in json.loads(_native.FACTS)["errors"]}
-        return int(statuses.get(self.code, 500))
+        _STATUSES.update({error["code"]: int(error["status"]) for error in json.loads(_native.FACTS)["errors"]})
+    return _STATUSES

@@ -45,7 +45,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _native
 from .error import ConfigurationError, IdempotencyError
@@ -73,6 +73,8 @@ DEFAULT_LEASE: int = _RULES["lease"]
 DEFAULT_RETENTION: int = _RULES["retention"]
 #: The namespace of record keys, ``<namespace>:<event id>``.
 DEFAULT_NAMESPACE: str = _RULES["namespace"]
+
+T = TypeVar("T")
 
 #: What a store's claim answers: the outcome's name and the record's attempt.
 ClaimAnswer = Tuple[str, int]
@@ -135,8 +137,10 @@ class IdempotencyGuard:
         self._namespace = namespace
         self._renewer = _Renewer(store, self._lease_ms)
 
-    def _key(self, event: Any) -> str:
-        return f"{self._namespace}:{_event_id(event)}"
+    def _claiming(self, event: Any) -> Tuple[str, str, str]:
+        """The event's id, its record's key, and a fresh token for this claim."""
+        event_id = _event_id(event)
+        return event_id, f"{self._namespace}:{event_id}", secrets.token_hex(16)
 
     def process(self, event: Any, payload: Union[bytes, str], handler: Callable[[Any], Any]) -> ProcessResult:
         """Claims ``event``, runs ``handler(event)`` while renewing the lease,
@@ -160,13 +164,13 @@ class IdempotencyGuard:
             raise ConfigurationError(
                 f"{type(self._store).__name__} wraps an asyncio client: call `await guard.aprocess(...)`.", code="option_invalid"
             )
-        key, token, event_id = self._key(event), secrets.token_hex(16), _event_id(event)
+        event_id, key, token = self._claiming(event)
         outcome, attempt = self._store.claim(key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
         return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
 
     async def aclaim(self, event: Any, payload: Union[bytes, str]) -> "Claim":
         """As :meth:`claim`, for asyncio (then :meth:`Claim.arun`)."""
-        key, token, event_id = self._key(event), secrets.token_hex(16), _event_id(event)
+        event_id, key, token = self._claiming(event)
         outcome, attempt = await _acall(self._store, "claim", key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
         return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
 
@@ -390,27 +394,20 @@ class SqliteStore:
         """Creates the table and its index where missing, and turns on WAL."""
         with self._lock:
             self._run(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
-            for statement in self._sql["setup"]:
-                self._write(statement["qmark"]["text"], [])
+        for statement in self._sql["setup"]:
+            self._transaction(lambda: self._db.execute(statement["qmark"]["text"]))
 
     def claim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         values = {"key": key, "fingerprint": fingerprint, "token": token, "lease_ms": lease_ms, "retention_ms": retention_ms}
         claim, inspect_ = self._sql["claim"]["qmark"], self._sql["inspect"]["qmark"]
 
-        def transaction() -> ClaimAnswer:
-            self._begin()
-            try:
-                row = self._db.execute(claim["text"], _params(claim, values)).fetchone()
-                if row is None:
-                    row = self._db.execute(inspect_["text"], _params(inspect_, values)).fetchone()
-                self._commit()
-            except BaseException:
-                self._rollback()
-                raise
+        def steps() -> ClaimAnswer:
+            row = self._db.execute(claim["text"], _params(claim, values)).fetchone()
+            if row is None:
+                row = self._db.execute(inspect_["text"], _params(inspect_, values)).fetchone()
             return _claim_row(row)
 
-        with self._lock:
-            return self._run(transaction)
+        return self._transaction(steps)
 
     def renew(self, key: str, token: str, lease_ms: int) -> bool:
         return self._held("renew", {"key": key, "token": token, "lease_ms": lease_ms})
@@ -422,37 +419,30 @@ class SqliteStore:
         return self._held("complete", {"key": key, "token": token, "retention_ms": retention_ms})
 
     def purge(self) -> int:
-        with self._lock:
-            return self._write(self._sql["purge"]["qmark"]["text"], [])
+        text = self._sql["purge"]["qmark"]["text"]
+        return self._transaction(lambda: max(self._db.execute(text).rowcount, 0))
 
     def _held(self, step: str, values: Dict[str, Any]) -> bool:
         statement = self._sql[step]["qmark"]
+        return self._transaction(lambda: self._db.execute(statement["text"], _params(statement, values)).fetchone() is not None)
 
-        def transaction() -> bool:
+    def _transaction(self, steps: Callable[[], T]) -> T:
+        """``steps()`` in one write transaction (``BEGIN IMMEDIATE``, which
+        SQLite serialises), under this store's lock; its failures are
+        ``store_unavailable``."""
+
+        def transaction() -> T:
             self._begin()
             try:
-                row = self._db.execute(statement["text"], _params(statement, values)).fetchone()
+                result = steps()
                 self._commit()
             except BaseException:
                 self._rollback()
                 raise
-            return row is not None
+            return result
 
         with self._lock:
             return self._run(transaction)
-
-    def _write(self, text: str, params: List[Any]) -> int:
-        def transaction() -> int:
-            self._begin()
-            try:
-                count = self._db.execute(text, params).rowcount
-                self._commit()
-            except BaseException:
-                self._rollback()
-                raise
-            return max(count, 0)
-
-        return self._run(transaction)
 
     def _begin(self) -> None:
         if not self._db.in_transaction:
