@@ -14,7 +14,7 @@ use Payvost\Runtime;
  */
 final class RedisStore implements Store
 {
-    /** @var array<string, array{source: string, args: list<string>}> */
+    /** @var array<string, array{source: string, args: list<string>, sha: string}> each script, with the SHA-1 EVALSHA names it by */
     private readonly array $scripts;
 
     public function __construct(private readonly object $client)
@@ -22,7 +22,8 @@ final class RedisStore implements Store
         if (!$client instanceof \Redis && !$client instanceof \Predis\ClientInterface) {
             throw Errors::make('option_invalid', 'RedisStore takes a phpredis \\Redis or a Predis client, not ' . get_debug_type($client) . '.');
         }
-        $this->scripts = Runtime::get()->facts()['idempotency']['redis'];
+        $this->scripts = array_map(static fn (array $script) => $script + ['sha' => sha1($script['source'])],
+            Runtime::get()->facts()['idempotency']['redis']);
     }
 
     public function setup(): void
@@ -58,11 +59,11 @@ final class RedisStore implements Store
     /** @param array<string, int|string> $values */
     private function run(string $name, string $key, array $values): mixed
     {
-        ['source' => $source, 'args' => $names] = $this->scripts[$name];
+        ['source' => $source, 'args' => $names, 'sha' => $sha] = $this->scripts[$name];
         $args = array_map(fn (string $arg) => (string) $values[$arg], $names);
         try {
             if ($this->client instanceof \Redis) {
-                $reply = $this->client->evalSha(sha1($source), [$key, ...$args], 1);
+                $reply = $this->client->evalSha($sha, [$key, ...$args], 1);
                 if ($reply === false && str_starts_with((string) $this->client->getLastError(), 'NOSCRIPT')) {
                     $this->client->clearLastError();
                     $reply = $this->client->eval($source, [$key, ...$args], 1);
@@ -75,7 +76,7 @@ final class RedisStore implements Store
                 return $reply;
             }
             try {
-                return $this->client->evalsha(sha1($source), 1, $key, ...$args);
+                return $this->client->evalsha($sha, 1, $key, ...$args);
             } catch (\Predis\Response\ServerException $error) {
                 if (!str_starts_with($error->getMessage(), 'NOSCRIPT')) {
                     throw $error;
