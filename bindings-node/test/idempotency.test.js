@@ -192,12 +192,14 @@ for (const [name, make] of Object.entries(STORES)) {
     if (!store) return
     const { guard } = guardOn(store, { lease: 0.3 })
     const { event, body } = delivery('evt_slow')
-    let started
+    let started, finish
     const running = new Promise((resolve) => { started = resolve })
-    const slow = guard.process(event, body, async () => { started(); await sleep(1000) })
+    const finished = new Promise((resolve) => { finish = resolve })
+    const slow = guard.process(event, body, async () => { started(); await finished })
     await running
     await sleep(600) // twice the lease: held only because it was renewed
     assert.equal(await codeOf(guard.process(event, body, () => {})), 'event_in_progress')
+    finish()
     assert.deepEqual(await slow, { outcome: 'processed', attempt: 1 })
   })
 

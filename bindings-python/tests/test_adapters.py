@@ -4,6 +4,7 @@ misconfigured."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -84,15 +85,32 @@ def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], Non
     return report
 
 
-def guarded_router(handled: List[str]) -> payvost.EventRouter:
-    """Records payments after a moment; fails a refund the first time it sees it."""
+# Set by the test once the copies sent at once have their answers: until then
+# the handler holds its claim, however slow the machine.
+HOLD = threading.Event()
+
+
+def guarded_router(handled: List[str], asynchronous: bool = False) -> payvost.EventRouter:
+    """Records payments once ``HOLD`` is set; fails a refund the first time it sees it.
+
+    FastAPI's handler is ``async``: a blocking wait there would stall the
+    event loop, and with it the copies that should find the claim held."""
     router = payvost.EventRouter()
     failed_once: set = set()
 
-    @router.on("payment.succeeded")
-    def paid(event: payvost.PaymentEvent) -> None:
-        time.sleep(0.5)  # long enough for the copies sent at once to find the claim held
-        handled.append(f"guarded {event.id}")
+    if asynchronous:
+
+        @router.on("payment.succeeded")
+        async def paid_async(event: payvost.PaymentEvent) -> None:
+            await asyncio.to_thread(HOLD.wait, 30)
+            handled.append(f"guarded {event.id}")
+
+    else:
+
+        @router.on("payment.succeeded")
+        def paid(event: payvost.PaymentEvent) -> None:
+            HOLD.wait(30)
+            handled.append(f"guarded {event.id}")
 
     @router.on("refund.created")
     def refunded(event: payvost.RefundEvent) -> None:
@@ -132,7 +150,7 @@ def fastapi_app(handled: List[str], guard: Any = None) -> Any:
     app = fastapi.FastAPI()
     verified = payvost.fastapi.WebhookEvent(SECRET, limit=LIMIT)
     if guard is not None:
-        app.post("/guarded")(payvost.fastapi.endpoint(verified, guarded_router(handled), idempotency=guard))
+        app.post("/guarded")(payvost.fastapi.endpoint(verified, guarded_router(handled, asynchronous=True), idempotency=guard))
 
     @app.post("/webhooks/payvost")
     async def receive(event: payvost.AnyEvent = fastapi.Depends(verified)) -> Dict[str, str]:
@@ -608,11 +626,14 @@ def test_with_idempotency_each_events_handlers_run_once(framework: str) -> None:
         body = event("payment.succeeded", "evt_guarded")
         answers: List[Tuple[int, Any]] = []
         together = threading.Barrier(3)
+        HOLD.clear()
 
         def deliver() -> None:
             header = sign(body, SECRET)
             together.wait()
             answers.append(post_json(url, body, header))
+            if len(answers) >= 2:
+                HOLD.set()
 
         threads = [threading.Thread(target=deliver) for _ in range(3)]
         for thread in threads:

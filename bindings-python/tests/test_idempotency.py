@@ -181,17 +181,18 @@ def test_a_lease_lost_while_the_handler_ran_is_reported(store: Any) -> None:
 def test_the_lease_is_renewed_while_the_handler_runs(store: Any) -> None:
     guard = guard_for(store, lease=0.3)
     event, body = delivery("evt_slow")
-    started, answers = threading.Event(), []
+    started, finish, answers = threading.Event(), threading.Event(), []
 
     def slow(e: Any) -> None:
         started.set()
-        time.sleep(1.0)
+        finish.wait(10)
 
     worker = threading.Thread(target=lambda: answers.append(guard.process(event, body, slow)))
     worker.start()
     started.wait(5)
     time.sleep(0.6)  # twice the lease: held only because it was renewed
     assert code_of(lambda: guard.process(event, body, lambda e: None)) == "event_in_progress"
+    finish.set()
     worker.join()
     assert answers == [ProcessResult("processed", 1)]
 
