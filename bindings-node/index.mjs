@@ -7,6 +7,7 @@ export const {
   verifyHeader,
   generateTestHeaderString,
   constructEventFromRequest,
+  constructEventFromLambda,
   isKnownEvent,
   WebhookVerifier,
   EventRouter,

@@ -70,6 +70,7 @@ export const {
   verifyHeader,
   generateTestHeaderString,
   constructEventFromRequest,
+  constructEventFromLambda,
   isKnownEvent,
   WebhookVerifier,
   EventRouter,

@@ -218,7 +218,7 @@ function routing(name, { router, acknowledgeFirst = false, onError, idempotency 
  * `undefined` for a duplicate, answered 200 without running them. The
  * guard's refusals reject (see isRefusal).
  */
-async function claimed(idempotency, router, event, body) {
+export async function claimed(idempotency, router, event, body) {
   if (idempotency === undefined) return () => router.dispatch(event)
   const claim = await idempotency.claim(event, body)
   if (claim.outcome === 'duplicate') return undefined
@@ -226,7 +226,7 @@ async function claimed(idempotency, router, event, body) {
 }
 
 /** A refusal of the idempotency guard (409, 422, 503, 500: protocol §10), answered in the protocol's JSON. */
-function isRefusal(error) {
+export function isRefusal(error) {
   return error instanceof PayvostError && facts.categoryOf[error.code] === 'processing'
 }
 
@@ -274,7 +274,7 @@ function received(res) {
 }
 
 /** The JSON answer to a refused delivery, the same in every adapter. */
-function refusalBody(error) {
+export function refusalBody(error) {
   return { error: { code: error.code || 'payload_wrong_type', message: error.message } }
 }
 

@@ -7,6 +7,7 @@
 
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
+import { platformFix } from './platform.mjs'
 
 /** How much of a body over the limit is read and dropped after the 413, so the client reads it rather than a reset. */
 const DRAIN_LIMIT = 64 * 1024 * 1024
@@ -25,11 +26,17 @@ export function tooLarge(limit) {
  */
 export function rawBody(req, limit, fix) {
   if (req.body instanceof Uint8Array || typeof req.body === 'string') return Promise.resolve(req.body)
+  // Google Cloud Functions and Firebase parse the body, and keep its bytes here.
+  if (req.rawBody instanceof Uint8Array) {
+    return req.rawBody.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(req.rawBody)
+  }
   if (req._body || req.readableEnded || req.body !== undefined) {
+    const onPlatform = platformFix()
     return Promise.reject(
       payvostError(
         'payload_wrong_type',
-        `The request body was already parsed before the Payvost middleware could read it; ${fix}.`,
+        'The request body was already parsed before the Payvost middleware could read it' +
+          (onPlatform === undefined ? `; ${fix}.` : `. ${onPlatform}`),
       ),
     )
   }

@@ -5,6 +5,7 @@
 
 import { payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
+import { platformFix } from './platform.mjs'
 
 export function describe(value) {
   if (value === null) return 'null'
@@ -39,8 +40,8 @@ export function payload(value) {
   throw payvostError(
     'payload_wrong_type',
     `The payload must be the raw request body (a Buffer, Uint8Array, ArrayBuffer or string), not ${describe(value)}. ` +
-      "With Express, use express.raw({type: 'application/json'}) on the webhook route and pass req.body; " +
-      'with fetch-style frameworks, pass await request.text() or use constructEventFromRequest.',
+      (platformFix() ?? "With Express, use express.raw({type: 'application/json'}) on the webhook route and pass req.body; " +
+        'with fetch-style frameworks, pass await request.text() or use constructEventFromRequest.'),
   )
 }
 

@@ -3,6 +3,7 @@
 // throws.
 
 import { facts } from './facts.mjs'
+import { platformFix } from './platform.mjs'
 
 export class PayvostError extends Error {
   constructor(code, message) {
@@ -67,7 +68,11 @@ export function payvostError(code, message, call) {
     // conversion let through; it is still reported under one of our codes.
     return new PayvostInvalidPayloadError('payload_wrong_type', `Unexpected argument: ${message}`)
   }
-  if (code === 'signature_mismatch') message += MISMATCH_HINT
+  // A change to the body the core recognised names its own fix.
+  if (code === 'signature_mismatch' && message.startsWith(facts.messages.signature_mismatch_unexplained)) {
+    const fix = platformFix()
+    message += fix === undefined ? MISMATCH_HINT : ` ${fix}`
+  }
   const error = new cls(code, message)
   if ((cls === PayvostSignatureVerificationError || cls === PayvostInvalidPayloadError) && call !== undefined) {
     error.header = echo(call.header)

@@ -414,6 +414,51 @@ export interface AdapterOptions {
   idempotency?: IdempotencyGuard
 }
 
+/**
+ * The HTTP event a Lambda function receives from an API Gateway REST API
+ * (payload 1.0), an HTTP API or a function URL (payload 2.0), or an
+ * Application Load Balancer: the members the SDK reads. The types of
+ * `@types/aws-lambda` (`APIGatewayProxyEvent`, `APIGatewayProxyEventV2`,
+ * `ALBEvent`) are assignable to it.
+ */
+export interface LambdaHttpEvent {
+  version?: string
+  headers?: Record<string, string | undefined> | null
+  multiValueHeaders?: Record<string, string[] | undefined> | null
+  body?: string | null
+  isBase64Encoded?: boolean
+  requestContext?: unknown
+}
+
+/** The answer a {@link Webhooks.lambda} handler gives the front end. */
+export interface LambdaHttpResult {
+  statusCode: number
+  body: string
+  isBase64Encoded: false
+  headers?: Record<string, string>
+  /** For a load balancer that sent `multiValueHeaders`. */
+  multiValueHeaders?: Record<string, string[]>
+  /** For a load balancer: `"200 OK"`. */
+  statusDescription?: string
+}
+
+/** {@link Webhooks.lambda}'s options. */
+export interface LambdaWebhookOptions {
+  secret: SecretArgument
+  tolerance?: number
+  /** Largest body, in bytes, once decoded: a positive whole number; default 5 MiB. A larger one is answered 413. */
+  limit?: number
+  /** The handlers of verified events; the handler answers 200 `{received: true}` once they ran. */
+  router: EventRouter
+  /** Runs the handlers inside this guard, once per event across every function instance sharing its store. */
+  idempotency?: IdempotencyGuard
+  /**
+   * Refused (`option_invalid`): Lambda freezes the function once the
+   * handler returns, so handlers run after the answer may never finish.
+   */
+  acknowledgeFirst?: never
+}
+
 export interface FastifyWebhookOptions extends AdapterOptions {
   /** The route's path; default `/webhooks/payvost`. */
   path?: string
@@ -534,6 +579,36 @@ export interface Webhooks {
     tolerance?: number | RequestVerifyOptions,
   ): Promise<Event>
   /**
+   * Verifies the HTTP event of AWS Lambda as its front end delivers it
+   * (API Gateway REST or HTTP API, a function URL, a load balancer): the
+   * body decoded when `isBase64Encoded` is true, the header found in any
+   * case. A header sent twice is `header_malformed`; an event of another
+   * kind `payload_wrong_type`.
+   *
+   * ```ts
+   * export const handler = async (event: APIGatewayProxyEventV2) => {
+   *   const verified = webhooks.constructEventFromLambda(event, process.env.PAYVOST_WEBHOOK_SECRET)
+   *   return { statusCode: 200, body: JSON.stringify({ received: verified.id }) }
+   * }
+   * ```
+   */
+  constructEventFromLambda(
+    event: LambdaHttpEvent,
+    secret: SecretArgument,
+    tolerance?: number | RequestVerifyOptions,
+  ): Event
+  /**
+   * A Lambda handler for the webhook route: verifies, runs the router's
+   * handlers (inside `idempotency` when given), and answers in the front
+   * end's shape, 200 `{received: true}` or the refusal's status with
+   * `{error: {code, message}}`. A handler's error is thrown to the runtime.
+   *
+   * ```ts
+   * export const handler = webhooks.lambda({ secret: process.env.PAYVOST_WEBHOOK_SECRET, router })
+   * ```
+   */
+  lambda(options: LambdaWebhookOptions): (event: LambdaHttpEvent, context?: unknown) => Promise<LambdaHttpResult>
+  /**
    * True when the event's type is one of the 16 this SDK version knows: a
    * type guard, so that `false` leaves an {@link UnknownEvent}.
    */
@@ -574,6 +649,7 @@ export declare const constructEvent: Webhooks['constructEvent']
 export declare const verifyHeader: Webhooks['verifyHeader']
 export declare const generateTestHeaderString: Webhooks['generateTestHeaderString']
 export declare const constructEventFromRequest: Webhooks['constructEventFromRequest']
+export declare const constructEventFromLambda: Webhooks['constructEventFromLambda']
 export declare const isKnownEvent: Webhooks['isKnownEvent']
 export declare const DEFAULT_TOLERANCE: 300
 export declare const errorCodes: Webhooks['errorCodes']
@@ -585,6 +661,7 @@ declare const payvost: {
   verifyHeader: Webhooks['verifyHeader']
   generateTestHeaderString: Webhooks['generateTestHeaderString']
   constructEventFromRequest: Webhooks['constructEventFromRequest']
+  constructEventFromLambda: Webhooks['constructEventFromLambda']
   isKnownEvent: Webhooks['isKnownEvent']
   WebhookVerifier: typeof WebhookVerifier
   EventRouter: typeof EventRouter

@@ -18,6 +18,7 @@ export function createSdk(backend) {
     verifyHeader: webhooks.verifyHeader,
     generateTestHeaderString: webhooks.generateTestHeaderString,
     constructEventFromRequest: webhooks.constructEventFromRequest,
+    constructEventFromLambda: webhooks.constructEventFromLambda,
     isKnownEvent: webhooks.isKnownEvent,
     WebhookVerifier: webhooks.WebhookVerifier,
     EventRouter: webhooks.EventRouter,

@@ -5,6 +5,7 @@
 
 import * as convert from './convert.mjs'
 import { createAdapters } from './adapters.mjs'
+import { createLambda } from './lambda.mjs'
 import { fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
 import { requestBody } from './body.mjs'
@@ -14,7 +15,7 @@ import { EventRouter } from './router.mjs'
 const VERIFIER_CACHE_SIZE = 16
 
 /**
- * @param backend {name, Verifier, checkEnvelope, sign, facts}
+ * @param backend {name, Verifier, checkEnvelope, sign, fingerprint, base64Body, facts}
  */
 export function createWebhooks(backend) {
   const facts = loadFacts(backend)
@@ -215,6 +216,7 @@ export function createWebhooks(backend) {
     constructEventFromRequest,
     isKnownEvent,
     ...createAdapters({ constructEvent, checkConfig }),
+    ...createLambda({ constructEvent, checkConfig, base64Body: backend.base64Body }),
     EventRouter,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,

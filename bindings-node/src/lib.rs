@@ -135,6 +135,17 @@ pub fn fingerprint(payload: Payload<'_>) -> String {
     payvost_webhooks::idempotency::fingerprint(bytes(&payload))
 }
 
+/// The raw body of a serverless event whose `isBase64Encoded` is true,
+/// decoded by the core's strict rule.
+#[napi]
+pub fn base64_body(
+    text: Payload<'_>,
+) -> Result<napi::bindgen_prelude::Buffer, napi::Error<&'static str>> {
+    payvost_webhooks::base64_body(bytes(&text))
+        .map(Into::into)
+        .map_err(forward)
+}
+
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[napi]
 pub fn facts() -> String {

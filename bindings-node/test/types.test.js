@@ -59,8 +59,8 @@ for (const config of CONFIGS) {
         module: config.module, moduleResolution: config.moduleResolution,
         esModuleInterop: true, skipLibCheck: false,
         types: ['node'], typeRoots: [TYPES],
-        // express and its types come from this repository's dev dependencies.
-        paths: { express: [path.join(TYPES, 'express')] },
+        // express, aws-lambda and their types come from this repository's dev dependencies.
+        paths: { express: [path.join(TYPES, 'express')], 'aws-lambda': [path.join(TYPES, 'aws-lambda')] },
       },
       files,
     }))

@@ -34,8 +34,9 @@ for (const file of files) {
         if (expected.error) {
           assert.throws(
             () => payvost.webhooks.constructEvent(payload, header, secret, options),
-            (e) => e instanceof payvost.PayvostError && e.code === expected.error,
-            `${c.id}: expected ${expected.error}`,
+            (e) => e instanceof payvost.PayvostError && e.code === expected.error &&
+              (expected.message === undefined || e.message === expected.message),
+            `${c.id}: expected ${expected.error}${expected.message === undefined ? '' : `: ${expected.message}`}`,
           )
           return
         }

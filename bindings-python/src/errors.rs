@@ -19,7 +19,14 @@ fn exception(py: Python<'_>, error: &Error, call: Option<&Call<'_>>) -> PyResult
         Category::Processing => "IdempotencyError",
     };
     let mut message = error.to_string();
-    if matches!(error, Error::SignatureMismatch { .. }) {
+    // A change to the body the core recognised names its own fix.
+    if matches!(
+        error,
+        Error::SignatureMismatch {
+            body_change: None,
+            ..
+        }
+    ) {
         message.push_str(MISMATCH_HINT);
     }
     let kwargs = pyo3::types::PyDict::new(py);

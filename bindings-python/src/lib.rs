@@ -117,6 +117,14 @@ fn fingerprint(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(payvost_webhooks::idempotency::fingerprint(payload.as_ref()))
 }
 
+/// The raw body of a serverless event whose `isBase64Encoded` is true,
+/// decoded by the core's strict rule.
+#[pyfunction]
+fn base64_body<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let body = payvost_webhooks::base64_body(text).raise(py, None)?;
+    Ok(pyo3::types::PyBytes::new(py, &body))
+}
+
 /// A header's lines as the one value protocol §2 reads, `None` without any.
 #[pyfunction]
 fn joined_header_lines(lines: Vec<String>) -> Option<String> {
@@ -128,6 +136,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Verifier>()?;
     m.add_function(wrap_pyfunction!(sign, m)?)?;
     m.add_function(wrap_pyfunction!(content_length, m)?)?;
+    m.add_function(wrap_pyfunction!(base64_body, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(joined_header_lines, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;

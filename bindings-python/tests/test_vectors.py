@@ -52,6 +52,8 @@ def test_vector(case: Dict[str, Any]) -> None:
         with pytest.raises(payvost.error.PayvostError) as raised:
             payvost.Webhook.construct_event(*args, **kwargs)
         assert raised.value.code == expected["error"], str(raised.value)
+        if "message" in expected:
+            assert str(raised.value) == expected["message"]
         return
     event = payvost.Webhook.construct_event(*args, **kwargs)
     assert event.id == expected["event_id"]

@@ -29,5 +29,6 @@ export const backend = {
   checkEnvelope: wasm.checkEnvelope,
   sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
   fingerprint: (payload) => wasm.fingerprint(bytes(payload)),
+  base64Body: (text) => wasm.base64Body(bytes(text)),
   facts: wasm.facts,
 }

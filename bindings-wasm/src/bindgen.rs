@@ -104,6 +104,13 @@ pub fn fingerprint(payload: &[u8]) -> String {
     payvost_webhooks::idempotency::fingerprint(payload)
 }
 
+/// The raw body of a serverless event whose `isBase64Encoded` is true,
+/// decoded by the core's strict rule.
+#[wasm_bindgen(js_name = base64Body)]
+pub fn base64_body(text: &[u8]) -> Result<Vec<u8>, JsValue> {
+    payvost_webhooks::base64_body(text).map_err(throw)
+}
+
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[wasm_bindgen]
 pub fn facts() -> String {

@@ -137,11 +137,14 @@ impl Receiver {
 }
 
 /// Why a delivery was refused, for a listener: it reads the raw bytes
-/// itself, so a mismatch means the sender's secret is not this one, not a
-/// body parser (the core's message names both, for an application).
+/// itself, so an unexplained mismatch means the sender's secret is not this
+/// one, not a body parser (the core's message names both, for an
+/// application); a change the core recognised in the body is its own message.
 fn refusal(error: &Error) -> String {
     match error {
-        Error::SignatureMismatch { .. } => format!(
+        Error::SignatureMismatch {
+            body_change: None, ..
+        } => format!(
             "No signature in the Payvost-Signature header matches this body with the listener's secret: \
              the sender signed with another secret. Start the listener with the sender's whsec_ secret \
              (--secret or {SECRET_VARIABLE})."

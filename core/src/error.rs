@@ -37,6 +37,10 @@ pub enum Error {
         /// Whether a secret given lacks the `whsec_` prefix, so that the
         /// message can say that it is likely not a webhook signing secret.
         secret_without_prefix: bool,
+        /// A usual change to the body that, undone, gives a body a
+        /// signature matches (protocol §4.1): the message then names it
+        /// and its fix. The delivery is refused all the same.
+        body_change: Option<crate::BodyChange>,
     },
     /// The signature is valid but older than the tolerance allows.
     TimestampTooOld {
@@ -213,7 +217,7 @@ impl Error {
     /// ```
     /// use payvost_webhooks::{Category, Error};
     ///
-    /// let mismatch = Error::SignatureMismatch { secret_without_prefix: false };
+    /// let mismatch = Error::SignatureMismatch { secret_without_prefix: false, body_change: None };
     /// assert_eq!(mismatch.category(), Category::Signature);
     /// assert_eq!(Category::of("secret_invalid"), Some(Category::Configuration));
     /// ```
@@ -294,11 +298,19 @@ impl fmt::Display for Error {
                  only v1 signatures are accepted",
             ),
             Error::SignatureMismatch {
+                body_change: Some(change),
+                ..
+            } => write!(
+                f,
+                "No signature in the Payvost-Signature header matches this payload, but {change}."
+            ),
+            Error::SignatureMismatch {
                 secret_without_prefix,
+                body_change: None,
             } => {
+                f.write_str(MISMATCH_UNEXPLAINED)?;
                 f.write_str(
-                    "No signature in the Payvost-Signature header matches this payload and secret. \
-                     Either the body passed is not the raw request body, byte for byte as received \
+                    " Either the body passed is not the raw request body, byte for byte as received \
                      (a JSON body parser re-serialises it), or the secret is not this endpoint's \
                      signing secret (whsec_...)",
                 )?;
@@ -393,6 +405,12 @@ impl fmt::Display for SecretProblem {
         }
     }
 }
+
+/// How `signature_mismatch` begins when no usual change to the body was
+/// recognised: a door adds its own hint (how its frameworks hand the raw
+/// body) to such a message only, for a recognised change names its own fix.
+pub const MISMATCH_UNEXPLAINED: &str =
+    "No signature in the Payvost-Signature header matches this payload and secret.";
 
 /// The environment variable the webhook docs keep the secret in.
 pub const SECRET_VARIABLE: &str = "PAYVOST_WEBHOOK_SECRET";

@@ -76,12 +76,18 @@ pub fn facts_json() -> String {
   "max_header_len": {MAX_HEADER_LEN},
   "max_depth": {MAX_DEPTH},
   "body_limit": {BODY_LIMIT},
+  "statuses": {{{statuses}}},
   "kinds": {kinds},
   "event_types": {event_types},
   "idempotency": {idempotency},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, {guard}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
+        statuses = crate::STATUSES
+            .iter()
+            .map(|(status, reason)| alloc::format!(r#""{status}": {}"#, text(reason)))
+            .collect::<Vec<_>>()
+            .join(", "),
         idempotency = crate::idempotency::facts_json(),
         errors = list(errors),
         default = Tolerance::DEFAULT.secs(),
@@ -94,6 +100,8 @@ pub fn facts_json() -> String {
         too_large = text(&too_large),
         content_length = text(CONTENT_LENGTH_INVALID_MESSAGE),
         limit_invalid = text(LIMIT_INVALID_MESSAGE),
+        unexplained = text(crate::error::MISMATCH_UNEXPLAINED),
+        base64_invalid = text(crate::BASE64_BODY_INVALID_MESSAGE),
         guard = guard.join(", "),
     );
     json

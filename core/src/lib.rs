@@ -12,6 +12,7 @@ mod facts;
 mod header;
 pub mod idempotency;
 mod json;
+mod mismatch;
 mod receiver;
 mod secret;
 mod sign;
@@ -19,8 +20,8 @@ mod tolerance;
 mod verify;
 
 pub use error::{
-    Category, ECHO_LIMIT, Error, HeaderProblem, SECRET_VARIABLE, SecretProblem, ToleranceProblem,
-    echo,
+    Category, ECHO_LIMIT, Error, HeaderProblem, MISMATCH_UNEXPLAINED, SECRET_VARIABLE,
+    SecretProblem, ToleranceProblem, echo,
 };
 pub use event::{
     BuildError, Builder, Customer, Dispute, Envelope, Event, EventObject, EventType, Member,
@@ -29,9 +30,10 @@ pub use event::{
 pub use facts::facts_json;
 pub use header::{MAX_HEADER_LEN, SignatureHeader};
 pub use json::{MAX_DEPTH, check_json_limits};
+pub use mismatch::BodyChange;
 pub use receiver::{
-    BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE, body_too_large_message,
-    content_length, joined_header_lines, status_of,
+    BASE64_BODY_INVALID_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE,
+    STATUSES, base64_body, body_too_large_message, content_length, joined_header_lines, status_of,
 };
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};

@@ -4,6 +4,12 @@
 //! in every door (protocol §10, §2).
 
 use alloc::string::String;
+use alloc::vec::Vec;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use crate::Error;
 
 /// The largest request body a receiver reads by default, in bytes (5 MiB).
 /// Payvost's events are far smaller, so a larger body is refused with 413
@@ -84,6 +90,46 @@ where
     Some(joined)
 }
 
+/// The message of `payload_wrong_type` for a serverless event whose body is
+/// marked base64 (`isBase64Encoded`) but is not base64 text.
+pub const BASE64_BODY_INVALID_MESSAGE: &str = "The event's body is marked isBase64Encoded but is not \
+     base64 text (RFC 4648, with padding), so the bytes Payvost signed cannot be had; pass the event \
+     exactly as the platform hands it to the function.";
+
+/// The raw body of a serverless HTTP event whose `isBase64Encoded` is true
+/// (API Gateway, Lambda function URLs, load balancers): `text` decoded as
+/// RFC 4648 base64 with its padding, strictly, so that every door reads the
+/// same bytes from the same event.
+///
+/// ```
+/// use payvost_webhooks::base64_body;
+///
+/// assert_eq!(base64_body(b"eyJpZCI6MX0=").unwrap(), br#"{"id":1}"#);
+/// assert_eq!(base64_body(b"").unwrap(), b"");
+/// assert_eq!(base64_body(b"eyJpZCI6MX0").unwrap_err().code(), "payload_wrong_type");
+/// ```
+///
+/// # Errors
+///
+/// `payload_wrong_type`, with [`BASE64_BODY_INVALID_MESSAGE`], for anything
+/// but base64 text.
+pub fn base64_body(text: &[u8]) -> Result<Vec<u8>, Error> {
+    STANDARD
+        .decode(text)
+        .map_err(|_| Error::PayloadWrongType(String::from(BASE64_BODY_INVALID_MESSAGE)))
+}
+
+/// The bytes a payload encodes when the whole of it is base64 text; `None`
+/// at once for anything else, such as a JSON body (its `{` is not base64),
+/// so that nothing is decoded or allocated for it.
+pub(crate) fn decoded_base64(payload: &[u8]) -> Option<Vec<u8>> {
+    let alphabet = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    if payload.is_empty() || !payload.len().is_multiple_of(4) || !payload.iter().all(alphabet) {
+        return None;
+    }
+    STANDARD.decode(payload).ok()
+}
+
 /// The HTTP status a receiver answers an error with (protocol §10): 400
 /// for a request that is not authentic or not an event, 500 for a
 /// configuration mistake, and for the idempotency guard 409 (another worker
@@ -109,3 +155,25 @@ pub fn status_of(code: &str) -> u16 {
         },
     }
 }
+
+/// Every status a receiver answers (protocol §10), with its reason phrase
+/// (RFC 9110 §15), which an answer to a load balancer carries as its
+/// `statusDescription`.
+///
+/// ```
+/// use payvost_webhooks::{STATUSES, status_of};
+///
+/// for code in payvost_webhooks::Error::ALL {
+///     assert!(STATUSES.iter().any(|(status, _)| *status == status_of(code)));
+/// }
+/// assert!(STATUSES.contains(&(413, "Content Too Large")));
+/// ```
+pub const STATUSES: [(u16, &str); 7] = [
+    (200, "OK"),
+    (400, "Bad Request"),
+    (409, "Conflict"),
+    (413, "Content Too Large"),
+    (422, "Unprocessable Content"),
+    (500, "Internal Server Error"),
+    (503, "Service Unavailable"),
+];

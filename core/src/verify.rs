@@ -152,13 +152,17 @@ impl Webhook {
         let timestamp = header.timestamp();
         let mut buffer = itoa::Buffer::new();
         let digits = header.signed_timestamp(&mut buffer);
-        let secret_index = self
-            .keys
-            .iter()
-            .position(|key| matches_any(&key.tag_of_digits(digits, payload), &header))
-            .ok_or(Error::SignatureMismatch {
+        let signed_by = |content: &[u8]| {
+            self.keys
+                .iter()
+                .position(|key| matches_any(&key.tag_of_digits(digits, content), &header))
+        };
+        let Some(secret_index) = signed_by(payload) else {
+            return Err(Error::SignatureMismatch {
                 secret_without_prefix: self.unprefixed,
-            })?;
+                body_change: crate::mismatch::recognise(payload, |body| signed_by(body).is_some()),
+            });
+        };
         self.tolerance.check(timestamp, now)?;
         Ok(Verified {
             timestamp,

@@ -129,6 +129,7 @@ fn codes_are_unique_snake_case_and_classified() {
     );
     let mismatch = Error::SignatureMismatch {
         secret_without_prefix: false,
+        body_change: None,
     };
     assert_eq!(mismatch.category(), Category::Signature);
     assert_eq!(err(Webhook::new("")).category(), Category::Configuration);

@@ -243,6 +243,9 @@ fn every_vector_has_the_expected_outcome() {
                 (Ok((verified, event)), None) => check_success(id, expected, &verified, &event),
                 (Err(e), Some(code)) => {
                     assert_eq!(e.code(), code, "{file} {id}: {e}");
+                    if let Some(message) = expected.get("message") {
+                        assert_eq!(e.to_string(), message.as_str().unwrap(), "{file} {id}");
+                    }
                     assert!(Error::ALL.contains(&e.code()));
                     codes_seen.insert(e.code());
                 }

@@ -57,7 +57,7 @@ class Group:
         self.name, self.description, self.source, self.cases = name, description, source, []
 
     def case(self, id, comment, *, payload=PAYLOAD, header=None, secrets=(SECRET,), now=NOW,
-             tolerance=None, error=None, ok=None, sign=True, **more):
+             tolerance=None, error=None, message=None, ok=None, sign=True, **more):
         if header is None and sign:
             header = globals()["header"](payload)
         case = {
@@ -73,6 +73,8 @@ class Group:
         if error:
             assert ok is None and not more
             case["expected"] = {"error": error}
+            if message is not None:
+                case["expected"]["message"] = message
         else:
             expected = {"event_id": "evt_1", "event_type": "payment.succeeded",
                         "secret_index": 0, "timestamp": num(NOW)}
@@ -254,6 +256,18 @@ def tolerance_group():
     return g
 
 
+# The messages of protocol §4.1: a usual change to the body, recognised.
+CHANGED = "No signature in the Payvost-Signature header matches this payload, but %s."
+NEWLINE = ("one matches it without its trailing newline: something added a newline to the body after Payvost "
+           "signed it; pass the body exactly as received, byte for byte")
+BOM_ADDED = ("one matches it without the byte-order mark at its start: something added a UTF-8 byte-order mark "
+             "(EF BB BF) to the body after Payvost signed it; pass the body exactly as received, byte for byte")
+BASE64 = ("one matches the bytes it encodes: the body is base64-encoded, as API Gateway, Lambda function URLs "
+          "and load balancers hand it when the event's isBase64Encoded is true; decode it then and verify the "
+          "decoded bytes (the SDK's Lambda helper does)")
+BOM = b"\xef\xbb\xbf"
+
+
 def signature_group():
     g = Group("signature", "protocol §3: signed content, several signatures, several secrets.")
     s2, s3 = "whsec_second", "whsec_third"
@@ -280,6 +294,22 @@ def signature_group():
     g.case("reserialised-body", "the body parsed and re-serialised (pretty) before verifying",
            payload=pretty, header=header(PAYLOAD), error="signature_mismatch")
     g.case("trailing-newline-added", "a newline appended to the body", payload=PAYLOAD + b"\n",
+           header=header(PAYLOAD), error="signature_mismatch", message=CHANGED % NEWLINE)
+    g.case("crlf-appended", "CRLF appended to the body", payload=PAYLOAD + b"\r\n",
+           header=header(PAYLOAD), error="signature_mismatch", message=CHANGED % NEWLINE)
+    g.case("byte-order-mark-added", "a UTF-8 byte-order mark put before the body", payload=BOM + PAYLOAD,
+           header=header(PAYLOAD), error="signature_mismatch", message=CHANGED % BOM_ADDED)
+    g.case("byte-order-mark-signed", "a body that starts with a byte-order mark, signed as is: authentic, "
+           "and not JSON (RFC 8259 §8.1)", payload=BOM + PAYLOAD, error="payload_invalid_json")
+    encoded = base64.b64encode(PAYLOAD)
+    g.case("base64-body", "the body's base64 text, as API Gateway hands it when isBase64Encoded is true",
+           payload=encoded, header=header(PAYLOAD), error="signature_mismatch", message=CHANGED % BASE64)
+    g.case("base64-body-signed", "base64 text signed as is: authentic, and not JSON", payload=encoded,
+           error="payload_invalid_json")
+    g.case("base64-of-another-body", "the base64 text of a body the signature is not for",
+           payload=base64.b64encode(PAYLOAD + b" "), header=header(PAYLOAD), error="signature_mismatch")
+    g.case("byte-order-mark-and-newline-added", "both changes at once: neither undone alone gives the "
+           "signed body, so the message is the usual one", payload=BOM + PAYLOAD + b"\n",
            header=header(PAYLOAD), error="signature_mismatch")
     g.case("trailing-newline-signed", "a body that ends in a newline, signed as is",
            payload=PAYLOAD + b"\n")
@@ -538,8 +568,106 @@ def rfc4231_group():
     return len(out)
 
 
+def lambda_group():
+    """The HTTP events of AWS Lambda's four front ends, shaped as AWS documents
+    them (API Gateway REST payload 1.0, HTTP API payload 2.0, function URLs,
+    Application Load Balancers), base64 and not: the Lambda helpers' input."""
+    body = PAYLOAD.decode()
+    signed = header(PAYLOAD)
+    encoded = base64.b64encode(PAYLOAD).decode()
+    common = {"content-type": "application/json", "user-agent": "Payvost-Webhooks/1.0",
+              "x-forwarded-for": "203.0.113.7", "x-forwarded-port": "443", "x-forwarded-proto": "https"}
+
+    def rest(sig=signed, text=body, b64=False, name="Payvost-Signature", lines=None):
+        named = {"Content-Type": "application/json", "Host": "abc123.execute-api.eu-west-1.amazonaws.com",
+                 "User-Agent": "Payvost-Webhooks/1.0", "X-Forwarded-For": "203.0.113.7"}
+        lines = lines if lines is not None else ([] if sig is None else [sig])
+        headers = dict(named, **({name: lines[-1]} if lines else {}))
+        return {"resource": "/webhooks/payvost", "path": "/webhooks/payvost", "httpMethod": "POST",
+                "headers": headers, "multiValueHeaders": {k: [v] for k, v in named.items()} | ({name: lines} if lines else {}),
+                "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+                "stageVariables": None,
+                "requestContext": {"accountId": "123456789012", "apiId": "abc123", "httpMethod": "POST",
+                                   "path": "/prod/webhooks/payvost", "protocol": "HTTP/1.1", "stage": "prod",
+                                   "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "resourcePath": "/webhooks/payvost",
+                                   "requestTimeEpoch": NOW * 1000, "identity": {"sourceIp": "203.0.113.7"}},
+                "body": text, "isBase64Encoded": b64}
+
+    def v2(domain, route, sig=signed, text=body, b64=False):
+        headers = dict(common, host=domain, **({"payvost-signature": sig} if sig is not None else {}))
+        return {"version": "2.0", "routeKey": route, "rawPath": "/webhooks/payvost", "rawQueryString": "",
+                "headers": headers,
+                "requestContext": {"accountId": "123456789012", "apiId": domain.split(".")[0], "domainName": domain,
+                                   "domainPrefix": domain.split(".")[0], "stage": "$default",
+                                   "http": {"method": "POST", "path": "/webhooks/payvost", "protocol": "HTTP/1.1",
+                                            "sourceIp": "203.0.113.7", "userAgent": "Payvost-Webhooks/1.0"},
+                                   "requestId": "JKJaXmPLvHcESHA=", "routeKey": route, "time": "24/Nov/2025:16:00:00 +0000",
+                                   "timeEpoch": NOW * 1000},
+                "body": text, "isBase64Encoded": b64}
+
+    def http(**kw):
+        return v2("r3pmxmplak.execute-api.eu-west-1.amazonaws.com", "POST /webhooks/payvost", **kw)
+
+    def url(**kw):
+        return v2("a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6.lambda-url.eu-west-1.on.aws", "$default", **kw)
+
+    def alb(sig=signed, text=body, b64=False, multi=None):
+        target = {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/payvost/6d0ecf831eec9f09"}}
+        headers = dict(common, host="payvost-alb-1234.eu-west-1.elb.amazonaws.com")
+        event = {"requestContext": target, "httpMethod": "POST", "path": "/webhooks/payvost", "body": text,
+                 "isBase64Encoded": b64}
+        if multi is None:
+            event["queryStringParameters"] = {}
+            event["headers"] = dict(headers, **({"payvost-signature": sig} if sig is not None else {}))
+        else:
+            event["multiValueQueryStringParameters"] = {}
+            event["multiValueHeaders"] = dict({k: [v] for k, v in headers.items()}, **{"payvost-signature": multi})
+        return event
+
+    other = header(PAYLOAD, "whsec_second")
+    fronts = {"rest": rest, "http": http, "url": url, "alb": alb}
+    cases = []
+
+    def case(id, comment, front, event, **expected):
+        cases.append({"id": "lambda/" + id, "comment": comment, "front": front, "event": event,
+                      "secrets": [SECRET], "now": NOW, "expected": expected or {"event_id": "evt_1", "event_type": "payment.succeeded"}})
+
+    for name, make in fronts.items():
+        case(name + "-text", "a JSON body handed as text", name, make())
+        case(name + "-base64", "the body base64-encoded, isBase64Encoded true", name, make(text=encoded, b64=True))
+        case(name + "-forged", "a body the signature is not for", name, make(text=body.replace("2000", "1")),
+             error="signature_mismatch")
+        case(name + "-no-header", "no Payvost-Signature header", name, make(sig=None), error="header_missing")
+        case(name + "-bad-base64", "isBase64Encoded true on text that is not base64", name,
+             make(text=body, b64=True), error="payload_wrong_type",
+             message="The event's body is marked isBase64Encoded but is not base64 text (RFC 4648, with padding), "
+                     "so the bytes Payvost signed cannot be had; pass the event exactly as the platform hands it to "
+                     "the function.")
+    case("rest-header-name-in-capitals", "the header's name in another case", "rest",
+         rest(name="PAYVOST-SIGNATURE"))
+    case("rest-header-sent-twice", "the header sent twice: headers holds the last line, multiValueHeaders both",
+         "rest", rest(lines=[other, signed]), error="header_malformed")
+    case("rest-no-body", "no body (null), the empty body signed: authentic, not JSON", "rest",
+         rest(sig=header(b""), text=None), error="payload_invalid_json")
+    case("http-header-sent-twice", "the header sent twice: HTTP APIs join the lines by a comma", "http",
+         http(sig=other + "," + signed), error="header_malformed")
+    case("alb-multi-value", "multi-value headers on the target group", "alb", alb(multi=[signed]))
+    case("alb-multi-value-base64", "multi-value headers and a base64 body", "alb",
+         alb(multi=[signed], text=encoded, b64=True))
+    case("alb-multi-value-twice", "the header sent twice, as multi-value headers keep it", "alb",
+         alb(multi=[other, signed]), error="header_malformed")
+    doc = {"group": "lambda", "description": "protocol §10: the HTTP events of AWS Lambda's front ends, read by "
+           "the Lambda helpers (constructEventFromLambda, payvost.aws_lambda).",
+           "source": "written for this project, to the event shapes AWS documents for API Gateway (payload 1.0 "
+                     "and 2.0), Lambda function URLs and Application Load Balancers",
+           "schema": "lambda/1", "cases": cases}
+    (HERE / "lambda.json").write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
+    return len(cases)
+
+
 if __name__ == "__main__":
     total = sum(g.write() for g in [secret_group(), header_group(), tolerance_group(), signature_group(),
                                     payload_group(), events_group(), large_group()])
     total += rfc4231_group()
+    total += lambda_group()
     print("wrote %d cases" % total)

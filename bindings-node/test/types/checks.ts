@@ -5,6 +5,7 @@
 import payvost, {
   EventRouter,
   constructEvent,
+  constructEventFromLambda,
   constructEventFromRequest,
   generateTestHeaderString,
   isKnownEvent,
@@ -18,6 +19,7 @@ import payvost, {
   type Payment,
   type UnknownEvent,
 } from 'PACKAGE'
+import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyResultV2 } from 'aws-lambda'
 
 const header = generateTestHeaderString({ payload: '{}', secret: 'whsec_x', timestamp: 1 })
 
@@ -106,6 +108,25 @@ async function edge(request: Request): Promise<string> {
   return e.id
 }
 void edge
+
+// The events of every Lambda front end, as @types/aws-lambda writes them.
+function lambda(rest: APIGatewayProxyEvent, http: APIGatewayProxyEventV2, alb: ALBEvent): string {
+  const e = constructEventFromLambda(rest, 'whsec_x')
+  constructEventFromLambda(http, 'whsec_x', { limit: 1024, tolerance: 600 })
+  constructEventFromLambda(alb, ['whsec_new', 'whsec_old'])
+  // @ts-expect-error the event, not its body
+  constructEventFromLambda(http.body, 'whsec_x')
+  return e.id
+}
+void lambda
+const handler = webhooks.lambda({ secret: 'whsec_x', router: new EventRouter() })
+async function answered(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> {
+  const result: APIGatewayProxyResult = await handler(event)
+  return result
+}
+void answered
+// @ts-expect-error Lambda cannot answer first
+webhooks.lambda({ secret: 'whsec_x', router: new EventRouter(), acknowledgeFirst: true })
 
 // @ts-expect-error a parsed object is not a payload
 payvost.webhooks.constructEvent({ id: 'evt_1' }, header, 'whsec_x')

@@ -19,10 +19,11 @@ final class Errors
 
     public static function make(string $code, string $message, ?string $sigHeader = null, ?string $payload = null): ExceptionInterface
     {
-        if ($code === 'signature_mismatch') {
+        $runtime = Runtime::get();
+        // A change to the body the core recognised names its own fix.
+        if ($code === 'signature_mismatch' && str_starts_with($message, $runtime->facts()['messages']['signature_mismatch_unexplained'])) {
             $message .= self::MISMATCH_HINT;
         }
-        $runtime = Runtime::get();
         $echo = $runtime->facts()['echo_limit'];
         return match ($runtime->category($code)) {
             'configuration' => new InvalidArgumentException($message, $code),

@@ -48,6 +48,9 @@ final class VectorsTest extends TestCase
                 self::fail("expected {$expected['error']}");
             } catch (ExceptionInterface $e) {
                 self::assertSame($expected['error'], $e->getErrorCode(), $e->getMessage());
+                if (isset($expected['message'])) {
+                    self::assertSame($expected['message'], $e->getMessage());
+                }
             }
             return;
         }

@@ -21,9 +21,12 @@ for (const name of FILES) {
       outcome = `${event.id} ${event.type} ${verified.secretIndex}`
     } catch (e) {
       outcome = e instanceof PayvostError ? `error ${e.code}` : `foreign ${e}`
+      if (c.expected.message !== undefined && e instanceof PayvostError) outcome += `: ${e.message}`
     }
     const e = c.expected
-    const wanted = e.error ? `error ${e.error}` : `${e.event_id} ${e.event_type} ${e.secret_index}`
+    const wanted = e.error
+      ? `error ${e.error}${e.message === undefined ? '' : `: ${e.message}`}`
+      : `${e.event_id} ${e.event_type} ${e.secret_index}`
     if (outcome === wanted) passed++
     else failures.push(`${c.id}: ${outcome} (wanted ${wanted})`)
   }
