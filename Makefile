@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test test-steps test-idempotency dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test test-steps test-idempotency dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node bench-node-parts test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -120,6 +120,10 @@ bench-wasm: wasm node
 
 bench-node: node
 	cd bindings-node && node ../bench/node/bench.js
+
+# Where a Node call's time goes, beside stripe-node (bench/README.md).
+bench-node-parts: node
+	cd bindings-node && node ../bench/node/parts.js
 
 bench-python: tools
 	$$(scripts/python-env.sh bench/python/requirements.txt) bench/python/bench.py

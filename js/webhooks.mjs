@@ -11,7 +11,7 @@ import { loadFacts } from './facts.mjs'
 import { requestBody } from './body.mjs'
 import { EventRouter } from './router.mjs'
 
-/** How many verifiers the one-line calls keep: an app with up to 16 endpoints pays no key setup. */
+/** How many verifiers the one-line calls keep, the first made going first: an app with up to 16 endpoints pays no key setup. */
 const VERIFIER_CACHE_SIZE = 16
 
 /**
@@ -25,17 +25,23 @@ export function createWebhooks(backend) {
   )
 
   // Servers verify with one secret, or one per endpoint, over and over: keep
-  // the last verifiers used, each holding its secrets' precomputed HMAC
-  // state. The cache lives in this closure, out of reach of util.inspect.
-  const cache = new Map()
+  // the verifiers made, each holding its secrets' precomputed HMAC state, by
+  // secret, then tolerance. A secret is looked up as the string it is: the
+  // engine keeps a string's hash, so the same secret (process.env's) costs
+  // no hashing after the first call. The cache lives in this closure, out
+  // of reach of util.inspect. Lists of secrets (rotation) are kept apart, by
+  // their joined text, so that no string secret can be taken for a list.
+  const bySecret = new Map()
+  const byList = new Map()
+  const made = [] // [map, key, tolerance] in the order made, for eviction
 
-  /** The cache's key: the secrets and the tolerance, or undefined for a value no verifier takes. */
-  function keyOf(secret, tolerance) {
-    if (typeof secret === 'string') return `${tolerance}\u0000${secret}`
+  /** Where the verifiers of `secret` are kept, and under which key; no map for a value no verifier takes. */
+  function placeOf(secret) {
+    if (typeof secret === 'string') return [bySecret, secret]
     if (Array.isArray(secret) && secret.every((s) => typeof s === 'string')) {
-      return `${tolerance}\u0000${secret.length}\u0000${secret.join('\u0000')}`
+      return [byList, `${secret.length}\u0000${secret.join('\u0000')}`]
     }
-    return undefined
+    return [undefined, undefined]
   }
 
   function newVerifier(secret, tolerance) {
@@ -48,19 +54,23 @@ export function createWebhooks(backend) {
   }
 
   function verifierFor(secret, tolerance) {
-    const key = keyOf(secret, tolerance)
-    const kept = cache.get(key)
-    if (kept !== undefined) {
-      // Most recently used last: Map keeps insertion order.
-      cache.delete(key)
-      cache.set(key, kept)
-      return kept
+    if (typeof secret === 'string') {
+      const kept = bySecret.get(secret)?.get(tolerance)
+      if (kept !== undefined) return kept
     }
-    const verifier = newVerifier(secret, tolerance)
-    cache.set(key, verifier)
-    if (cache.size > VERIFIER_CACHE_SIZE) {
-      const [oldestKey, oldest] = cache.entries().next().value
-      cache.delete(oldestKey)
+    const [cache, key] = placeOf(secret)
+    const kept = cache?.get(key)?.get(tolerance)
+    if (kept !== undefined) return kept
+    const verifier = newVerifier(secret, tolerance) // throws for a value no verifier takes
+    if (!cache.has(key)) cache.set(key, new Map())
+    cache.get(key).set(tolerance, verifier)
+    made.push([cache, key, tolerance])
+    if (made.length > VERIFIER_CACHE_SIZE) {
+      const [oldestCache, oldestKey, oldestTolerance] = made.shift()
+      const byTolerance = oldestCache.get(oldestKey)
+      const oldest = byTolerance.get(oldestTolerance)
+      byTolerance.delete(oldestTolerance)
+      if (byTolerance.size === 0) oldestCache.delete(oldestKey)
       // A WebAssembly verifier's memory is freed here, not whenever a finalizer
       // runs: the module's memory never shrinks, so lagging frees would grow it.
       // Every use of a verifier is synchronous, so none is in use now.
@@ -92,7 +102,8 @@ export function createWebhooks(backend) {
   /** Verifies and builds the event of a prepared call. */
   function construct(call) {
     try {
-      call.verifier.verifyJson(call.payload, call.header, call.now)
+      if (call.now === undefined) call.verifier.verifyJson(call.payload, call.header)
+      else call.verifier.verifyJsonAt(call.payload, call.header, call.now)
     } catch (error) {
       throw fromNative(error, call)
     }
@@ -117,11 +128,17 @@ export function createWebhooks(backend) {
   }
 
   function verify(call) {
+    let packed
     try {
-      return call.verifier.verify(call.payload, call.header, call.now)
+      packed = call.now === undefined
+        ? call.verifier.verifyPacked(call.payload, call.header)
+        : call.verifier.verifyPackedAt(call.payload, call.header, call.now)
+      // A timestamp beyond ±2^43 s, or a secret past the 1024th: the two values apart.
+      if (Number.isNaN(packed)) return call.verifier.verify(call.payload, call.header, call.now)
     } catch (error) {
       throw fromNative(error, call)
     }
+    return convert.verified(packed)
   }
 
   /**

@@ -14,7 +14,17 @@ class Verifier {
   verify(payload, header, now) {
     return this.#inner.verify(bytes(payload), header, now)
   }
-  verifyJson(payload, header, now) {
+  // The napi addon's pairs, without `now` (the clock) and with it: one call here.
+  verifyPacked(payload, header) {
+    return this.#inner.verifyPacked(bytes(payload), header, undefined)
+  }
+  verifyPackedAt(payload, header, now) {
+    return this.#inner.verifyPacked(bytes(payload), header, now)
+  }
+  verifyJson(payload, header) {
+    return this.#inner.verifyJson(bytes(payload), header, undefined)
+  }
+  verifyJsonAt(payload, header, now) {
     return this.#inner.verifyJson(bytes(payload), header, now)
   }
   /** Frees the module's memory for this verifier at once. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import test from 'node:test'
 import { packageDir, project, root, tools } from './installed.mjs'
@@ -80,15 +81,40 @@ test('workerd serves the Cloudflare Worker example', async (t) => {
   await sendDeliveries(`${url}/webhooks/payvost`, sdk)
 })
 
+/** POSTs headers declaring a body of `length` bytes, sends none, and reads the answer. */
+function declaredOnly(url, length) {
+  const { hostname, port, pathname } = new URL(url)
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${length}\r\nPayvost-Signature: t=1,v1=${'0'.repeat(64)}\r\n\r\n`)
+    })
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk) => {
+      text += chunk
+      const [head, body = ''] = text.split('\r\n\r\n')
+      const declared = /content-length: *(\d+)/i.exec(head)
+      if (declared && Buffer.byteLength(body, 'latin1') >= Number(declared[1])) {
+        socket.destroy()
+        resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body.slice(0, Number(declared[1]))) })
+      }
+    })
+    socket.on('error', reject)
+    socket.on('close', () => reject(new Error(`the connection closed before a whole answer:\n${text}`)))
+  })
+}
+
 test('workerd serves the Hono example: the Hono middleware of the WASM package, its secret a binding', async (t) => {
   const url = await serveWorker(t, 'hono-worker')
   await sendDeliveries(`${url}/webhooks/payvost`, sdk)
-  const big = JSON.stringify({ id: 'evt_big', type: 'payment.succeeded', data: { object: { pad: 'x'.repeat(6 * 1024 * 1024) } } })
-  const tooLarge = await fetch(`${url}/webhooks/payvost`, {
-    method: 'POST', body: big, headers: { 'payvost-signature': sdk.webhooks.generateTestHeaderString({ payload: big, secret: SECRET }) },
-  })
+  // A body declared over the limit is refused before a byte of it is read.
+  // The request declares 6 MiB and sends none: workerd closes the connection
+  // once it has answered, and a client still writing a real 6 MiB body would
+  // get EPIPE instead of the answer, or not, as the machine's load decides.
+  const tooLarge = await declaredOnly(`${url}/webhooks/payvost`, 6 * 1024 * 1024)
   assert.equal(tooLarge.status, 413)
-  assert.deepEqual(await tooLarge.json(), {
+  assert.deepEqual(tooLarge.body, {
     error: { code: 'payload_invalid_json', message: "The body is larger than the 5242880-byte limit; Payvost's events are far smaller." },
   })
   assert.equal((await fetch(`${url}/other`)).status, 404, "Hono's own routing answers the rest")

@@ -77,12 +77,15 @@ pub fn facts_json() -> String {
   "max_depth": {MAX_DEPTH},
   "body_limit": {BODY_LIMIT},
   "statuses": {{{statuses}}},
+  "packed_secrets": {packed},
   "kinds": {kinds},
+  "envelope": {envelope},
   "event_types": {event_types},
   "idempotency": {idempotency},
   "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
+        packed = crate::PACKED_SECRETS,
         statuses = crate::STATUSES
             .iter()
             .map(|(status, reason)| alloc::format!(r#""{status}": {}"#, text(reason)))
@@ -94,6 +97,7 @@ pub fn facts_json() -> String {
         min = Tolerance::MIN_SECS,
         max = Tolerance::MAX_SECS,
         kinds = list(kinds),
+        envelope = envelope_json(),
         event_types = list(event_types),
         not_json = text(&not_json),
         absent = text(&absent),
@@ -105,6 +109,35 @@ pub fn facts_json() -> String {
         guard = guard.join(", "),
     );
     json
+}
+
+/// The event rules of protocol §5.2 as data (see [`crate::event::MEMBER_RULES`]):
+/// by position in the list of `Envelope::from_codes`, the kind code each
+/// member must have; `created`'s kinds that count as absent, and the bound
+/// of its whole number otherwise.
+fn envelope_json() -> String {
+    let members: Vec<String> = crate::event::MEMBER_RULES
+        .iter()
+        .map(|(at, name, kind)| {
+            alloc::format!(
+                r#"{{"at": {at}, "name": {}, "kind": {}}}"#,
+                text(name),
+                kind.code()
+            )
+        })
+        .collect();
+    let absent: Vec<String> = crate::event::CREATED_ABSENT
+        .iter()
+        .map(|kind| kind.code().to_string())
+        .collect();
+    alloc::format!(
+        r#"{{"top_level": {top}, "members": [{members}], "created": {{"at": 5, "value_at": 6, "absent": [{absent}], "number": {number}, "whole_up_to": {max}}}}}"#,
+        top = Member::Object.code(),
+        members = members.join(", "),
+        absent = absent.join(", "),
+        number = Member::Number(0.0).code(),
+        max = crate::event::MAX_SAFE_INTEGER as u64,
+    )
 }
 
 /// `s` as a JSON string; of control characters the facts hold only the

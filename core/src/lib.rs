@@ -37,7 +37,7 @@ pub use receiver::{
 };
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};
-pub use verify::{Verified, Webhook};
+pub use verify::{PACKED_SECRETS, Verified, Webhook};
 
 /// The name of the HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Payvost-Signature";

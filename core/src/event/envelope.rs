@@ -82,6 +82,14 @@ impl Member {
         }
     }
 
+    /// What a rule wants when it wants this kind.
+    fn wanted(self) -> &'static str {
+        match self {
+            Member::String => "a non-empty string",
+            other => other.described(),
+        }
+    }
+
     fn described(self) -> &'static str {
         match self {
             Member::Missing => "missing",
@@ -131,7 +139,25 @@ pub struct Envelope {
 }
 
 /// The largest integer every language holds exactly in a number: 2^53 - 1.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// The kind each member of an event must have (protocol §5.2), in the order
+/// [`Envelope::check`] judges them after the top level: by position in
+/// [`Envelope::from_codes`]'s list, name, and the one kind allowed. `created`
+/// comes last, with its own rule: missing, null, or a whole number of at
+/// most [`MAX_SAFE_INTEGER`] in magnitude. The facts hand this table to the
+/// doors, so that one that judges a parsed event itself accepts exactly what
+/// [`Envelope::check`] does, and asks the core only to say why it refuses.
+pub const MEMBER_RULES: [(usize, &str, Member); 4] = [
+    (1, "id", Member::String),
+    (2, "type", Member::String),
+    (3, "data", Member::Object),
+    (4, "data.object", Member::Object),
+];
+
+/// The kinds in which `created` counts as absent; otherwise it must be a
+/// whole number of at most [`MAX_SAFE_INTEGER`] in magnitude.
+pub const CREATED_ABSENT: [Member; 2] = [Member::Missing, Member::Null];
 
 impl Envelope {
     /// The envelope as one list of seven numbers, the form in which the
@@ -182,16 +208,14 @@ impl Envelope {
                 self.top_level.described()
             )));
         }
-        non_empty_string("id", self.id)?;
-        non_empty_string("type", self.event_type)?;
-        if self.data != Member::Object {
-            return Err(invalid_event("data", "an object", self.data));
-        }
-        if self.data_object != Member::Object {
-            return Err(invalid_event("data.object", "an object", self.data_object));
+        let members = [self.id, self.event_type, self.data, self.data_object];
+        for ((_, name, wanted), found) in MEMBER_RULES.iter().zip(members) {
+            if found != *wanted {
+                return Err(invalid_event(name, wanted.wanted(), found));
+            }
         }
         match self.created {
-            Member::Missing | Member::Null => Ok(None),
+            absent if CREATED_ABSENT.contains(&absent) => Ok(None),
             Member::Number(secs)
                 if secs.abs() <= MAX_SAFE_INTEGER && (secs as i64) as f64 == secs =>
             {
@@ -203,13 +227,6 @@ impl Envelope {
                 other,
             )),
         }
-    }
-}
-
-fn non_empty_string(field: &str, member: Member) -> Result<(), Error> {
-    match member {
-        Member::String => Ok(()),
-        other => Err(invalid_event(field, "a non-empty string", other)),
     }
 }
 

@@ -25,7 +25,7 @@ use alloc::string::String;
 use core::ops::Range;
 
 pub use build::{BuildError, Builder, Place, build_event};
-pub use envelope::{Envelope, Member};
+pub use envelope::{CREATED_ABSENT, Envelope, MAX_SAFE_INTEGER, MEMBER_RULES, Member};
 pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription};
 pub use types::{EventType, ObjectKind};
 
