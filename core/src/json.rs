@@ -157,9 +157,9 @@ fn masks(block: &[u8]) -> (u64, u64, u64) {
     for (lanes, shift) in block.chunks_exact(16).zip((0u32..).step_by(16)) {
         let bytes = u8x16::new(lanes.try_into().unwrap_or_default());
         let folded = bytes | case;
-        quotes |= u64::from(bytes.simd_eq(quote).to_bitmask()).wrapping_shl(shift);
-        opens |= u64::from(folded.simd_eq(open).to_bitmask()).wrapping_shl(shift);
-        closes |= u64::from(folded.simd_eq(close).to_bitmask()).wrapping_shl(shift);
+        quotes |= u64::from(bytes.cmp_eq(quote).move_mask().unsigned_abs()).wrapping_shl(shift);
+        opens |= u64::from(folded.cmp_eq(open).move_mask().unsigned_abs()).wrapping_shl(shift);
+        closes |= u64::from(folded.cmp_eq(close).move_mask().unsigned_abs()).wrapping_shl(shift);
     }
     (quotes, opens, closes)
 }

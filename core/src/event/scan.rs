@@ -168,8 +168,8 @@ fn plain_run(bytes: &[u8]) -> usize {
     while let Some(lanes) = bytes.get(run..).and_then(<[u8]>::first_chunk::<16>) {
         let x = u8x16::new(*lanes);
         // A byte is a control character when it is at most 0x1f: its minimum with 0x1f is itself.
-        let stop = x.simd_eq(quote) | x.simd_eq(backslash) | x.simd_eq(x.min(control));
-        let mask = stop.to_bitmask();
+        let stop = x.cmp_eq(quote) | x.cmp_eq(backslash) | x.cmp_eq(x.min(control));
+        let mask = stop.move_mask().unsigned_abs();
         if mask != 0 {
             return run.wrapping_add(mask.trailing_zeros() as usize);
         }
