@@ -82,6 +82,7 @@ pub fn facts_json() -> String {
   "envelope": {envelope},
   "event_types": {event_types},
   "idempotency": {idempotency},
+  "delivery": {delivery},
   "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
@@ -92,6 +93,7 @@ pub fn facts_json() -> String {
             .collect::<Vec<_>>()
             .join(", "),
         idempotency = crate::idempotency::facts_json(),
+        delivery = crate::delivery::facts_json(),
         errors = list(errors),
         default = Tolerance::DEFAULT.secs(),
         min = Tolerance::MIN_SECS,

@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod delivery;
 mod error;
 mod event;
 mod facts;
