@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hyper::StatusCode;
-use payvost_webhooks::{Error, SECRET_VARIABLE, Webhook};
+use payvost_webhooks::delivery::{Outcome, Record};
+use payvost_webhooks::{Error, Event, SECRET_VARIABLE, Webhook};
 use serde_json::json;
 
 use crate::receiver::{self, Answer, Delivery, Limits};
@@ -37,6 +38,11 @@ pub struct Args {
     /// its type and id, or nothing (refused deliveries are always printed)
     #[arg(long, value_enum, default_value_t = Print::Json)]
     print: Print,
+    /// Append one line of JSON per delivery to this file: its record of
+    /// protocol §10.2 (event, outcome, code, status, signature age, secret,
+    /// duration), never the secret or the body
+    #[arg(long, value_name = "FILE")]
+    log: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,6 +56,16 @@ pub fn run(args: &Args) -> Result<bool, String> {
     let webhook = Webhook::new(args.secret.get()?)
         .and_then(|w| w.tolerance(args.tolerance))
         .map_err(|e| format!("{}: {e}", e.code()))?;
+    let log = match &args.log {
+        Some(path) => Some(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
     let limits = Limits {
         header_timeout: Duration::from_secs(args.header_timeout),
         body_timeout: Duration::from_secs(args.body_timeout),
@@ -67,30 +83,53 @@ pub fn run(args: &Args) -> Result<bool, String> {
         let receiver = Arc::new(Receiver {
             webhook,
             seen: Mutex::new(HashSet::new()),
+            log,
         });
         let print = args.print;
-        receiver::serve(listener, limits, move |delivery| {
-            let receiver = Arc::clone(&receiver);
-            async move { receiver.receive(&delivery, print) }
-        })
+        let logging = Arc::clone(&receiver);
+        receiver::serve(
+            listener,
+            limits,
+            move |delivery| {
+                let receiver = Arc::clone(&receiver);
+                async move { receiver.receive(&delivery, print) }
+            },
+            move |refusal, arrival| logging.record_refusal(refusal, arrival),
+        )
         .await;
         Ok(true)
     })
 }
 
-/// The verifier and the event ids seen so far, to flag duplicates.
+/// The verifier, the event ids seen so far, to flag duplicates, and the
+/// file the delivery records go to.
 struct Receiver {
     webhook: Webhook,
     seen: Mutex<HashSet<String>>,
+    log: Option<Mutex<std::fs::File>>,
 }
 
 impl Receiver {
     fn receive(&self, delivery: &Delivery, print: Print) -> Answer {
         let mut line;
-        let answer = match self
-            .webhook
-            .construct_event(&delivery.body, &delivery.signature, now())
-        {
+        let at = now();
+        let verified = self.webhook.verify(&delivery.body, &delivery.signature, at);
+        let mut record = Record {
+            event_id: None,
+            event_type: None,
+            outcome: Outcome::Processed,
+            code: None,
+            status: 200,
+            signature_age: verified
+                .as_ref()
+                .ok()
+                .map(|v| at.saturating_sub(v.timestamp)),
+            secret_index: verified.as_ref().ok().map(|v| v.secret_index),
+            attempt: None,
+            duration_ms: 0.0,
+            received_at: delivery.arrival.unix,
+        };
+        let answer = match verified.and_then(|_| Event::from_slice(&delivery.body)) {
             Ok(event) => {
                 let duplicate = !self
                     .seen
@@ -116,6 +155,11 @@ impl Receiver {
                     Print::Id => {}
                     Print::None => line.clear(),
                 }
+                record.event_id = Some(event.id().to_owned());
+                record.event_type = Some(event.event_type().as_str().to_owned());
+                if duplicate {
+                    record.outcome = Outcome::Duplicate;
+                }
                 (
                     StatusCode::OK,
                     json!({"received": true, "duplicate": duplicate}),
@@ -124,15 +168,56 @@ impl Receiver {
             Err(e) => {
                 let message = refusal(&e);
                 line = format!("✗ {}: {message}", e.code());
+                record.outcome = Outcome::of_code(e.code());
+                record.code = Some(e.code());
+                record.status = StatusCode::BAD_REQUEST.as_u16();
                 (StatusCode::BAD_REQUEST, receiver::error(e.code(), &message))
             }
         };
+        record.duration_ms = delivery.arrival.at.elapsed().as_secs_f64() * 1e3;
+        self.write(&record);
         // One block per delivery, whole, even with many connections at once;
         // a closed stdout must not stop the receiver.
         if !line.is_empty() {
             let _ = writeln!(std::io::stdout().lock(), "{line}");
         }
         answer
+    }
+}
+
+impl Receiver {
+    /// The record of a delivery refused before its body was had (413, 408,
+    /// an unreadable body).
+    fn record_refusal(&self, (status, body): &Answer, arrival: receiver::Arrival) {
+        let code = body
+            .pointer("/error/code")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|code| Error::ALL.iter().copied().find(|known| *known == code));
+        self.write(&Record {
+            event_id: None,
+            event_type: None,
+            outcome: code.map_or(Outcome::Refused, Outcome::of_code),
+            code,
+            status: status.as_u16(),
+            signature_age: None,
+            secret_index: None,
+            attempt: None,
+            duration_ms: arrival.at.elapsed().as_secs_f64() * 1e3,
+            received_at: arrival.unix,
+        });
+    }
+
+    /// Appends `record` to the log, when there is one; a log that cannot be
+    /// written is said on stderr, and the receiver goes on.
+    fn write(&self, record: &Record) {
+        let Some(log) = &self.log else { return };
+        let mut file = log.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(error) = writeln!(file, "{}", record.to_json()) {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "payvost: cannot write the delivery log: {error}"
+            );
+        }
     }
 }
 

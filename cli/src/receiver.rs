@@ -55,6 +55,24 @@ pub struct Limits {
 pub struct Delivery {
     pub body: Bytes,
     pub signature: String,
+    pub arrival: Arrival,
+}
+
+/// When a request arrived: on the monotonic clock, for its duration, and in
+/// unix seconds, for its record.
+#[derive(Clone, Copy)]
+pub struct Arrival {
+    pub at: std::time::Instant,
+    pub unix: i64,
+}
+
+impl Arrival {
+    fn now() -> Self {
+        Arrival {
+            at: std::time::Instant::now(),
+            unix: crate::now(),
+        }
+    }
 }
 
 /// An answer: the status and its JSON body.
@@ -73,13 +91,15 @@ pub async fn bind(port: u16) -> Result<(TcpListener, u16), String> {
 }
 
 /// Serves `handle` on every connection, forever.
-pub async fn serve<H, F>(listener: TcpListener, limits: Limits, handle: H)
+pub async fn serve<H, F, R>(listener: TcpListener, limits: Limits, handle: H, refused: R)
 where
     H: Fn(Delivery) -> F + Send + Sync + 'static,
     F: Future<Output = Answer> + Send,
+    R: Fn(&Answer, Arrival) + Send + Sync + 'static,
 {
     let limits = Arc::new(limits);
     let handle = Arc::new(handle);
+    let refused = Arc::new(refused);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let stream = match listener.accept().await {
@@ -95,15 +115,27 @@ where
             drop(stream);
             continue;
         };
-        let (limits, handle) = (Arc::clone(&limits), Arc::clone(&handle));
+        let (limits, handle, refused) = (
+            Arc::clone(&limits),
+            Arc::clone(&handle),
+            Arc::clone(&refused),
+        );
         tokio::spawn(async move {
             let service = service_fn(|request| {
-                let (limits, handle) = (Arc::clone(&limits), Arc::clone(&handle));
+                let (limits, handle, refused) = (
+                    Arc::clone(&limits),
+                    Arc::clone(&handle),
+                    Arc::clone(&refused),
+                );
+                let arrival = Arrival::now();
                 async move {
-                    Ok::<_, Infallible>(match read(request, &limits).await {
+                    Ok::<_, Infallible>(match read(request, &limits, arrival).await {
                         Ok(delivery) => respond(handle(delivery).await, false),
                         // Body bytes may be left unread: end the connection.
-                        Err(refusal) => respond(refusal, true),
+                        Err(refusal) => {
+                            refused(&refusal, arrival);
+                            respond(refusal, true)
+                        }
                     })
                 }
             });
@@ -121,7 +153,11 @@ where
 }
 
 /// The body within the limits, and the signature header.
-async fn read(request: Request<Incoming>, limits: &Limits) -> Result<Delivery, Refusal> {
+async fn read(
+    request: Request<Incoming>,
+    limits: &Limits,
+    arrival: Arrival,
+) -> Result<Delivery, Refusal> {
     // Its lines as one value (protocol §2).
     let lines = request
         .headers()
@@ -154,7 +190,11 @@ async fn read(request: Request<Incoming>, limits: &Limits) -> Result<Delivery, R
         }
     };
     match tokio::time::timeout(limits.body_timeout, read).await {
-        Ok(Ok(body)) => Ok(Delivery { body, signature }),
+        Ok(Ok(body)) => Ok(Delivery {
+            body,
+            signature,
+            arrival,
+        }),
         Ok(Err(refusal)) => Err(refusal),
         Err(_) => Err((
             StatusCode::REQUEST_TIMEOUT,

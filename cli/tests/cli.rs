@@ -747,3 +747,95 @@ fn send_repeat_delivers_copies_at_once_to_every_endpoint() {
     );
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
 }
+
+/// POSTs `body` to `url` with the signature header, if any, and returns the status.
+fn post_status(url: &str, body: &[u8], signature: Option<&str>) -> u16 {
+    let address = url.strip_prefix("http://").unwrap();
+    let (host, path) = address
+        .split_once('/')
+        .map_or((address, "/"), |(h, p)| (h, p));
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    let mut head = format!(
+        "POST /{} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        path.trim_start_matches('/'),
+        body.len()
+    );
+    if let Some(signature) = signature {
+        head.push_str(&format!("Payvost-Signature: {signature}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut answer = String::new();
+    let _ = BufReader::new(stream).read_line(&mut answer);
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn listen_logs_one_record_per_delivery() {
+    let log = std::env::temp_dir().join(format!("payvost-listen-log-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let listener = Listener::start_with(&[
+        "--log",
+        log.to_str().unwrap(),
+        "--body-limit",
+        "100",
+        "--print",
+        "none",
+    ]);
+    let url = format!("{}/webhooks", listener.1);
+    let body = br#"{"id":"evt_log","type":"payment.succeeded","data":{"object":{}}}"#;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let signed = payvost_webhooks::sign(body, SECRET, now - 5).unwrap();
+    let forged = payvost_webhooks::sign(body, "whsec_someone_else", now).unwrap();
+    assert_eq!(post_status(&url, body, Some(&signed)), 200);
+    assert_eq!(post_status(&url, body, Some(&signed)), 200);
+    assert_eq!(post_status(&url, body, Some(&forged)), 400);
+    assert_eq!(post_status(&url, &[b' '; 200], Some(&signed)), 413);
+    // Each record is written before its answer is sent.
+    let text = std::fs::read_to_string(&log).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 4, "{text}");
+    for record in &records {
+        let fields = record.as_object().unwrap();
+        for name in fields.keys() {
+            assert!(
+                payvost_webhooks::delivery::Record::FIELDS.contains(&name.as_str()),
+                "{name}"
+            );
+        }
+        assert!(fields["duration_ms"].as_f64().unwrap() >= 0.0);
+        let received = fields["received_at"].as_i64().unwrap();
+        assert!((now..now + 60).contains(&received), "{received} {now}");
+    }
+    let without_timing = |record: &serde_json::Value| {
+        let mut record = record.clone();
+        let fields = record.as_object_mut().unwrap();
+        fields.remove("duration_ms");
+        fields.remove("received_at");
+        // Signed five seconds before `now`, verified within the next few.
+        if let Some(age) = fields.remove("signature_age") {
+            assert!((5..10).contains(&age.as_i64().unwrap()), "{age}");
+        }
+        record
+    };
+    let event = |outcome: &str| serde_json::json!({"event_id": "evt_log", "event_type": "payment.succeeded", "outcome": outcome, "status": 200, "secret_index": 0});
+    assert_eq!(without_timing(&records[0]), event("processed"));
+    assert_eq!(without_timing(&records[1]), event("duplicate"));
+    assert_eq!(
+        without_timing(&records[2]),
+        serde_json::json!({"outcome": "refused", "code": "signature_mismatch", "status": 400})
+    );
+    assert_eq!(
+        without_timing(&records[3]),
+        serde_json::json!({"outcome": "refused", "code": "payload_invalid_json", "status": 413})
+    );
+    assert!(!text.contains(SECRET) && !text.contains("whsec_"), "{text}");
+    let _ = std::fs::remove_file(&log);
+}
