@@ -39,12 +39,15 @@ function acknowledging(handled, gate) {
   }
 }
 
-/** Records payments; fails a refund the first time it sees it, as a database down for a moment would. */
+// Set by a test while copies sent at once are out: the payment handler holds
+// its claim until the test has their answers, however slow the machine.
+let holdPayments = Promise.resolve()
+
+/** Records payments once `holdPayments` settles; fails a refund the first time it sees it, as a database down for a moment would. */
 function guardedRouter(handled) {
   const failedOnce = new Set()
   return new EventRouter()
-    // Long enough for the copies sent at once to find the claim held.
-    .on('payment.succeeded', async (e) => { await new Promise((resolve) => setTimeout(resolve, 500)); handled.push(`guarded ${e.id}`) })
+    .on('payment.succeeded', async (e) => { await holdPayments; handled.push(`guarded ${e.id}`) })
     .on('refund.created', (e) => {
       if (!failedOnce.has(e.id)) {
         failedOnce.add(e.id)
@@ -371,7 +374,15 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     const base = await start(t, handled, Promise.resolve(), new IdempotencyGuard({ store, namespace }))
     const url = `${base}/guarded`
     const body = event('payment.succeeded', 'evt_guarded')
-    const answers = await Promise.all([1, 2, 3].map(() => post(url, body, { 'payvost-signature': sign(body) })))
+    let release
+    holdPayments = new Promise((resolve) => { release = resolve })
+    let answered = 0
+    const answers = await Promise.all([1, 2, 3].map(() => post(url, body, { 'payvost-signature': sign(body) }).then((answer) => {
+      answered += 1
+      if (answered === 2) release()
+      return answer
+    })))
+    holdPayments = Promise.resolve()
     assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409, 409], JSON.stringify(answers))
     const busy = answers.find((a) => a.status === 409)
     assert.equal(JSON.parse(busy.text).error.code, 'event_in_progress')
