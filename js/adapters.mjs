@@ -2,18 +2,19 @@
 // calls of webhooks.mjs: each reads the raw body itself, verifies it, and
 // answers a refused delivery the same way: 400 with {error: {code,
 // message}}, 413 for a body over its limit (the core's, by default:
-// protocol §10).
+// protocol §10). Given `onDelivery`, each hands it the record of every
+// delivery it answered (protocol §10.2).
 
 import { rawBody, requestBody, tooLarge } from './body.mjs'
-import { checkedLimit } from './convert.mjs'
+import { checkedLimit, describe } from './convert.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
 
 /**
- * @param calls {constructEvent, checkConfig} of webhooks.mjs
+ * @param calls {constructProven, checkConfig} of webhooks.mjs
  */
-export function createAdapters({ constructEvent, checkConfig }) {
+export function createAdapters({ constructProven, checkConfig }) {
   // The core's header name; Node lowercases the names it receives, and the
   // other frameworks' lookups ignore case.
   const header = facts.signature_header.toLowerCase()
@@ -35,29 +36,52 @@ export function createAdapters({ constructEvent, checkConfig }) {
     const limit = checkedLimit(config.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('middleware', config)
 
+    const record = recorder('middleware', config.onDelivery)
+
     return function payvostWebhook(req, res, next) {
+      const arrival = arrived()
+      const refuse = (error, proven, attempt) => {
+        record(arrival, refusalOf(error, proven, attempt))
+        reject(res, error)
+      }
       rawBody(req, limit, 'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover').then(
         (body) => {
-          let event
+          let proven
           try {
-            event = constructEvent(body, req.headers[header], secret, { tolerance })
+            proven = constructProven(body, req.headers[header], secret, { tolerance })
           } catch (error) {
-            return reject(res, error)
+            return refuse(error)
           }
+          const { event } = proven
           req.payvostEvent = event
-          if (router === undefined) return next()
+          if (router === undefined) {
+            res.once('finish', () => record(arrival, answered(proven, res.statusCode)))
+            return next()
+          }
+          let attempt
           // A refusal of the guard is answered; any other error is the framework's 500.
-          const failed = (error) => (isRefusal(error) ? reject(res, error) : next(error))
-          return claimed(idempotency, router, event, body).then((run) => {
-            if (run === undefined) return received(res) // a duplicate
+          const failed = (error) => {
+            if (isRefusal(error)) return refuse(error, proven, attempt)
+            record(arrival, { proven, outcome: 'failed', status: 500, attempt })
+            return next(error)
+          }
+          return claimed(idempotency, router, event, body).then((claim) => {
+            attempt = claim.attempt
+            if (claim.run === undefined) {
+              record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
+              return received(res)
+            }
             if (acknowledgeFirst) {
               received(res)
-              return dispatchAfter(run, event, onError)
+              return dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt)))
             }
-            return run().then(() => received(res), failed)
+            return claim.run().then(() => {
+              record(arrival, { proven, outcome: 'processed', status: 200, attempt })
+              received(res)
+            }, failed)
           }, failed)
         },
-        (error) => reject(res, error),
+        (error) => refuse(error),
       )
     }
   }
@@ -76,27 +100,52 @@ export function createAdapters({ constructEvent, checkConfig }) {
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
     }
+    const record = recorder('webhooks.fastify', options?.onDelivery)
+    // Stamped before the body is read, so that a record's duration counts it.
+    app.addHook('onRequest', (request, reply, done) => {
+      request[ARRIVAL] = arrived()
+      done()
+    })
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
     app.setErrorHandler((error, request, reply) => {
       if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error
       const refused = tooLarge(limit)
+      record(request[ARRIVAL], refusalOf(refused))
       return reply.code(refused.status).send(refusalBody(refused))
     })
     app.post(path, async (request, reply) => {
-      let event
+      const arrival = request[ARRIVAL]
+      let proven
       try {
-        event = constructEvent(request.body ?? new Uint8Array(0), request.headers[header], secret, { tolerance })
+        proven = constructProven(request.body ?? new Uint8Array(0), request.headers[header], secret, { tolerance })
       } catch (error) {
+        record(arrival, refusalOf(error))
         return reply.code(error.status || 400).send(refusalBody(error))
       }
-      if (router === undefined) return handler(event, request, reply)
+      const { event } = proven
+      if (router === undefined) {
+        reply.raw.once('finish', () => record(arrival, answered(proven, reply.raw.statusCode)))
+        return handler(event, request, reply)
+      }
+      let attempt
       try {
-        const run = await claimed(idempotency, router, event, request.body)
-        if (run !== undefined && acknowledgeFirst) reply.raw.once('finish', () => dispatchAfter(run, event, onError))
-        else if (run !== undefined) await run()
+        const claim = await claimed(idempotency, router, event, request.body)
+        attempt = claim.attempt
+        if (claim.run === undefined) {
+          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
+        } else if (acknowledgeFirst) {
+          reply.raw.once('finish', () => dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt))))
+        } else {
+          await claim.run()
+          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
+        }
       } catch (error) {
-        if (!isRefusal(error)) throw error
+        if (!isRefusal(error)) {
+          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
+          throw error
+        }
+        record(arrival, refusalOf(error, proven, attempt))
         return reply.code(error.status).send(refusalBody(error))
       }
       return { received: true }
@@ -114,27 +163,52 @@ export function createAdapters({ constructEvent, checkConfig }) {
     checkConfig(secret, tolerance)
     const limit = checkedLimit(config?.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.koa', config ?? {})
+    const record = recorder('webhooks.koa', config?.onDelivery)
     return async function payvostWebhook(ctx, next) {
-      let event
+      const arrival = arrived()
+      let proven
       let body
       try {
         body = await rawBody(ctx.req, limit, 'mount webhooks.koa() before koa-bodyparser, or on a route it does not cover')
-        event = constructEvent(body, ctx.get(header) || undefined, secret, { tolerance })
+        proven = constructProven(body, ctx.get(header) || undefined, secret, { tolerance })
       } catch (error) {
         ctx.status = error.status || 400
         ctx.body = refusalBody(error)
+        record(arrival, refusalOf(error))
         return
       }
+      const { event } = proven
       ctx.state.payvostEvent = event
-      if (router === undefined) return next()
+      if (router === undefined) {
+        try {
+          await next()
+        } catch (error) {
+          record(arrival, { proven, outcome: 'failed', status: 500 })
+          throw error
+        }
+        record(arrival, answered(proven, ctx.status))
+        return
+      }
+      let attempt
       try {
-        const run = await claimed(idempotency, router, event, body)
-        if (run !== undefined && acknowledgeFirst) ctx.res.once('finish', () => dispatchAfter(run, event, onError))
-        else if (run !== undefined) await run()
+        const claim = await claimed(idempotency, router, event, body)
+        attempt = claim.attempt
+        if (claim.run === undefined) {
+          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
+        } else if (acknowledgeFirst) {
+          ctx.res.once('finish', () => dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt))))
+        } else {
+          await claim.run()
+          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
+        }
       } catch (error) {
-        if (!isRefusal(error)) throw error
+        if (!isRefusal(error)) {
+          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
+          throw error
+        }
         ctx.status = error.status
         ctx.body = refusalBody(error)
+        record(arrival, refusalOf(error, proven, attempt))
         return
       }
       ctx.body = { received: true }
@@ -159,29 +233,56 @@ export function createAdapters({ constructEvent, checkConfig }) {
     // A secret that comes with each request is checked, with the tolerance, on each request.
     if (typeof secret !== 'function') checkConfig(secret, tolerance)
     const secretOf = typeof secret === 'function' ? secret : () => secret
+    const record = recorder('webhooks.hono', config?.onDelivery)
     return async function payvostWebhook(c, next) {
+      const arrival = arrived()
       const key = secretOf(c)
-      let event
+      let proven
       let body
       try {
         body = await requestBody(c.req.raw, limit, 'mount webhooks.hono() before anything that reads the body (c.req.json(), a validator), or on a route it does not cover.')
-        event = constructEvent(body, c.req.header(header), key, { tolerance })
+        proven = constructProven(body, c.req.header(header), key, { tolerance })
       } catch (error) {
-        if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') throw error
+        if (!(error instanceof PayvostError) || facts.categoryOf[error.code] === 'configuration') {
+          record(arrival, { outcome: 'failed', code: error instanceof PayvostError ? error.code : undefined, status: 500 })
+          throw error
+        }
+        record(arrival, refusalOf(error))
         return c.json(refusalBody(error), error.status || 400)
       }
+      const { event } = proven
       c.set('payvostEvent', event)
-      if (router === undefined) return next()
+      if (router === undefined) {
+        try {
+          await next()
+        } catch (error) {
+          record(arrival, { proven, outcome: 'failed', status: 500 })
+          throw error
+        }
+        record(arrival, answered(proven, c.res.status))
+        return
+      }
+      let attempt
       try {
-        const run = await claimed(idempotency, router, event, body)
-        if (run !== undefined && acknowledgeFirst) {
-          const later = new Promise((resolve) => setTimeout(resolve, 0)).then(() => dispatchAfter(run, event, onError))
+        const claim = await claimed(idempotency, router, event, body)
+        attempt = claim.attempt
+        if (claim.run === undefined) {
+          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
+        } else if (acknowledgeFirst) {
+          const later = new Promise((resolve) => setTimeout(resolve, 0))
+            .then(() => dispatchAfter(claim.run, event, onError))
+            .then((ran) => record(arrival, ranAfter(proven, ran, attempt)))
           executionContext(c)?.waitUntil(later)
-        } else if (run !== undefined) {
-          await run()
+        } else {
+          await claim.run()
+          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
         }
       } catch (error) {
-        if (!isRefusal(error)) throw error
+        if (!isRefusal(error)) {
+          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
+          throw error
+        }
+        record(arrival, refusalOf(error, proven, attempt))
         return c.json(refusalBody(error), error.status)
       }
       return c.json({ received: true })
@@ -212,17 +313,17 @@ function routing(name, { router, acknowledgeFirst = false, onError, idempotency 
 }
 
 /**
- * The handlers of a verified delivery, as a function to run now or after
- * the answer: inside the guard's claim when there is a guard (protocol
- * §11), held before this resolves, so that an acknowledgement follows it;
- * `undefined` for a duplicate, answered 200 without running them. The
- * guard's refusals reject (see isRefusal).
+ * The handlers of a verified delivery, as `run`, a function to run now or
+ * after the answer: inside the guard's claim when there is a guard
+ * (protocol §11), held before this resolves, so that an acknowledgement
+ * follows it; no `run` for a duplicate, answered 200 without running them.
+ * `attempt` is the guard's. The guard's refusals reject (see isRefusal).
  */
 export async function claimed(idempotency, router, event, body) {
-  if (idempotency === undefined) return () => router.dispatch(event)
+  if (idempotency === undefined) return { run: () => router.dispatch(event), attempt: undefined }
   const claim = await idempotency.claim(event, body)
-  if (claim.outcome === 'duplicate') return undefined
-  return () => claim.run((e) => router.dispatch(e))
+  if (claim.outcome === 'duplicate') return { run: undefined, attempt: claim.attempt }
+  return { run: () => claim.run((e) => router.dispatch(e)), attempt: claim.attempt }
 }
 
 /** A refusal of the idempotency guard (409, 422, 503, 500: protocol §10), answered in the protocol's JSON. */
@@ -230,9 +331,12 @@ export function isRefusal(error) {
   return error instanceof PayvostError && facts.categoryOf[error.code] === 'processing'
 }
 
-/** Runs the handlers once the answer has left: their errors can only go to `onError`. */
+/** Runs the handlers once the answer has left: their errors can only go to `onError`. Resolves whether they succeeded. */
 function dispatchAfter(run, event, onError) {
-  return run().catch((error) => report(onError, error, event))
+  return run().then(() => true, (error) => {
+    report(onError, error, event)
+    return false
+  })
 }
 
 /**
@@ -241,21 +345,88 @@ function dispatchAfter(run, event, onError) {
  * one, else on the console: an unhandled rejection would end the process.
  */
 function report(onError, error, event) {
-  const warn = (hookError) => {
-    const message = `payvost: onError threw (${hookError instanceof Error ? hookError.message : String(hookError)}) ` +
-      `while reporting the error of a handler of event ${event.id}: ${error instanceof Error ? error.message : String(error)}`
-    if (typeof process === 'object' && typeof process.emitWarning === 'function') {
-      process.emitWarning(message, { type: 'PayvostWarning', code: 'PAYVOST_ON_ERROR_THREW' })
-    } else {
-      console.error(message)
-    }
-  }
+  hook(() => onError(error, event), (hookError) =>
+    warn(`payvost: onError threw (${said(hookError)}) while reporting the error of a handler of event ${event.id}: ${said(error)}`,
+      'PAYVOST_ON_ERROR_THREW'))
+}
+
+/** Calls a user's hook; should it throw or reject, `failed(error)` hears it, never the caller. */
+function hook(call, failed) {
   try {
-    const result = onError(error, event)
-    if (result !== null && typeof result === 'object' && typeof result.then === 'function') result.then(undefined, warn)
+    const result = call()
+    if (result !== null && typeof result === 'object' && typeof result.then === 'function') result.then(undefined, failed)
   } catch (hookError) {
-    warn(hookError)
+    failed(hookError)
   }
+}
+
+function said(error) {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** A warning of the runtime's own channel: a process warning where there is one, else the console. */
+function warn(message, code) {
+  if (typeof process === 'object' && typeof process.emitWarning === 'function') {
+    process.emitWarning(message, { type: 'PayvostWarning', code })
+  } else {
+    console.error(message)
+  }
+}
+
+/** When a request arrived: for its duration, and in unix seconds for its record. */
+function arrived() {
+  return { at: performance.now(), unix: Math.floor(Date.now() / 1000) }
+}
+
+// Where Fastify's onRequest hook keeps a request's arrival.
+const ARRIVAL = Symbol('payvost arrival')
+
+/**
+ * The adapter's `onDelivery(record)` as a function of what an answer was
+ * made of (`{proven, outcome | code, status, attempt}`), building the
+ * delivery record of protocol §10.2 in the core's field order; a no-op
+ * without a hook. A hook that throws or rejects never changes the answer:
+ * it is reported once as a process warning (`PAYVOST_ON_DELIVERY_THREW`).
+ */
+function recorder(name, onDelivery) {
+  if (onDelivery === undefined) return () => {}
+  if (typeof onDelivery !== 'function') {
+    throw payvostError('option_invalid', `${name}: onDelivery takes a function(record), not ${describe(onDelivery)}.`)
+  }
+  return (arrival, { proven, outcome, code, status, attempt }) => {
+    const record = {}
+    if (proven !== undefined) {
+      record.event_id = proven.event.id
+      record.event_type = proven.event.type
+    }
+    record.outcome = outcome ?? facts.delivery.outcome_of_code[code] ?? 'failed'
+    if (code !== undefined) record.code = code
+    record.status = status
+    if (proven !== undefined) {
+      record.signature_age = Math.floor(Date.now() / 1000) - proven.verified.timestamp
+      record.secret_index = proven.verified.secretIndex
+    }
+    if (attempt !== undefined) record.attempt = attempt
+    record.duration_ms = arrival === undefined ? 0 : performance.now() - arrival.at
+    record.received_at = arrival === undefined ? Math.floor(Date.now() / 1000) : arrival.unix
+    hook(() => onDelivery(record), (hookError) =>
+      warn(`payvost: onDelivery threw (${said(hookError)}) for a delivery answered ${status}`, 'PAYVOST_ON_DELIVERY_THREW'))
+  }
+}
+
+/** What a refusal's record is made of. */
+function refusalOf(error, proven, attempt) {
+  return { proven, code: error.code || 'payload_wrong_type', status: error.status || 400, attempt }
+}
+
+/** A delivery the application answered itself, with `status`. */
+function answered(proven, status) {
+  return { proven, outcome: status < 400 ? 'processed' : 'failed', status }
+}
+
+/** A delivery acknowledged first, once its handlers ran (`ran`) or failed. */
+function ranAfter(proven, ran, attempt) {
+  return { proven, outcome: ran ? 'processed' : 'failed', status: 200, attempt }
 }
 
 /** Hono's ExecutionContext where the runtime has one (Workers); its getter throws elsewhere. */

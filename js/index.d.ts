@@ -412,6 +412,37 @@ export interface AdapterOptions {
    * only once the claim is held.
    */
   idempotency?: IdempotencyGuard
+  /**
+   * Gets the record of every delivery the adapter answered (protocol
+   * §10.2): processed, duplicate, refused (a forgery, a stale or oversized
+   * body), failed (a handler's error) or in progress. It never holds the
+   * secret or the body. A hook that throws or rejects never changes the
+   * answer: that is reported once as a process warning
+   * (`PAYVOST_ON_DELIVERY_THREW`).
+   */
+  onDelivery?: (record: DeliveryRecord) => unknown
+}
+
+/** What a receiver reports of one delivery (protocol §10.2), in the core's field order. */
+export interface DeliveryRecord {
+  /** The event's id, once its body was verified and parsed. */
+  event_id?: string
+  event_type?: string
+  outcome: 'processed' | 'duplicate' | 'refused' | 'failed' | 'in_progress' | 'shed'
+  /** The error code answered, when there is one. */
+  code?: ErrorCode
+  /** The HTTP status answered. */
+  status: number
+  /** Seconds from the header's `t` to the verification. */
+  signature_age?: number
+  /** The position of the secret that matched. */
+  secret_index?: number
+  /** The idempotency guard's attempt, with a guard. */
+  attempt?: number
+  /** From the request's arrival to its answer (with `acknowledgeFirst`, to the handlers' end). */
+  duration_ms: number
+  /** Unix seconds at which the request arrived. */
+  received_at: number
 }
 
 /**

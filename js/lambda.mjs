@@ -105,7 +105,7 @@ export function createLambda({ constructEvent, checkConfig, base64Body }) {
         return answer(request ?? shapeOf(lambdaEvent), error.status || facts.statusOf[error.code] || 400, refusalBody(error))
       }
       try {
-        const run = await claimed(idempotency, router, event, request.body)
+        const { run } = await claimed(idempotency, router, event, request.body)
         if (run !== undefined) await run()
       } catch (error) {
         if (!isRefusal(error)) throw error

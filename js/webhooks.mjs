@@ -99,11 +99,23 @@ export function createWebhooks(backend) {
     return construct(prepare(payload, sigHeader, secret, opts))
   }
 
-  /** Verifies and builds the event of a prepared call. */
-  function construct(call) {
+  /**
+   * `constructEvent` for the adapters: the event, and what its verification
+   * proved (`{timestamp, secretIndex}`), for the delivery record.
+   */
+  function constructProven(payload, sigHeader, secret, opts) {
+    const proof = {}
+    const event = construct(prepare(payload, sigHeader, secret, opts), proof)
+    return { event, verified: proof.verified }
+  }
+
+  /** Verifies and builds the event of a prepared call; `proof`, when given, gets what the verification proved. */
+  function construct(call, proof) {
+    let packed
     try {
-      if (call.now === undefined) call.verifier.verifyJson(call.payload, call.header)
-      else call.verifier.verifyJsonAt(call.payload, call.header, call.now)
+      packed = call.now === undefined
+        ? call.verifier.verifyJson(call.payload, call.header)
+        : call.verifier.verifyJsonAt(call.payload, call.header, call.now)
     } catch (error) {
       throw fromNative(error, call)
     }
@@ -120,6 +132,7 @@ export function createWebhooks(backend) {
     } catch (error) {
       throw fromNative(error, call)
     }
+    if (proof !== undefined) proof.verified = Number.isNaN(packed) ? verify(call) : convert.verified(packed)
     return event
   }
 
@@ -232,7 +245,7 @@ export function createWebhooks(backend) {
     generateTestHeaderString,
     constructEventFromRequest,
     isKnownEvent,
-    ...createAdapters({ constructEvent, checkConfig }),
+    ...createAdapters({ constructProven, checkConfig }),
     ...createLambda({ constructEvent, checkConfig, base64Body: backend.base64Body }),
     EventRouter,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */

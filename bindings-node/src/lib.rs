@@ -119,13 +119,14 @@ impl Verifier {
 
     /// Verifies against the core's clock, then checks what `JSON.parse`
     /// does not (UTF-8, depth, surrogate escapes); the caller then parses
-    /// the payload and judges the result by the core's event rules.
+    /// the payload and judges the result by the core's event rules. Returns
+    /// the verification as `verifyPacked` does.
     #[napi]
     pub fn verify_json(
         &self,
         payload: Payload<'_>,
         header: String,
-    ) -> Result<(), napi::Error<&'static str>> {
+    ) -> Result<f64, napi::Error<&'static str>> {
         self.json(&payload, &header, unix_now())
     }
 
@@ -136,7 +137,7 @@ impl Verifier {
         payload: Payload<'_>,
         header: String,
         now: Either<f64, BigInt>,
-    ) -> Result<(), napi::Error<&'static str>> {
+    ) -> Result<f64, napi::Error<&'static str>> {
         self.json(&payload, &header, seconds(Some(now)).map_err(forward)?)
     }
 }
@@ -159,10 +160,10 @@ impl Verifier {
         payload: &Payload<'_>,
         header: &str,
         now: i64,
-    ) -> Result<(), napi::Error<&'static str>> {
+    ) -> Result<f64, napi::Error<&'static str>> {
         self.webhook
             .verify_json(bytes(payload), header, now)
-            .map(drop)
+            .map(|(verified, _)| verified.packed())
             .map_err(forward)
     }
 }

@@ -240,7 +240,7 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
 
 /** Builds adapter `name` with `options`, as an app would when it starts. */
 async function build(name, options) {
-  if (name === 'fastify') return webhooks.fastify({ removeAllContentTypeParsers() {}, addContentTypeParser() {}, setErrorHandler() {}, post() {} }, options)
+  if (name === 'fastify') return webhooks.fastify({ addHook() {}, removeAllContentTypeParsers() {}, addContentTypeParser() {}, setErrorHandler() {}, post() {} }, options)
   return name === 'express' ? webhooks.middleware(options) : webhooks[name](options)
 }
 

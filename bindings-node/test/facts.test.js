@@ -111,3 +111,11 @@ test('the calls are named exports too, the very functions of webhooks', () => {
     assert.equal(payvost[name], webhooks[name], name)
   }
 })
+
+test("index.d.ts's DeliveryRecord has the core's fields and outcomes", () => {
+  const types = fs.readFileSync(path.join(ROOT, 'js/index.d.ts'), 'utf8')
+  const record = types.match(/export interface DeliveryRecord \{([^]*?)\n\}/)[1]
+  assert.deepEqual([...record.matchAll(/^ {2}([a-z_]+)\??:/gm)].map((m) => m[1]), facts.delivery.fields)
+  const outcomes = record.match(/outcome: ([^\n]*)/)[1]
+  assert.deepEqual([...outcomes.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]), facts.delivery.outcomes)
+})

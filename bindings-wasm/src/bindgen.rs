@@ -88,12 +88,13 @@ impl Verifier {
     }
 
     /// Verifies, then checks what `JSON.parse` does not (UTF-8, depth,
-    /// surrogate escapes); the caller parses and calls `checkEnvelope`.
+    /// surrogate escapes); the caller parses and judges the event. Returns
+    /// the verification as `verifyPacked` does.
     #[wasm_bindgen(js_name = verifyJson)]
-    pub fn verify_json(&self, payload: &[u8], header: &str, now: JsValue) -> Result<(), JsValue> {
+    pub fn verify_json(&self, payload: &[u8], header: &str, now: JsValue) -> Result<f64, JsValue> {
         self.webhook
             .verify_json(payload, header, seconds(&now)?)
-            .map(drop)
+            .map(|(verified, _)| verified.packed())
             .map_err(throw)
     }
 }

@@ -125,6 +125,16 @@ async function answered(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyR
   return result
 }
 void answered
+// Every adapter hands over its delivery records, typed.
+webhooks.middleware({
+  secret: 'whsec_x',
+  onDelivery: (record) => {
+    const outcome: 'processed' | 'duplicate' | 'refused' | 'failed' | 'in_progress' | 'shed' = record.outcome
+    const id: string | undefined = record.event_id
+    void [outcome, id, record.status.toFixed(), record.duration_ms]
+  },
+})
+
 // @ts-expect-error Lambda cannot answer first
 webhooks.lambda({ secret: 'whsec_x', router: new EventRouter(), acknowledgeFirst: true })
 

@@ -1,0 +1,143 @@
+'use strict'
+// The delivery record (protocol §10.2) each adapter hands `onDelivery`, over
+// real HTTP with the real frameworks: a processed delivery, a duplicate, a
+// forged one, one over the limit, a handler's error, and one the
+// application answered itself; an onDelivery that throws changes nothing.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const payvost = require('./sdk')
+const { post } = require('./http')
+
+const dev = (name) => require(require.resolve(name, { paths: [path.join(__dirname, '..')] }))
+const FACTS = JSON.parse(fs.readFileSync(path.join(__dirname, '../../tests/vectors/facts.json'), 'utf8'))
+const SECRET = 'whsec_delivery_secret'
+const LIMIT = 2048
+const major = Number(process.versions.node.split('.')[0])
+const { webhooks, EventRouter } = payvost
+
+const event = (type, id) => JSON.stringify({ id, type, data: { object: { id: 'obj_1' } } })
+
+/** Records payments; fails every refund. */
+function router() {
+  return new EventRouter()
+    .on('payment.succeeded', () => {})
+    .on('refund.created', () => { throw new Error('the database is down') })
+}
+
+/** An app with `/guarded` (a router, and the guard `idempotency` when given) and `/plain` (the application answers 202). */
+const APPS = {
+  async express(t, options, idempotency) {
+    const express = dev('express')
+    const app = express()
+    app.post('/guarded', webhooks.middleware({ ...options, router: router(), idempotency }), (error, req, res, next) => res.status(500).end())
+    app.post('/plain', webhooks.middleware(options), (req, res) => res.status(202).json({ id: req.payvostEvent.id }))
+    const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
+  async fastify(t, options, idempotency) {
+    const app = dev('fastify')({ logger: false })
+    await app.register(webhooks.fastify, { ...options, path: '/guarded', router: router(), idempotency })
+    await app.register(webhooks.fastify, { ...options, path: '/plain', handler: (e, request, reply) => reply.code(202).send({ id: e.id }) })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    t.after(() => app.close())
+    return `http://127.0.0.1:${app.server.address().port}`
+  },
+  async koa(t, options, idempotency) {
+    const Koa = dev('koa')
+    const app = new Koa()
+    const guarded = webhooks.koa({ ...options, router: router(), idempotency })
+    const plain = webhooks.koa(options)
+    app.silent = true
+    app.use(async (ctx, next) => {
+      if (ctx.path === '/guarded') return guarded(ctx, next)
+      return plain(ctx, async () => { ctx.status = 202; ctx.body = { id: ctx.state.payvostEvent.id } })
+    })
+    const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
+  async hono(t, options, idempotency) {
+    const { Hono } = dev('hono')
+    const { serve } = dev('@hono/node-server')
+    const app = new Hono()
+    app.post('/guarded', webhooks.hono({ ...options, router: router(), idempotency }))
+    app.post('/plain', webhooks.hono(options), (c) => c.json({ id: c.get('payvostEvent').id }, 202))
+    app.onError((error, c) => c.text('failed', 500))
+    const server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s)) })
+    t.after(() => new Promise((done) => server.close(done)))
+    return `http://127.0.0.1:${server.address().port}`
+  },
+}
+const SKIP = { fastify: major < 20 && 'Fastify 5 needs Node 20' }
+
+for (const [name, start] of Object.entries(APPS)) {
+  test(`${name}: onDelivery gets the record of every delivery`, { skip: SKIP[name] }, async (t) => {
+    const { IdempotencyGuard, MemoryStore } = payvost.idempotency
+    const records = []
+    const idempotency = new IdempotencyGuard({ store: new MemoryStore(), namespace: `delivery-${name}` })
+    const now = Math.floor(Date.now() / 1000)
+    const base = await start(t, { secret: SECRET, limit: LIMIT, onDelivery: (record) => records.push(record) }, idempotency)
+    const send = (route, body, timestamp = now - 5, secret = SECRET) =>
+      post(`${base}/${route}`, body, { 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret, timestamp }) })
+    const paid = event('payment.succeeded', 'evt_paid')
+    assert.equal((await send('guarded', paid)).status, 200)
+    assert.equal((await send('guarded', paid)).status, 200)
+    assert.equal((await send('guarded', paid, now, 'whsec_forger')).status, 400)
+    assert.equal((await send('guarded', 'x'.repeat(LIMIT + 1))).status, 413)
+    assert.equal((await send('guarded', event('refund.created', 'evt_refund'))).status, 500)
+    assert.equal((await send('plain', event('customer.created', 'evt_plain'))).status, 202)
+    // A record is handed over as its answer goes out: wait for the last.
+    for (let i = 0; i < 200 && records.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+
+    assert.equal(records.length, 6, JSON.stringify(records))
+    for (const record of records) {
+      assert.deepEqual(Object.keys(record), FACTS.delivery.fields.filter((field) => field in record), 'the core\'s field order')
+      assert.ok(record.duration_ms >= 0 && record.duration_ms < 10000, String(record.duration_ms))
+      assert.ok(record.received_at >= now && record.received_at < now + 60, String(record.received_at))
+      if ('signature_age' in record) {
+        // Signed five seconds before `now`, verified within the next few.
+        assert.ok(record.signature_age >= 5 && record.signature_age < 15, String(record.signature_age))
+        delete record.signature_age
+      }
+      delete record.duration_ms
+      delete record.received_at
+    }
+    const paidRecord = (outcome, attempt) =>
+      ({ event_id: 'evt_paid', event_type: 'payment.succeeded', outcome, status: 200, secret_index: 0, attempt })
+    assert.deepEqual(records, [
+      paidRecord('processed', 1),
+      paidRecord('duplicate', 1),
+      { outcome: 'refused', code: 'signature_mismatch', status: 400 },
+      { outcome: 'refused', code: 'payload_invalid_json', status: 413 },
+      { event_id: 'evt_refund', event_type: 'refund.created', outcome: 'failed', status: 500, secret_index: 0, attempt: 1 },
+      { event_id: 'evt_plain', event_type: 'customer.created', outcome: 'processed', status: 202, secret_index: 0 },
+    ])
+    assert.ok(!JSON.stringify(records).includes(SECRET))
+  })
+
+  test(`${name}: an onDelivery that throws is a process warning, and the answer stands`, { skip: SKIP[name] }, async (t) => {
+    const warnings = []
+    const onWarning = (warning) => { if (warning.code === 'PAYVOST_ON_DELIVERY_THREW') warnings.push(warning) }
+    process.on('warning', onWarning)
+    t.after(() => process.removeListener('warning', onWarning))
+    const base = await start(t, { secret: SECRET, onDelivery: () => { throw new Error('the log is full') } })
+    const body = event('payment.succeeded', 'evt_hooked')
+    const answer = await post(`${base}/guarded`, body, { 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) })
+    assert.deepEqual(answer, { status: 200, text: '{"received":true}' })
+    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(warnings.map((w) => w.message), ['payvost: onDelivery threw (the log is full) for a delivery answered 200'])
+  })
+}
+
+test('onDelivery must be a function, said when the adapter is built', () => {
+  for (const build of [
+    () => webhooks.middleware({ secret: SECRET, onDelivery: 'log' }),
+    () => webhooks.koa({ secret: SECRET, onDelivery: 'log' }),
+    () => webhooks.hono({ secret: SECRET, onDelivery: 'log' }),
+  ]) {
+    assert.throws(build, { code: 'option_invalid', message: /: onDelivery takes a function\(record\), not a string\.$/ })
+  }
+})
