@@ -128,26 +128,9 @@ export function createAdapters({ constructProven, checkConfig }) {
         reply.raw.once('finish', () => record(arrival, answered(proven, reply.raw.statusCode)))
         return handler(event, request, reply)
       }
-      let attempt
-      try {
-        const claim = await claimed(idempotency, router, event, request.body)
-        attempt = claim.attempt
-        if (claim.run === undefined) {
-          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
-        } else if (acknowledgeFirst) {
-          reply.raw.once('finish', () => dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt))))
-        } else {
-          await claim.run()
-          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
-        }
-      } catch (error) {
-        if (!isRefusal(error)) {
-          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
-          throw error
-        }
-        record(arrival, refusalOf(error, proven, attempt))
-        return reply.code(error.status).send(refusalBody(error))
-      }
+      const refusal = await routed({ idempotency, router, acknowledgeFirst, onError }, proven, request.body, record, arrival,
+        (after) => reply.raw.once('finish', after))
+      if (refusal !== undefined) return reply.code(refusal.status).send(refusalBody(refusal))
       return { received: true }
     })
   }
@@ -179,36 +162,12 @@ export function createAdapters({ constructProven, checkConfig }) {
       }
       const { event } = proven
       ctx.state.payvostEvent = event
-      if (router === undefined) {
-        try {
-          await next()
-        } catch (error) {
-          record(arrival, { proven, outcome: 'failed', status: 500 })
-          throw error
-        }
-        record(arrival, answered(proven, ctx.status))
-        return
-      }
-      let attempt
-      try {
-        const claim = await claimed(idempotency, router, event, body)
-        attempt = claim.attempt
-        if (claim.run === undefined) {
-          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
-        } else if (acknowledgeFirst) {
-          ctx.res.once('finish', () => dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt))))
-        } else {
-          await claim.run()
-          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
-        }
-      } catch (error) {
-        if (!isRefusal(error)) {
-          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
-          throw error
-        }
-        ctx.status = error.status
-        ctx.body = refusalBody(error)
-        record(arrival, refusalOf(error, proven, attempt))
+      if (router === undefined) return passedOn(next, proven, record, arrival, () => ctx.status)
+      const refusal = await routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival,
+        (after) => ctx.res.once('finish', after))
+      if (refusal !== undefined) {
+        ctx.status = refusal.status
+        ctx.body = refusalBody(refusal)
         return
       }
       ctx.body = { received: true }
@@ -252,39 +211,14 @@ export function createAdapters({ constructProven, checkConfig }) {
       }
       const { event } = proven
       c.set('payvostEvent', event)
-      if (router === undefined) {
-        try {
-          await next()
-        } catch (error) {
-          record(arrival, { proven, outcome: 'failed', status: 500 })
-          throw error
-        }
-        record(arrival, answered(proven, c.res.status))
-        return
+      if (router === undefined) return passedOn(next, proven, record, arrival, () => c.res.status)
+      // The handlers run after the answer; on Workers, waitUntil keeps them alive.
+      const later = (after) => {
+        const running = new Promise((resolve) => setTimeout(resolve, 0)).then(after)
+        executionContext(c)?.waitUntil(running)
       }
-      let attempt
-      try {
-        const claim = await claimed(idempotency, router, event, body)
-        attempt = claim.attempt
-        if (claim.run === undefined) {
-          record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
-        } else if (acknowledgeFirst) {
-          const later = new Promise((resolve) => setTimeout(resolve, 0))
-            .then(() => dispatchAfter(claim.run, event, onError))
-            .then((ran) => record(arrival, ranAfter(proven, ran, attempt)))
-          executionContext(c)?.waitUntil(later)
-        } else {
-          await claim.run()
-          record(arrival, { proven, outcome: 'processed', status: 200, attempt })
-        }
-      } catch (error) {
-        if (!isRefusal(error)) {
-          record(arrival, { proven, outcome: 'failed', status: 500, attempt })
-          throw error
-        }
-        record(arrival, refusalOf(error, proven, attempt))
-        return c.json(refusalBody(error), error.status)
-      }
+      const refusal = await routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival, later)
+      if (refusal !== undefined) return c.json(refusalBody(refusal), refusal.status)
       return c.json({ received: true })
     }
   }
@@ -329,6 +263,48 @@ export async function claimed(idempotency, router, event, body) {
 /** A refusal of the idempotency guard (409, 422, 503, 500: protocol §10), answered in the protocol's JSON. */
 export function isRefusal(error) {
   return error instanceof PayvostError && facts.categoryOf[error.code] === 'processing'
+}
+
+/**
+ * Runs a verified delivery's handlers as the Fastify, Koa and Hono adapters
+ * do, inside the guard's claim when there is a guard, and records it; with
+ * `acknowledgeFirst`, `later(after)` runs them once the answer has left.
+ * Resolves to the guard's refusal to answer, or undefined for `{received:
+ * true}`; any other error rejects, for the framework's 500.
+ */
+async function routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival, later) {
+  let attempt
+  try {
+    const claim = await claimed(idempotency, router, proven.event, body)
+    attempt = claim.attempt
+    if (claim.run === undefined) {
+      record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
+    } else if (acknowledgeFirst) {
+      later(() => dispatchAfter(claim.run, proven.event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt))))
+    } else {
+      await claim.run()
+      record(arrival, { proven, outcome: 'processed', status: 200, attempt })
+    }
+    return undefined
+  } catch (error) {
+    if (!isRefusal(error)) {
+      record(arrival, { proven, outcome: 'failed', status: 500, attempt })
+      throw error
+    }
+    record(arrival, refusalOf(error, proven, attempt))
+    return error
+  }
+}
+
+/** Hands a verified delivery to the application (Koa's and Hono's `next`), and records what it answered. */
+async function passedOn(next, proven, record, arrival, status) {
+  try {
+    await next()
+  } catch (error) {
+    record(arrival, { proven, outcome: 'failed', status: 500 })
+    throw error
+  }
+  record(arrival, answered(proven, status()))
 }
 
 /** Runs the handlers once the answer has left: their errors can only go to `onError`. Resolves whether they succeeded. */
