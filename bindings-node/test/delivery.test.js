@@ -1,8 +1,9 @@
 'use strict'
 // The delivery record (protocol §10.2) each adapter hands `onDelivery`, over
 // real HTTP with the real frameworks: a processed delivery, a duplicate, a
-// forged one, one over the limit, a handler's error, and one the
-// application answered itself; an onDelivery that throws changes nothing.
+// forged one, one over the limit, a handler's error, one the application
+// answered itself, and one another worker holds; an onDelivery that throws
+// changes nothing.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -77,7 +78,8 @@ for (const [name, start] of Object.entries(APPS)) {
   test(`${name}: onDelivery gets the record of every delivery`, { skip: SKIP[name] }, async (t) => {
     const { IdempotencyGuard, MemoryStore } = payvost.idempotency
     const records = []
-    const idempotency = new IdempotencyGuard({ store: new MemoryStore(), namespace: `delivery-${name}` })
+    const store = new MemoryStore()
+    const idempotency = new IdempotencyGuard({ store, namespace: `delivery-${name}` })
     const now = Math.floor(Date.now() / 1000)
     const base = await start(t, { secret: SECRET, limit: LIMIT, onDelivery: (record) => records.push(record) }, idempotency)
     const send = (route, body, timestamp = now - 5, secret = SECRET) =>
@@ -89,10 +91,15 @@ for (const [name, start] of Object.entries(APPS)) {
     assert.equal((await send('guarded', 'x'.repeat(LIMIT + 1))).status, 413)
     assert.equal((await send('guarded', event('refund.created', 'evt_refund'))).status, 500)
     assert.equal((await send('plain', event('customer.created', 'evt_plain'))).status, 202)
+    // Another worker holds this event's claim (its lease a minute long).
+    const held = event('payment.succeeded', 'evt_held')
+    const fingerprint = require('node:crypto').createHash('sha256').update(held).digest('hex')
+    await store.claim(`delivery-${name}:evt_held`, fingerprint, 'another-worker', 60000, 60000)
+    assert.equal((await send('guarded', held)).status, 409)
     // A record is handed over as its answer goes out: wait for the last.
-    for (let i = 0; i < 200 && records.length < 6; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    for (let i = 0; i < 200 && records.length < 7; i++) await new Promise((resolve) => setTimeout(resolve, 10))
 
-    assert.equal(records.length, 6, JSON.stringify(records))
+    assert.equal(records.length, 7, JSON.stringify(records))
     for (const record of records) {
       assert.deepEqual(Object.keys(record), FACTS.delivery.fields.filter((field) => field in record), 'the core\'s field order')
       assert.ok(record.duration_ms >= 0 && record.duration_ms < 10000, String(record.duration_ms))
@@ -114,6 +121,7 @@ for (const [name, start] of Object.entries(APPS)) {
       { outcome: 'refused', code: 'payload_invalid_json', status: 413 },
       { event_id: 'evt_refund', event_type: 'refund.created', outcome: 'failed', status: 500, secret_index: 0, attempt: 1 },
       { event_id: 'evt_plain', event_type: 'customer.created', outcome: 'processed', status: 202, secret_index: 0 },
+      { event_id: 'evt_held', event_type: 'payment.succeeded', outcome: 'in_progress', code: 'event_in_progress', status: 409, secret_index: 0 },
     ])
     assert.ok(!JSON.stringify(records).includes(SECRET))
   })
