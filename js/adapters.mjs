@@ -40,8 +40,8 @@ export function createAdapters({ constructProven, checkConfig }) {
 
     return function payvostWebhook(req, res, next) {
       const arrival = arrived()
-      const refuse = (error, proven, attempt) => {
-        record(arrival, refusalOf(error, proven, attempt))
+      const refuse = (error) => {
+        record(arrival, refusalOf(error))
         reject(res, error)
       }
       rawBody(req, limit, 'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover').then(
@@ -52,34 +52,17 @@ export function createAdapters({ constructProven, checkConfig }) {
           } catch (error) {
             return refuse(error)
           }
-          const { event } = proven
-          req.payvostEvent = event
+          req.payvostEvent = proven.event
           if (router === undefined) {
             res.once('finish', () => record(arrival, answered(proven, res.statusCode)))
             return next()
           }
-          let attempt
           // A refusal of the guard is answered; any other error is the framework's 500.
-          const failed = (error) => {
-            if (isRefusal(error)) return refuse(error, proven, attempt)
-            record(arrival, { proven, outcome: 'failed', status: 500, attempt })
-            return next(error)
-          }
-          return claimed(idempotency, router, event, body).then((claim) => {
-            attempt = claim.attempt
-            if (claim.run === undefined) {
-              record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })
-              return received(res)
-            }
-            if (acknowledgeFirst) {
-              received(res)
-              return dispatchAfter(claim.run, event, onError).then((ran) => record(arrival, ranAfter(proven, ran, attempt)))
-            }
-            return claim.run().then(() => {
-              record(arrival, { proven, outcome: 'processed', status: 200, attempt })
-              received(res)
-            }, failed)
-          }, failed)
+          return routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival,
+            (after) => res.once('finish', after)).then(
+            (refusal) => (refusal === undefined ? received(res) : reject(res, refusal)),
+            next,
+          )
         },
         (error) => refuse(error),
       )
@@ -123,10 +106,9 @@ export function createAdapters({ constructProven, checkConfig }) {
         record(arrival, refusalOf(error))
         return reply.code(error.status || 400).send(refusalBody(error))
       }
-      const { event } = proven
       if (router === undefined) {
         reply.raw.once('finish', () => record(arrival, answered(proven, reply.raw.statusCode)))
-        return handler(event, request, reply)
+        return handler(proven.event, request, reply)
       }
       const refusal = await routed({ idempotency, router, acknowledgeFirst, onError }, proven, request.body, record, arrival,
         (after) => reply.raw.once('finish', after))
@@ -160,8 +142,7 @@ export function createAdapters({ constructProven, checkConfig }) {
         record(arrival, refusalOf(error))
         return
       }
-      const { event } = proven
-      ctx.state.payvostEvent = event
+      ctx.state.payvostEvent = proven.event
       if (router === undefined) return passedOn(next, proven, record, arrival, () => ctx.status)
       const refusal = await routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival,
         (after) => ctx.res.once('finish', after))
@@ -209,8 +190,7 @@ export function createAdapters({ constructProven, checkConfig }) {
         record(arrival, refusalOf(error))
         return c.json(refusalBody(error), error.status || 400)
       }
-      const { event } = proven
-      c.set('payvostEvent', event)
+      c.set('payvostEvent', proven.event)
       if (router === undefined) return passedOn(next, proven, record, arrival, () => c.res.status)
       // The handlers run after the answer; on Workers, waitUntil keeps them alive.
       const later = (after) => {
@@ -266,8 +246,8 @@ export function isRefusal(error) {
 }
 
 /**
- * Runs a verified delivery's handlers as the Fastify, Koa and Hono adapters
- * do, inside the guard's claim when there is a guard, and records it; with
+ * Runs a verified delivery's handlers as every adapter does, inside the
+ * guard's claim when there is a guard, and records it; with
  * `acknowledgeFirst`, `later(after)` runs them once the answer has left.
  * Resolves to the guard's refusal to answer, or undefined for `{received:
  * true}`; any other error rejects, for the framework's 500.
@@ -383,8 +363,8 @@ function recorder(name, onDelivery) {
       record.secret_index = proven.verified.secretIndex
     }
     if (attempt !== undefined) record.attempt = attempt
-    record.duration_ms = arrival === undefined ? 0 : performance.now() - arrival.at
-    record.received_at = arrival === undefined ? Math.floor(Date.now() / 1000) : arrival.unix
+    record.duration_ms = performance.now() - arrival.at
+    record.received_at = arrival.unix
     hook(() => onDelivery(record), (hookError) =>
       warn(`payvost: onDelivery threw (${said(hookError)}) for a delivery answered ${status}`, 'PAYVOST_ON_DELIVERY_THREW'))
   }

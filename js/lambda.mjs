@@ -17,8 +17,7 @@ export function createLambda({ constructEvent, checkConfig, base64Body }) {
   const wanted = facts.signature_header.toLowerCase()
 
   /**
-   * The raw body and signature header of a Lambda HTTP event, and which
-   * front end sent it. Header names are matched in any case; every line of
+   * The raw body and signature header of a Lambda HTTP event. Header names are matched in any case; every line of
    * the header is kept (a load balancer's or REST API's `multiValueHeaders`,
    * a name sent in two cases) and joined by `, ` as protocol §2 reads
    * repeated lines, so a header sent twice is refused as a server would.
@@ -49,12 +48,7 @@ export function createLambda({ constructEvent, checkConfig, base64Body }) {
       }
     }
     if (typeof body === 'string' ? byteLength(body) > limit : body.length > limit) throw tooLarge(limit)
-    return {
-      body,
-      header: lines.length === 0 ? undefined : lines.join(', '),
-      front: frontOf(lambdaEvent),
-      multiValue: multi && frontOf(lambdaEvent) === 'alb',
-    }
+    return { body, header: lines.length === 0 ? undefined : lines.join(', ') }
   }
 
   /**
@@ -96,22 +90,24 @@ export function createLambda({ constructEvent, checkConfig, base64Body }) {
         '(new payvost.idempotency.IdempotencyGuard({store})).')
     }
     return async function payvostWebhook(lambdaEvent) {
+      // Every answer, refusals included, goes back in the shape of the front end that asked.
+      const shape = shapeOf(lambdaEvent)
       let request
       let event
       try {
         request = requestOf(lambdaEvent, limit)
         event = constructEvent(request.body, request.header, secret, { tolerance })
       } catch (error) {
-        return answer(request ?? shapeOf(lambdaEvent), error.status || facts.statusOf[error.code] || 400, refusalBody(error))
+        return answer(shape, error.status || facts.statusOf[error.code] || 400, refusalBody(error))
       }
       try {
         const { run } = await claimed(idempotency, router, event, request.body)
         if (run !== undefined) await run()
       } catch (error) {
         if (!isRefusal(error)) throw error
-        return answer(request, error.status, refusalBody(error))
+        return answer(shape, error.status, refusalBody(error))
       }
-      return answer(request, 200, { received: true })
+      return answer(shape, 200, { received: true })
     }
   }
 
@@ -128,7 +124,7 @@ function answer({ front, multiValue }, status, body) {
   return response
 }
 
-/** Which front end an answer goes to, for an event whose request could not be read. */
+/** Which front end an answer goes to (`front`), and whether it wants multi-value headers back. */
 function shapeOf(lambdaEvent) {
   const known = lambdaEvent !== null && typeof lambdaEvent === 'object'
   return {

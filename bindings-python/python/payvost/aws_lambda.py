@@ -56,10 +56,9 @@ _WANTED = SIGNATURE_HEADER.lower()
 
 
 class _Request:
-    """A Lambda HTTP event's raw body and signature header, and the shape of its answer."""
+    """A Lambda HTTP event's raw body and signature header."""
 
     def __init__(self, event: LambdaEvent, limit: int) -> None:
-        self.front, self.multi_value = _shape(event)
         if not _is_http(event):
             raise Answer(
                 400,
@@ -90,9 +89,6 @@ class _Request:
         if isinstance(body, bytes) and len(body) > limit:
             raise too_large(limit)
         self.body: Any = body
-
-    def answer(self, status: int, body: Dict[str, Any]) -> LambdaResult:
-        return _answer(self.front, self.multi_value, status, body)
 
 
 def _shape(event: Any) -> Tuple[str, bool]:
@@ -211,7 +207,8 @@ def webhook(
     def decorate(receive: Callable[[AnyEvent, Any], Optional[R]]) -> Callable[[LambdaEvent, Any], Union[R, LambdaResult]]:
         @functools.wraps(receive)
         def verified(lambda_event: LambdaEvent, context: Any = None) -> Union[R, LambdaResult]:
-            request: Optional[_Request] = None
+            # Every answer, refusals included, goes back in the shape of the front end that asked.
+            front, multi_value = _shape(lambda_event)
             try:
                 request = _Request(lambda_event, limit)
                 event = verify(request.body, request.header, verifier)
@@ -223,11 +220,10 @@ def webhook(
                 if run is not None:
                     run()
             except Answer as answer:
-                front, multi = (request.front, request.multi_value) if request is not None else _shape(lambda_event)
-                return _answer(front, multi, answer.status, answer.body)
+                return _answer(front, multi_value, answer.status, answer.body)
             if returned and isinstance(returned[0], dict) and "statusCode" in returned[0]:
                 return returned[0]
-            return request.answer(200, {"received": True})
+            return _answer(front, multi_value, 200, {"received": True})
 
         return verified
 
