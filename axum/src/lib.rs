@@ -23,11 +23,20 @@
 //! mistake 500, and a body over [`BODY_LIMIT`] 413, as every Payvost
 //! adapter answers. This crate is apart from the core so that the core
 //! stays `no_std` and free of any framework.
+//!
+//! [`record_deliveries`], a middleware on the same route, records every
+//! delivery (protocol §10.2) as `tracing` events, to a hook and in counts,
+//! and sheds deliveries past a limit at once: see [`Deliveries`].
 
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use payvost_webhooks::{Error, Event, Webhook};
+
+mod deliveries;
+
+use deliveries::Slot;
+pub use deliveries::{Deliveries, record_deliveries};
 
 /// The largest body read, in bytes: the core's [`payvost_webhooks::BODY_LIMIT`].
 pub const BODY_LIMIT: usize = payvost_webhooks::BODY_LIMIT as usize;
@@ -55,7 +64,7 @@ impl Refused {
         self.code
     }
 
-    fn of(error: &Error) -> Self {
+    pub(crate) fn of(error: &Error) -> Self {
         let status = StatusCode::from_u16(payvost_webhooks::status_of(error.code()))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refused {
@@ -95,6 +104,12 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Refused> {
         let webhook = Webhook::from_ref(state);
+        // Filled for `record_deliveries`, when it runs around this route.
+        let slot = request
+            .extensions()
+            .get::<Slot>()
+            .cloned()
+            .unwrap_or_default();
         // Its lines as one value (protocol §2); a line that is not text is
         // read as absent, so no line at all is header_missing.
         let lines = request
@@ -103,12 +118,32 @@ where
         let header =
             payvost_webhooks::joined_header_lines(lines.iter().filter_map(|v| v.to_str().ok()))
                 .unwrap_or_default();
-        let body = axum::body::to_bytes(request.into_body(), BODY_LIMIT)
-            .await
-            .map_err(|_| Refused::too_large())?;
-        webhook
-            .construct_event_now(&body, &header)
-            .map(PayvostEvent)
-            .map_err(|error| Refused::of(&error))
+        let body = match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
+            Ok(body) => body,
+            Err(_) => {
+                let refused = Refused::too_large();
+                slot.fill(|seen| seen.code = Some(refused.code));
+                return Err(refused);
+            }
+        };
+        let now = payvost_webhooks::unix_now();
+        let event = webhook
+            .verify(&body, &header, now)
+            .and_then(|verified| {
+                slot.fill(|seen| {
+                    seen.signature_age = Some(now.saturating_sub(verified.timestamp));
+                    seen.secret_index = Some(verified.secret_index);
+                });
+                Event::from_slice(&body)
+            })
+            .map_err(|error| {
+                slot.fill(|seen| seen.code = Some(error.code()));
+                Refused::of(&error)
+            })?;
+        slot.fill(|seen| {
+            seen.event_id = Some(event.id().to_owned());
+            seen.event_type = Some(event.event_type().as_str().to_owned());
+        });
+        Ok(PayvostEvent(event))
     }
 }

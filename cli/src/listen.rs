@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hyper::StatusCode;
-use payvost_webhooks::delivery::{Outcome, Record};
+use payvost_webhooks::delivery::{Outcome, Record, Tally};
 use payvost_webhooks::{Error, Event, SECRET_VARIABLE, Webhook};
 use serde_json::json;
 
@@ -43,6 +43,10 @@ pub struct Args {
     /// duration), never the secret or the body
     #[arg(long, value_name = "FILE")]
     log: Option<std::path::PathBuf>,
+    /// Seconds between two summaries of the refusals on stderr (their
+    /// counts by code and likely cause), printed only while there are any
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    summary_every: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -84,7 +88,12 @@ pub fn run(args: &Args) -> Result<bool, String> {
             webhook,
             seen: Mutex::new(HashSet::new()),
             log,
+            tally: Mutex::new(Tally::default()),
         });
+        tokio::spawn(summaries(
+            Arc::clone(&receiver),
+            Duration::from_secs(args.summary_every),
+        ));
         let print = args.print;
         let logging = Arc::clone(&receiver);
         receiver::serve(
@@ -101,12 +110,33 @@ pub fn run(args: &Args) -> Result<bool, String> {
     })
 }
 
-/// The verifier, the event ids seen so far, to flag duplicates, and the
-/// file the delivery records go to.
+/// The verifier, the event ids seen so far, to flag duplicates, the
+/// file the delivery records go to, and their counts.
 struct Receiver {
     webhook: Webhook,
     seen: Mutex<HashSet<String>>,
     log: Option<Mutex<std::fs::File>>,
+    tally: Mutex<Tally>,
+}
+
+/// Every `every`, while deliveries are being refused, the refusals since
+/// the last summary by code, with their likely cause, on stderr: a rotated
+/// secret or a probe shows at once, not when payments stop arriving.
+async fn summaries(receiver: Arc<Receiver>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let lines = receiver
+            .tally
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .anomalies();
+        let mut stderr = std::io::stderr().lock();
+        for line in lines {
+            let _ = writeln!(stderr, "payvost: {line}");
+        }
+    }
 }
 
 impl Receiver {
@@ -128,6 +158,7 @@ impl Receiver {
             attempt: None,
             duration_ms: 0.0,
             received_at: delivery.arrival.unix,
+            remote_address: delivery.arrival.peer.map(|peer| peer.to_string()),
         };
         let answer = match verified.and_then(|_| Event::from_slice(&delivery.body)) {
             Ok(event) => {
@@ -204,12 +235,17 @@ impl Receiver {
             attempt: None,
             duration_ms: arrival.at.elapsed().as_secs_f64() * 1e3,
             received_at: arrival.unix,
+            remote_address: arrival.peer.map(|peer| peer.to_string()),
         });
     }
 
-    /// Appends `record` to the log, when there is one; a log that cannot be
-    /// written is said on stderr, and the receiver goes on.
+    /// Counts `record`, and appends it to the log when there is one; a log
+    /// that cannot be written is said on stderr, and the receiver goes on.
     fn write(&self, record: &Record) {
+        self.tally
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(record);
         let Some(log) = &self.log else { return };
         let mut file = log.lock().unwrap_or_else(PoisonError::into_inner);
         if let Err(error) = writeln!(file, "{}", record.to_json()) {

@@ -64,13 +64,16 @@ pub struct Delivery {
 pub struct Arrival {
     pub at: std::time::Instant,
     pub unix: i64,
+    /// The address the connection came from.
+    pub peer: Option<std::net::IpAddr>,
 }
 
 impl Arrival {
-    fn now() -> Self {
+    fn now(peer: Option<std::net::IpAddr>) -> Self {
         Arrival {
             at: std::time::Instant::now(),
             unix: crate::now(),
+            peer,
         }
     }
 }
@@ -102,8 +105,8 @@ where
     let refused = Arc::new(refused);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match listener.accept().await {
+            Ok((stream, peer)) => (stream, peer.ip()),
             // Out of file descriptors, or a connection reset before accept:
             // wait a moment rather than spin, then go on serving.
             Err(_) => {
@@ -127,7 +130,7 @@ where
                     Arc::clone(&handle),
                     Arc::clone(&refused),
                 );
-                let arrival = Arrival::now();
+                let arrival = Arrival::now(Some(peer));
                 async move {
                     Ok::<_, Infallible>(match read(request, &limits, arrival).await {
                         Ok(delivery) => respond(handle(delivery).await, false),

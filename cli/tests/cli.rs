@@ -819,6 +819,7 @@ fn listen_logs_one_record_per_delivery() {
         let fields = record.as_object_mut().unwrap();
         fields.remove("duration_ms");
         fields.remove("received_at");
+        assert_eq!(fields.remove("remote_address").unwrap(), "127.0.0.1");
         // Signed five seconds before `now`, verified within the next few.
         if let Some(age) = fields.remove("signature_age") {
             assert!((5..10).contains(&age.as_i64().unwrap()), "{age}");
@@ -838,4 +839,60 @@ fn listen_logs_one_record_per_delivery() {
     );
     assert!(!text.contains(SECRET) && !text.contains("whsec_"), "{text}");
     let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn listen_summarises_refusals_with_their_likely_cause() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_payvost"))
+        .args(["webhooks", "listen", "--port", "0", "--print", "none"])
+        .args(["--summary-every", "1"])
+        .env("PAYVOST_WEBHOOK_SECRET", SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let url = format!(
+        "{}/webhooks",
+        line.trim().strip_prefix("listening on ").unwrap()
+    );
+    let body = br#"{"id":"evt_probe","type":"payment.succeeded","data":{"object":{}}}"#;
+    let forged = payvost_webhooks::sign(body, "whsec_someone_else", 1).unwrap();
+    for _ in 0..3 {
+        assert_eq!(post_status(&url, body, Some(&forged)), 400);
+    }
+    assert_eq!(post_status(&url, body, None), 400);
+    // The posts may straddle a summary: read until all four are told.
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut told = std::collections::BTreeMap::new();
+    while told.values().sum::<u64>() < 4 {
+        let mut line = String::new();
+        err.read_line(&mut line).unwrap();
+        let (count, rest) = line
+            .strip_prefix("payvost: ")
+            .and_then(|l| l.split_once(" refused with "))
+            .unwrap_or_else(|| panic!("{line}"));
+        let code = rest.split(' ').next().unwrap().to_owned();
+        let count: u64 = count.parse().unwrap();
+        assert_eq!(
+            line,
+            format!(
+                "payvost: {}\n",
+                payvost_webhooks::delivery::anomaly(&code, count, 1)
+            )
+        );
+        *told.entry(code).or_insert(0) += count;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        told,
+        [
+            ("header_missing".to_owned(), 1),
+            ("signature_mismatch".to_owned(), 3)
+        ]
+        .into()
+    );
 }

@@ -17,6 +17,7 @@
 //!     attempt: Some(1),
 //!     duration_ms: 1.5,
 //!     received_at: 1_764_000_002,
+//!     remote_address: None,
 //! };
 //! assert_eq!(
 //!     record.to_json(),
@@ -26,7 +27,9 @@
 //! assert_eq!(Outcome::of_code("event_in_progress"), Outcome::InProgress);
 //! ```
 
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt::Write;
 
 use crate::error::Category;
@@ -81,6 +84,7 @@ impl Outcome {
     pub fn of_code(code: &str) -> Outcome {
         match (code, Category::of(code)) {
             ("event_in_progress", _) => Outcome::InProgress,
+            ("receiver_busy", _) => Outcome::Shed,
             ("event_id_reused", _) => Outcome::Refused,
             (_, Some(Category::Signature | Category::Payload)) => Outcome::Refused,
             _ => Outcome::Failed,
@@ -116,11 +120,15 @@ pub struct Record {
     pub duration_ms: f64,
     /// Unix seconds at which the request arrived.
     pub received_at: i64,
+    /// The address the request came from, as the server saw it (a proxy's
+    /// own, unless the framework is told to trust its forwarding header):
+    /// what tells a probe from one address from a wrong secret.
+    pub remote_address: Option<String>,
 }
 
 impl Record {
     /// The names of a record's fields, in the order of its JSON.
-    pub const FIELDS: [&'static str; 10] = [
+    pub const FIELDS: [&'static str; 11] = [
         "event_id",
         "event_type",
         "outcome",
@@ -131,6 +139,7 @@ impl Record {
         "attempt",
         "duration_ms",
         "received_at",
+        "remote_address",
     ];
 
     /// The record as one line of JSON, its fields in [`Record::FIELDS`]'
@@ -173,8 +182,199 @@ impl Record {
         };
         field("duration_ms", &duration);
         field("received_at", &self.received_at);
+        if let Some(address) = &self.remote_address {
+            field("remote_address", &Quoted(address));
+        }
         json.push('}');
         json
+    }
+}
+
+/// The `Retry-After` of a delivery shed at a receiver's limit (`receiver_busy`,
+/// 503), in seconds: soon enough that the event is not held back long,
+/// late enough for a burst to pass. Payvost retries on its own schedule
+/// whatever it says.
+pub const RETRY_AFTER_SECS: u32 = 30;
+
+/// The likely cause of many refusals with `code` at once, from `senders`
+/// addresses (0 when they are not known): the first thing to check.
+///
+/// ```
+/// use payvost_webhooks::delivery::likely_cause;
+///
+/// assert!(likely_cause("signature_mismatch", 3).starts_with("the secret"));
+/// assert!(likely_cause("signature_mismatch", 1).starts_with("a probe"));
+/// ```
+pub fn likely_cause(code: &str, senders: usize) -> &'static str {
+    let from_one = senders == 1;
+    match code {
+        "signature_mismatch" if from_one => {
+            "a probe, if that address is neither Payvost's nor your proxy's; otherwise the secret"
+        }
+        "signature_mismatch" => {
+            "the secret: it was rotated, or is another endpoint's; compare it with the endpoint's \
+             signing secret in the Payvost dashboard"
+        }
+        "timestamp_too_old" | "timestamp_too_new" if from_one => {
+            "old deliveries replayed from one address, or this server's clock"
+        }
+        "timestamp_too_old" | "timestamp_too_new" => {
+            "this server's clock (is NTP running?), or a queue that holds deliveries back before \
+             they reach the receiver"
+        }
+        _ if from_one => "a probe: one address sending requests that are not Payvost deliveries",
+        "header_missing" => {
+            "a proxy or load balancer that drops the Payvost-Signature header, or requests that \
+             are not Payvost's"
+        }
+        "header_malformed" | "no_signatures" => {
+            "a proxy that rewrites the Payvost-Signature header"
+        }
+        "event_id_reused" => "event ids replayed with other bodies: a sender that is not Payvost",
+        _ => {
+            "a proxy or framework that rewrites the body before it is verified (a JSON parser, a \
+             charset conversion, a compression layer)"
+        }
+    }
+}
+
+/// The line an anomaly summary gives one code: `count` refusals with it
+/// since the last summary, from `senders` addresses, and their
+/// [`likely_cause`].
+///
+/// ```
+/// use payvost_webhooks::delivery::anomaly;
+///
+/// assert_eq!(
+///     anomaly("header_missing", 4, 1),
+///     "4 refused with header_missing since the last summary, from 1 address; likely cause: \
+///      a probe: one address sending requests that are not Payvost deliveries"
+/// );
+/// ```
+pub fn anomaly(code: &str, count: u64, senders: usize) -> String {
+    let from = match senders {
+        0 => String::from(FROM[0]),
+        1 => String::from(FROM[1]),
+        n => FROM[2].replace("{n}", &alloc::format!("{n}")),
+    };
+    ANOMALY
+        .replace("{count}", &alloc::format!("{count}"))
+        .replace("{code}", code)
+        .replace("{from}", &from)
+        .replace("{cause}", likely_cause(code, senders))
+}
+
+/// The template of an [`anomaly`] line, for the doors that count their own
+/// refusals.
+const ANOMALY: &str =
+    "{count} refused with {code} since the last summary, from {from}; likely cause: {cause}";
+
+/// Where an anomaly's refusals came from: addresses not known, one, `{n}`.
+const FROM: [&str; 3] = ["addresses not known", "1 address", "{n} addresses"];
+
+/// The deliveries a receiver answered, counted: by outcome and by code
+/// since it started (an adapter's `stats()`), and its refusals since the
+/// last summary by code and address, for [`Tally::anomalies`].
+///
+/// ```
+/// use payvost_webhooks::delivery::{Outcome, Record, Tally};
+///
+/// let mut tally = Tally::default();
+/// let forged = Record {
+///     event_id: None, event_type: None, outcome: Outcome::Refused,
+///     code: Some("signature_mismatch"), status: 400, signature_age: None,
+///     secret_index: None, attempt: None, duration_ms: 0.2, received_at: 0,
+///     remote_address: Some("203.0.113.9".into()),
+/// };
+/// tally.add(&forged);
+/// tally.add(&forged);
+/// assert_eq!(tally.count(Outcome::Refused), 2);
+/// assert_eq!(
+///     tally.to_json(),
+///     r#"{"total":2,"outcomes":{"processed":0,"duplicate":0,"refused":2,"failed":0,"in_progress":0,"shed":0},"codes":{"signature_mismatch":2}}"#
+/// );
+/// let lines = tally.anomalies();
+/// assert_eq!(lines.len(), 1);
+/// assert!(lines[0].starts_with("2 refused with signature_mismatch"));
+/// assert!(tally.anomalies().is_empty(), "a summary starts the next window");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    outcomes: [u64; 6],
+    codes: BTreeMap<&'static str, u64>,
+    window: BTreeMap<&'static str, Refusals>,
+}
+
+/// The refusals of one code since the last summary.
+#[derive(Clone, Debug, Default)]
+struct Refusals {
+    count: u64,
+    addresses: BTreeSet<String>,
+}
+
+impl Tally {
+    /// The most addresses a summary tells apart per code: past it, a
+    /// flood of addresses costs no more memory.
+    pub const MAX_ADDRESSES: usize = 1024;
+
+    /// Counts `record`.
+    pub fn add(&mut self, record: &Record) {
+        for (outcome, count) in Outcome::ALL.iter().zip(self.outcomes.iter_mut()) {
+            if *outcome == record.outcome {
+                *count = count.saturating_add(1);
+            }
+        }
+        let Some(code) = record.code else { return };
+        let count = self.codes.entry(code).or_insert(0);
+        *count = count.saturating_add(1);
+        if record.outcome == Outcome::Refused {
+            let refusals = self.window.entry(code).or_default();
+            refusals.count = refusals.count.saturating_add(1);
+            if let Some(address) = &record.remote_address
+                && refusals.addresses.len() < Self::MAX_ADDRESSES
+            {
+                refusals.addresses.insert(address.clone());
+            }
+        }
+    }
+
+    /// How many deliveries ended with `outcome`.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        Outcome::ALL
+            .iter()
+            .zip(self.outcomes)
+            .find(|(o, _)| **o == outcome)
+            .map_or(0, |(_, count)| count)
+    }
+
+    /// The counts, as an adapter's `stats()` gives them: `total`, every
+    /// outcome (0 included), and each code that was answered.
+    pub fn to_json(&self) -> String {
+        let total: u64 = self.outcomes.iter().fold(0, |a, b| a.saturating_add(*b));
+        let outcomes: Vec<String> = Outcome::ALL
+            .iter()
+            .zip(self.outcomes)
+            .map(|(o, n)| alloc::format!("\"{}\":{n}", o.as_str()))
+            .collect();
+        let codes: Vec<String> = self
+            .codes
+            .iter()
+            .map(|(code, n)| alloc::format!("{}:{n}", Quoted(code)))
+            .collect();
+        alloc::format!(
+            r#"{{"total":{total},"outcomes":{{{}}},"codes":{{{}}}}}"#,
+            outcomes.join(","),
+            codes.join(",")
+        )
+    }
+
+    /// The [`anomaly`] lines of the refusals since the last call, one per
+    /// code, and a new window: none when nothing was refused.
+    pub fn anomalies(&mut self) -> Vec<String> {
+        core::mem::take(&mut self.window)
+            .into_iter()
+            .map(|(code, refusals)| anomaly(code, refusals.count, refusals.addresses.len()))
+            .collect()
     }
 }
 
@@ -210,11 +410,31 @@ pub(crate) fn facts_json() -> String {
         .iter()
         .map(|code| alloc::format!("{}: {}", text(code), text(Outcome::of_code(code).as_str())))
         .collect();
+    // The likely causes of refusals by code, from one address and from
+    // many, and the anomaly line's templates, for the doors that count
+    // their own refusals.
+    let causes: Vec<String> = crate::Error::ALL
+        .iter()
+        .filter(|code| Outcome::of_code(code) == Outcome::Refused)
+        .map(|code| {
+            alloc::format!(
+                r#"{}: {{"one": {}, "many": {}}}"#,
+                text(code),
+                text(likely_cause(code, 1)),
+                text(likely_cause(code, 2))
+            )
+        })
+        .collect();
     alloc::format!(
-        r#"{{"fields": [{}], "outcomes": [{}], "outcome_of_code": {{{}}}}}"#,
+        r#"{{"fields": [{}], "outcomes": [{}], "outcome_of_code": {{{}}}, "retry_after": {RETRY_AFTER_SECS}, "causes": {{{}}}, "anomaly": {}, "from": {{"unknown": {}, "one": {}, "many": {}}}}}"#,
         fields.join(", "),
         outcomes.join(", "),
-        of_code.join(", ")
+        of_code.join(", "),
+        causes.join(", "),
+        text(ANOMALY),
+        text(FROM[0]),
+        text(FROM[1]),
+        text(FROM[2])
     )
 }
 
@@ -234,6 +454,7 @@ mod tests {
             attempt: None,
             duration_ms: f64::NAN,
             received_at: -1,
+            remote_address: None,
         }
     }
 
@@ -274,10 +495,73 @@ mod tests {
             let expected = match *code {
                 "event_in_progress" => Outcome::InProgress,
                 "store_unavailable" | "lease_lost" => Outcome::Failed,
+                "receiver_busy" => Outcome::Shed,
                 "secret_invalid" | "tolerance_invalid" | "option_invalid" => Outcome::Failed,
                 _ => Outcome::Refused,
             };
             assert_eq!(outcome, expected, "{code}");
         }
+    }
+
+    #[test]
+    fn an_anomaly_names_the_secret_for_many_senders_and_a_probe_for_one() {
+        let mut tally = Tally::default();
+        for address in ["198.51.100.1", "198.51.100.2", "198.51.100.2"] {
+            tally.add(&Record {
+                remote_address: Some(address.into()),
+                ..refused()
+            });
+        }
+        tally.add(&Record {
+            code: Some("header_missing"),
+            remote_address: Some("203.0.113.9".into()),
+            ..refused()
+        });
+        tally.add(&Record {
+            code: Some("timestamp_too_old"),
+            ..refused()
+        });
+        assert_eq!(
+            tally.anomalies(),
+            [
+                "1 refused with header_missing since the last summary, from 1 address; likely cause: \
+                 a probe: one address sending requests that are not Payvost deliveries",
+                "3 refused with signature_mismatch since the last summary, from 2 \
+                 addresses; likely cause: the secret: it was rotated, or is another endpoint's; compare \
+                 it with the endpoint's signing secret in the Payvost dashboard",
+                "1 refused with timestamp_too_old since the last summary, from \
+                 addresses not known; likely cause: this server's clock (is NTP running?), or a queue \
+                 that holds deliveries back before they reach the receiver",
+            ]
+        );
+        assert_eq!(tally.count(Outcome::Refused), 5);
+    }
+
+    #[test]
+    fn a_flood_of_addresses_is_counted_up_to_the_bound() {
+        let mut tally = Tally::default();
+        for n in 0..Tally::MAX_ADDRESSES + 10 {
+            tally.add(&Record {
+                remote_address: Some(alloc::format!("10.0.{}.{}", n / 256, n % 256)),
+                ..refused()
+            });
+        }
+        let lines = tally.anomalies();
+        assert!(lines[0].contains("from 1024 addresses"), "{lines:?}");
+        assert!(lines[0].starts_with("1034 refused"), "{lines:?}");
+    }
+
+    #[test]
+    fn an_outcome_without_a_code_is_counted_but_not_in_the_window() {
+        let mut tally = Tally::default();
+        tally.add(&Record {
+            outcome: Outcome::Processed,
+            code: None,
+            status: 200,
+            ..refused()
+        });
+        assert_eq!(tally.count(Outcome::Processed), 1);
+        assert!(tally.anomalies().is_empty());
+        assert!(tally.to_json().ends_with(r#""codes":{}}"#));
     }
 }

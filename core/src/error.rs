@@ -84,6 +84,14 @@ pub enum Error {
     /// This worker's lease ended and another worker took the event, so its
     /// completion was not recorded; holds the event id.
     LeaseLost(String),
+    /// The receiver was already handling its limit of deliveries at once
+    /// (an adapter's `maxConcurrent`), so it answered 503 with
+    /// `Retry-After` before reading the body (protocol §10.2); holds the
+    /// limit, as the door wrote it.
+    ///
+    /// The core never produces it; the adapters answer it, with this one
+    /// code in every language.
+    ReceiverBusy(String),
 }
 
 /// Which secret rule was broken (protocol §1).
@@ -184,6 +192,7 @@ impl Error {
         "store_unavailable",
         "event_id_reused",
         "lease_lost",
+        "receiver_busy",
     ];
 
     /// The stable snake_case code of protocol §6.
@@ -209,6 +218,7 @@ impl Error {
             Error::StoreUnavailable(_) => "store_unavailable",
             Error::EventIdReused(_) => "event_id_reused",
             Error::LeaseLost(_) => "lease_lost",
+            Error::ReceiverBusy(_) => "receiver_busy",
         }
     }
 
@@ -273,9 +283,8 @@ impl Category {
             "payload_invalid_json" | "payload_invalid_event" | "payload_wrong_type" => {
                 Category::Payload
             }
-            "event_in_progress" | "store_unavailable" | "event_id_reused" | "lease_lost" => {
-                Category::Processing
-            }
+            "event_in_progress" | "store_unavailable" | "event_id_reused" | "lease_lost"
+            | "receiver_busy" => Category::Processing,
             _ => return None,
         })
     }
@@ -363,6 +372,11 @@ impl fmt::Display for Error {
                 "This worker's lease on event {id} ended and another worker took the event, so this \
                  completion was not recorded and the other worker's stands; set a lease longer than \
                  the handler's longest run"
+            ),
+            Error::ReceiverBusy(limit) => write!(
+                f,
+                "This receiver was already handling its limit of deliveries at once ({limit}), so it \
+                 answered 503 without reading this one; Payvost delivers it again later"
             ),
         }
     }

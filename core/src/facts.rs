@@ -61,6 +61,7 @@ pub fn facts_json() -> String {
         Error::StoreUnavailable("{why}".into()),
         Error::EventIdReused("{id}".into()),
         Error::LeaseLost("{id}".into()),
+        Error::ReceiverBusy("{limit}".into()),
     ]
     .map(|error| alloc::format!("{}: {}", text(error.code()), text(&error.to_string())));
     let mut json = String::new();

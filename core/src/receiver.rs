@@ -147,7 +147,7 @@ pub fn status_of(code: &str) -> u16 {
     match code {
         "event_in_progress" => 409,
         "event_id_reused" => 422,
-        "store_unavailable" => 503,
+        "store_unavailable" | "receiver_busy" => 503,
         "lease_lost" => 500,
         _ => match crate::Category::of(code) {
             Some(crate::Category::Configuration | crate::Category::Processing) => 500,
