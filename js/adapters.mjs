@@ -7,6 +7,7 @@
 
 import { rawBody, requestBody, tooLarge } from './body.mjs'
 import { checkedLimit, describe } from './convert.mjs'
+import { DeliveryStats, busy, shedding } from './deliveries.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { EventRouter } from './router.mjs'
@@ -36,14 +37,17 @@ export function createAdapters({ constructProven, checkConfig }) {
     const limit = checkedLimit(config.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('middleware', config)
 
-    const record = recorder('middleware', config.onDelivery)
+    const { record, stats } = recorder('middleware', config)
+    const shed = shedding('middleware', config.maxConcurrent)
 
-    return function payvostWebhook(req, res, next) {
-      const arrival = arrived()
+    function payvostWebhook(req, res, next) {
+      const arrival = arrived(req.socket?.remoteAddress)
       const refuse = (error) => {
         record(arrival, refusalOf(error))
         reject(res, error)
       }
+      if (!shed.enter()) return refuse(busy(shed.limit))
+      res.once('close', shed.leave)
       rawBody(req, limit, 'mount payvost.webhooks.middleware() before express.json(), or on a route it does not cover').then(
         (body) => {
           let proven
@@ -67,6 +71,7 @@ export function createAdapters({ constructProven, checkConfig }) {
         (error) => refuse(error),
       )
     }
+    return counted(payvostWebhook, stats)
   }
 
   /**
@@ -83,11 +88,21 @@ export function createAdapters({ constructProven, checkConfig }) {
     if ((router === undefined) === (handler === undefined)) {
       throw new TypeError('webhooks.fastify takes {secret, path?, router} or {secret, path?, handler(event, request, reply)}.')
     }
-    const record = recorder('webhooks.fastify', options?.onDelivery)
-    // Stamped before the body is read, so that a record's duration counts it.
-    app.addHook('onRequest', (request, reply, done) => {
-      request[ARRIVAL] = arrived()
-      done()
+    const { record } = recorder('webhooks.fastify', options ?? {})
+    const shed = shedding('webhooks.fastify', options?.maxConcurrent)
+    // Stamped before the body is read, so that a record's duration counts
+    // it; a delivery past maxConcurrent is shed here, unread.
+    app.addHook('onRequest', async (request, reply) => {
+      const arrival = (request[ARRIVAL] = arrived(request.ip))
+      if (!shed.enter()) {
+        const refused = busy(shed.limit)
+        record(arrival, refusalOf(refused))
+        return reply.code(refused.status).header('retry-after', refused.retryAfter).send(refusalBody(refused))
+      }
+      arrival.entered = true
+    })
+    app.addHook('onResponse', async (request) => {
+      if (request[ARRIVAL]?.entered) shed.leave()
     })
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
@@ -128,9 +143,24 @@ export function createAdapters({ constructProven, checkConfig }) {
     checkConfig(secret, tolerance)
     const limit = checkedLimit(config?.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.koa', config ?? {})
-    const record = recorder('webhooks.koa', config?.onDelivery)
-    return async function payvostWebhook(ctx, next) {
-      const arrival = arrived()
+    const { record, stats } = recorder('webhooks.koa', config ?? {})
+    const shed = shedding('webhooks.koa', config?.maxConcurrent)
+    async function payvostWebhook(ctx, next) {
+      const arrival = arrived(ctx.ip)
+      if (!shed.enter()) {
+        const refused = busy(shed.limit)
+        ctx.status = refused.status
+        ctx.set('retry-after', refused.retryAfter)
+        ctx.body = refusalBody(refused)
+        return record(arrival, refusalOf(refused))
+      }
+      try {
+        return await koaDelivery(ctx, next, arrival)
+      } finally {
+        shed.leave()
+      }
+    }
+    async function koaDelivery(ctx, next, arrival) {
       let proven
       let body
       try {
@@ -153,6 +183,7 @@ export function createAdapters({ constructProven, checkConfig }) {
       }
       ctx.body = { received: true }
     }
+    return counted(payvostWebhook, stats)
   }
 
   /**
@@ -173,9 +204,22 @@ export function createAdapters({ constructProven, checkConfig }) {
     // A secret that comes with each request is checked, with the tolerance, on each request.
     if (typeof secret !== 'function') checkConfig(secret, tolerance)
     const secretOf = typeof secret === 'function' ? secret : () => secret
-    const record = recorder('webhooks.hono', config?.onDelivery)
-    return async function payvostWebhook(c, next) {
-      const arrival = arrived()
+    const { record, stats } = recorder('webhooks.hono', config ?? {})
+    const shed = shedding('webhooks.hono', config?.maxConcurrent)
+    async function payvostWebhook(c, next) {
+      const arrival = arrived(honoAddress(c))
+      if (!shed.enter()) {
+        const refused = busy(shed.limit)
+        record(arrival, refusalOf(refused))
+        return c.json(refusalBody(refused), refused.status, { 'retry-after': refused.retryAfter })
+      }
+      try {
+        return await honoDelivery(c, next, arrival)
+      } finally {
+        shed.leave()
+      }
+    }
+    async function honoDelivery(c, next, arrival) {
       const key = secretOf(c)
       let proven
       let body
@@ -201,6 +245,7 @@ export function createAdapters({ constructProven, checkConfig }) {
       if (refusal !== undefined) return c.json(refusalBody(refusal), refusal.status)
       return c.json({ received: true })
     }
+    return counted(payvostWebhook, stats)
   }
 
   return { middleware, fastify, koa, hono }
@@ -329,27 +374,46 @@ function warn(message, code) {
   }
 }
 
-/** When a request arrived: for its duration, and in unix seconds for its record. */
-function arrived() {
-  return { at: performance.now(), unix: Math.floor(Date.now() / 1000) }
+/** When a request arrived, for its duration, in unix seconds for its record, and from where. */
+function arrived(address) {
+  return { at: performance.now(), unix: Math.floor(Date.now() / 1000), address }
+}
+
+/**
+ * Where a Hono request came from: the socket's address on Node
+ * (@hono/node-server), Cloudflare's own header on Workers, which the edge
+ * sets and a client cannot; elsewhere not known.
+ */
+function honoAddress(c) {
+  return c.env?.incoming?.socket?.remoteAddress ?? c.req.header('cf-connecting-ip') ?? undefined
+}
+
+/** An adapter's middleware, with its counts: `stats()` and `anomalies()` (protocol §10.2). */
+function counted(middleware, stats) {
+  middleware.stats = () => stats.snapshot()
+  middleware.anomalies = () => stats.anomalies()
+  return middleware
 }
 
 // Where Fastify's onRequest hook keeps a request's arrival.
 const ARRIVAL = Symbol('payvost arrival')
 
 /**
- * The adapter's `onDelivery(record)` as a function of what an answer was
- * made of (`{proven, outcome | code, status, attempt}`), building the
- * delivery record of protocol §10.2 in the core's field order; a no-op
- * without a hook. A hook that throws or rejects never changes the answer:
- * it is reported once as a process warning (`PAYVOST_ON_DELIVERY_THREW`).
+ * The adapter's record of a delivery, as a function of what its answer was
+ * made of (`{proven, outcome | code, status, attempt}`): the delivery
+ * record of protocol §10.2 in the core's field order, counted in `stats`
+ * (the adapter's own, or the `DeliveryStats` given) and handed to
+ * `onDelivery`. A hook that throws or rejects never changes the answer: it
+ * is reported once as a process warning (`PAYVOST_ON_DELIVERY_THREW`).
  */
-function recorder(name, onDelivery) {
-  if (onDelivery === undefined) return () => {}
-  if (typeof onDelivery !== 'function') {
+function recorder(name, { onDelivery, stats = new DeliveryStats() }) {
+  if (onDelivery !== undefined && typeof onDelivery !== 'function') {
     throw payvostError('option_invalid', `${name}: onDelivery takes a function(record), not ${describe(onDelivery)}.`)
   }
-  return (arrival, { proven, outcome, code, status, attempt }) => {
+  if (!(stats instanceof DeliveryStats)) {
+    throw payvostError('option_invalid', `${name}: stats takes a webhooks.DeliveryStats, not ${describe(stats)}.`)
+  }
+  const record = (arrival, { proven, outcome, code, status, attempt }) => {
     const record = {}
     if (proven !== undefined) {
       record.event_id = proven.event.id
@@ -365,9 +429,13 @@ function recorder(name, onDelivery) {
     if (attempt !== undefined) record.attempt = attempt
     record.duration_ms = performance.now() - arrival.at
     record.received_at = arrival.unix
+    if (arrival.address !== undefined) record.remote_address = arrival.address
+    stats.record(record)
+    if (onDelivery === undefined) return
     hook(() => onDelivery(record), (hookError) =>
       warn(`payvost: onDelivery threw (${said(hookError)}) for a delivery answered ${status}`, 'PAYVOST_ON_DELIVERY_THREW'))
   }
+  return { record, stats }
 }
 
 /** What a refusal's record is made of. */
@@ -408,5 +476,6 @@ export function refusalBody(error) {
 function reject(res, error) {
   res.statusCode = error.status || 400
   res.setHeader('content-type', 'application/json')
+  if (error.retryAfter !== undefined) res.setHeader('retry-after', error.retryAfter)
   res.end(JSON.stringify(refusalBody(error)))
 }

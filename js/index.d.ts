@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'store_unavailable'
   | 'event_id_reused'
   | 'lease_lost'
+  | 'receiver_busy'
 
 /** The raw request body, byte for byte as received (a Node `Buffer` is a `Uint8Array`). */
 export type Payload = Uint8Array | ArrayBuffer | string
@@ -257,7 +258,8 @@ export declare class PayvostConfigurationError extends PayvostError {
  * and another took the event).
  */
 export declare class PayvostIdempotencyError extends PayvostError {
-  readonly code: 'event_in_progress' | 'store_unavailable' | 'event_id_reused' | 'lease_lost'
+  /** `receiver_busy` (an adapter past its `maxConcurrent`: 503) shares the category. */
+  readonly code: 'event_in_progress' | 'store_unavailable' | 'event_id_reused' | 'lease_lost' | 'receiver_busy'
 }
 
 /** What {@link IdempotencyGuard.process} did. */
@@ -418,9 +420,62 @@ export interface AdapterOptions {
    * body), failed (a handler's error) or in progress. It never holds the
    * secret or the body. A hook that throws or rejects never changes the
    * answer: that is reported once as a process warning
-   * (`PAYVOST_ON_DELIVERY_THREW`).
+   * (`PAYVOST_ON_DELIVERY_THREW`). `webhooks.prometheus(client)` makes
+   * one that feeds prom-client.
    */
   onDelivery?: (record: DeliveryRecord) => unknown
+  /**
+   * At most this many deliveries at once (a whole number, 1 or more):
+   * past it, a delivery is answered 503 `receiver_busy` with `Retry-After:
+   * 30` before its body is read, and recorded as `shed`. Payvost delivers
+   * it again later. Default: no limit.
+   */
+  maxConcurrent?: number
+  /**
+   * Where the adapter counts its records: a `DeliveryStats` of your own
+   * (Fastify's plugin returns nothing to ask, so pass one there), or the
+   * adapter's own, read with its `stats()`.
+   */
+  stats?: DeliveryStats
+}
+
+/** `{total, outcomes, codes}`: the deliveries an adapter answered, counted (protocol §10.2). */
+export interface DeliveryCounts {
+  total: number
+  outcomes: Record<DeliveryRecord['outcome'], number>
+  /** Each error code answered, with its count. */
+  codes: Partial<Record<ErrorCode, number>>
+}
+
+/**
+ * The records of one or more adapters, counted: since the start by outcome
+ * and code, and the refusals since the last `anomalies()` by code and address.
+ *
+ * @example
+ *   const stats = new webhooks.DeliveryStats()
+ *   app.register(webhooks.fastify, { secret, router, stats })
+ *   setInterval(() => stats.anomalies().forEach((line) => console.warn(line)), 60_000)
+ */
+export declare class DeliveryStats {
+  /** Counts one record; bound, so usable as an `onDelivery` hook. */
+  readonly record: (record: DeliveryRecord) => void
+  snapshot(): DeliveryCounts
+  /** One line per refused code since the last call, with its likely cause (a rotated secret, a probe, a clock); empty when nothing was refused. */
+  anomalies(): string[]
+}
+
+/** What the Express, Koa and Hono middleware have besides being one: their counts. */
+export interface Counted {
+  /** The adapter's counts so far. */
+  stats(): DeliveryCounts
+  /** The refusals since the last call, one line per code with its likely cause. */
+  anomalies(): string[]
+}
+
+/** The subset of prom-client the metrics helper uses: pass `require('prom-client')`. */
+export interface PromClient {
+  Counter: new (config: any) => { inc(labels: Record<string, string>, value?: number): void }
+  Histogram: new (config: any) => { observe(labels: Record<string, string>, value: number): void }
 }
 
 /** What a receiver reports of one delivery (protocol §10.2), in the core's field order. */
@@ -443,6 +498,8 @@ export interface DeliveryRecord {
   duration_ms: number
   /** Unix seconds at which the request arrived. */
   received_at: number
+  /** The address the request came from, as the server saw it (a proxy's, unless the framework trusts its forwarding header). */
+  remote_address?: string
 }
 
 /**
@@ -651,15 +708,25 @@ export interface Webhooks {
    */
   fastify(app: any, options: FastifyWebhookOptions): Promise<void>
   /** Koa middleware: sets `ctx.state.payvostEvent`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
-  koa(options: AdapterOptions): (ctx: any, next: () => Promise<unknown>) => Promise<unknown>
+  koa(options: AdapterOptions): ((ctx: any, next: () => Promise<unknown>) => Promise<unknown>) & Counted
   /**
    * Hono middleware, on Node and edge runtimes: sets `c.get('payvostEvent')`,
    * or answers 400 (413 over `limit`); with a `router`, answers itself. On
    * Workers, `secret` may be `(c) => c.env.PAYVOST_WEBHOOK_SECRET`.
    */
-  hono(options: HonoWebhookOptions): (c: any, next: () => Promise<void>) => Promise<Response | void>
+  hono(options: HonoWebhookOptions): ((c: any, next: () => Promise<void>) => Promise<Response | void>) & Counted
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */
-  middleware(options: MiddlewareOptions): (req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void
+  middleware(options: MiddlewareOptions): ((req: MiddlewareRequest, res: any, next: (error?: unknown) => void) => void) & Counted
+  /** Counts of delivery records, for adapters given one as `stats`. */
+  DeliveryStats: typeof DeliveryStats
+  /**
+   * An `onDelivery` hook feeding prom-client: `payvost_webhook_deliveries_total{outcome, code}`
+   * and `payvost_webhook_delivery_duration_seconds{outcome}`.
+   *
+   * @example
+   *   webhooks.middleware({ secret, router, onDelivery: webhooks.prometheus(require('prom-client')) })
+   */
+  prometheus(client: PromClient, options?: { registers?: unknown[]; prefix?: string }): (record: DeliveryRecord) => void
   /**
    * Which engine runs the core: `'napi'`, the native addon for this platform,
    * or `'wasm'`, the WebAssembly build (always in @payvost/webhooks-wasm; in

@@ -5,6 +5,7 @@
 
 import * as convert from './convert.mjs'
 import { createAdapters } from './adapters.mjs'
+import { DeliveryStats, prometheus } from './deliveries.mjs'
 import { createLambda } from './lambda.mjs'
 import { fromNative, payvostError } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
@@ -248,6 +249,10 @@ export function createWebhooks(backend) {
     ...createAdapters({ constructProven, checkConfig }),
     ...createLambda({ constructEvent, checkConfig, base64Body: backend.base64Body }),
     EventRouter,
+    /** Counts of delivery records, shared by adapters given it as `stats` (protocol §10.2). */
+    DeliveryStats,
+    /** Prometheus metrics of delivery records, with the app's own prom-client: an onDelivery hook. */
+    prometheus,
     /** Which engine runs the core: 'napi' (the native addon) or 'wasm'. */
     backend: backend.name,
     DEFAULT_TOLERANCE: facts.tolerance.default,

@@ -200,7 +200,7 @@ test('error codes: exported, complete, the same as the core', () => {
     'secret_invalid', 'tolerance_invalid', 'header_missing', 'header_malformed', 'no_signatures',
     'signature_mismatch', 'timestamp_too_old', 'timestamp_too_new', 'payload_invalid_json',
     'payload_invalid_event', 'payload_wrong_type', 'option_invalid',
-    'event_in_progress', 'store_unavailable', 'event_id_reused', 'lease_lost',
+    'event_in_progress', 'store_unavailable', 'event_id_reused', 'lease_lost', 'receiver_busy',
   ]
   assert.deepEqual(Object.values(payvost.errorCodes), spec)
   assert.equal(payvost.errorCodes.SIGNATURE_MISMATCH, 'signature_mismatch')

@@ -32,16 +32,16 @@ const APPS = {
   async express(t, options, idempotency) {
     const express = dev('express')
     const app = express()
-    app.post('/guarded', webhooks.middleware({ ...options, router: router(), idempotency }), (error, req, res, next) => res.status(500).end())
-    app.post('/plain', webhooks.middleware(options), (req, res) => res.status(202).json({ id: req.payvostEvent.id }))
+    app.post('/guarded', webhooks.middleware({ ...options, router: options.router ?? router(), idempotency }), (error, req, res, next) => res.status(500).end())
+    app.post('/plain', webhooks.middleware({ ...options, router: undefined }), (req, res) => res.status(202).json({ id: req.payvostEvent.id }))
     const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
     t.after(() => new Promise((done) => server.close(done)))
     return `http://127.0.0.1:${server.address().port}`
   },
   async fastify(t, options, idempotency) {
     const app = dev('fastify')({ logger: false })
-    await app.register(webhooks.fastify, { ...options, path: '/guarded', router: router(), idempotency })
-    await app.register(webhooks.fastify, { ...options, path: '/plain', handler: (e, request, reply) => reply.code(202).send({ id: e.id }) })
+    await app.register(webhooks.fastify, { ...options, path: '/guarded', router: options.router ?? router(), idempotency })
+    await app.register(webhooks.fastify, { ...options, router: undefined, path: '/plain', handler: (e, request, reply) => reply.code(202).send({ id: e.id }) })
     await app.listen({ port: 0, host: '127.0.0.1' })
     t.after(() => app.close())
     return `http://127.0.0.1:${app.server.address().port}`
@@ -49,8 +49,8 @@ const APPS = {
   async koa(t, options, idempotency) {
     const Koa = dev('koa')
     const app = new Koa()
-    const guarded = webhooks.koa({ ...options, router: router(), idempotency })
-    const plain = webhooks.koa(options)
+    const guarded = webhooks.koa({ ...options, router: options.router ?? router(), idempotency })
+    const plain = webhooks.koa({ ...options, router: undefined })
     app.silent = true
     app.use(async (ctx, next) => {
       if (ctx.path === '/guarded') return guarded(ctx, next)
@@ -64,8 +64,8 @@ const APPS = {
     const { Hono } = dev('hono')
     const { serve } = dev('@hono/node-server')
     const app = new Hono()
-    app.post('/guarded', webhooks.hono({ ...options, router: router(), idempotency }))
-    app.post('/plain', webhooks.hono(options), (c) => c.json({ id: c.get('payvostEvent').id }, 202))
+    app.post('/guarded', webhooks.hono({ ...options, router: options.router ?? router(), idempotency }))
+    app.post('/plain', webhooks.hono({ ...options, router: undefined }), (c) => c.json({ id: c.get('payvostEvent').id }, 202))
     app.onError((error, c) => c.text('failed', 500))
     const server = await new Promise((resolve) => { const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s)) })
     t.after(() => new Promise((done) => server.close(done)))
@@ -104,6 +104,8 @@ for (const [name, start] of Object.entries(APPS)) {
       assert.deepEqual(Object.keys(record), FACTS.delivery.fields.filter((field) => field in record), 'the core\'s field order')
       assert.ok(record.duration_ms >= 0 && record.duration_ms < 10000, String(record.duration_ms))
       assert.ok(record.received_at >= now && record.received_at < now + 60, String(record.received_at))
+      assert.equal(record.remote_address, '127.0.0.1')
+      delete record.remote_address
       if ('signature_age' in record) {
         // Signed five seconds before `now`, verified within the next few.
         assert.ok(record.signature_age >= 5 && record.signature_age < 15, String(record.signature_age))
@@ -139,6 +141,107 @@ for (const [name, start] of Object.entries(APPS)) {
     assert.deepEqual(warnings.map((w) => w.message), ['payvost: onDelivery threw (the log is full) for a delivery answered 200'])
   })
 }
+
+for (const [name, start] of Object.entries(APPS)) {
+  test(`${name}: past maxConcurrent a delivery is shed with 503 and Retry-After, recorded and counted`, { skip: SKIP[name] }, async (t) => {
+    const records = []
+    const stats = new webhooks.DeliveryStats()
+    let entered
+    const running = new Promise((resolve) => { entered = resolve })
+    let release
+    const released = new Promise((resolve) => { release = resolve })
+    const slow = new EventRouter().on('payment.succeeded', async () => { entered(); await released })
+    const base = await start(t, { secret: SECRET, maxConcurrent: 1, stats, router: slow, onDelivery: (record) => records.push(record) })
+    const signed = (body) => ({ 'content-type': 'application/json', 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) })
+    const first = event('payment.succeeded', 'evt_first')
+    const answered = fetch(`${base}/guarded`, { method: 'POST', body: first, headers: signed(first) })
+    await running
+    const second = event('payment.succeeded', 'evt_second')
+    const shed = await fetch(`${base}/guarded`, { method: 'POST', body: second, headers: signed(second) })
+    release()
+    assert.equal((await answered).status, 200)
+    assert.equal(shed.status, 503)
+    assert.equal(shed.headers.get('retry-after'), String(FACTS.delivery.retry_after))
+    const refusal = JSON.parse(await shed.text())
+    assert.deepEqual(refusal.error ?? refusal.detail, {
+      code: 'receiver_busy',
+      message: 'This receiver was already handling its limit of deliveries at once (1), so it answered 503 without reading this one; Payvost delivers it again later.',
+    })
+    // Once the first is answered there is room again.
+    assert.equal((await post(`${base}/guarded`, second, signed(second))).status, 200)
+    for (let i = 0; i < 200 && records.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.deepEqual(records.map((r) => [r.outcome, r.status, r.code, r.event_id]), [
+      ['shed', 503, 'receiver_busy', undefined],
+      ['processed', 200, undefined, 'evt_first'],
+      ['processed', 200, undefined, 'evt_second'],
+    ])
+    assert.deepEqual(stats.snapshot(), {
+      total: 3,
+      outcomes: { processed: 2, duplicate: 0, refused: 0, failed: 0, in_progress: 0, shed: 1 },
+      codes: { receiver_busy: 1 },
+    })
+    assert.deepEqual(stats.anomalies(), [], 'a shed delivery is no refusal')
+  })
+}
+
+test('stats() counts by outcome and code, and anomalies() names the likely cause in the core\'s words', async (t) => {
+  const middleware = webhooks.middleware({ secret: SECRET })
+  const express = dev('express')
+  const app = express()
+  app.post('/', middleware, (req, res) => res.json({}))
+  const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  t.after(() => new Promise((done) => server.close(done)))
+  const body = event('payment.succeeded', 'evt_probe')
+  const url = `http://127.0.0.1:${server.address().port}/`
+  for (let i = 0; i < 3; i++) {
+    await post(url, body, { 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_forger' }) })
+  }
+  await post(url, body)
+  assert.deepEqual(middleware.stats(), {
+    total: 4,
+    outcomes: { processed: 0, duplicate: 0, refused: 4, failed: 0, in_progress: 0, shed: 0 },
+    codes: { header_missing: 1, signature_mismatch: 3 },
+  })
+  assert.deepEqual(middleware.anomalies(), [
+    '1 refused with header_missing since the last summary, from 1 address; likely cause: a probe: one address sending requests that are not Payvost deliveries',
+    '3 refused with signature_mismatch since the last summary, from 1 address; likely cause: a probe, if that address is neither Payvost\'s nor your proxy\'s; otherwise the secret',
+  ])
+  assert.deepEqual(middleware.anomalies(), [], 'a summary starts the next window')
+  // From many addresses, and from none known, the cause is the other one.
+  const stats = new webhooks.DeliveryStats()
+  for (const address of ['198.51.100.1', '198.51.100.2', undefined]) {
+    stats.record({ outcome: 'refused', code: 'signature_mismatch', status: 400, remote_address: address })
+  }
+  stats.record({ outcome: 'refused', code: 'timestamp_too_old', status: 400 })
+  assert.deepEqual(stats.anomalies(), [
+    '3 refused with signature_mismatch since the last summary, from 2 addresses; likely cause: the secret: it was rotated, or is another endpoint\'s; compare it with the endpoint\'s signing secret in the Payvost dashboard',
+    '1 refused with timestamp_too_old since the last summary, from addresses not known; likely cause: this server\'s clock (is NTP running?), or a queue that holds deliveries back before they reach the receiver',
+  ])
+})
+
+test('maxConcurrent and stats are checked when the adapter is built', () => {
+  for (const value of [0, -1, 1.5, '10', null]) {
+    assert.throws(() => webhooks.middleware({ secret: SECRET, maxConcurrent: value }),
+      { code: 'option_invalid', message: /^middleware: maxConcurrent takes a whole number of deliveries at once, 1 or more, not / })
+  }
+  assert.throws(() => webhooks.koa({ secret: SECRET, stats: {} }),
+    { code: 'option_invalid', message: 'webhooks.koa: stats takes a webhooks.DeliveryStats, not an object (Object).' })
+})
+
+test('prometheus() counts records by outcome and code, and times them, in a real prom-client registry', async () => {
+  const client = dev('prom-client')
+  const registry = new client.Registry()
+  const hook = webhooks.prometheus(client, { registers: [registry] })
+  hook({ outcome: 'processed', status: 200, duration_ms: 12 })
+  hook({ outcome: 'refused', code: 'signature_mismatch', status: 400, duration_ms: 0.5 })
+  hook({ outcome: 'refused', code: 'signature_mismatch', status: 400, duration_ms: 0.5 })
+  const text = await registry.metrics()
+  assert.match(text, /^payvost_webhook_deliveries_total\{outcome="processed",code=""\} 1$/m)
+  assert.match(text, /^payvost_webhook_deliveries_total\{outcome="refused",code="signature_mismatch"\} 2$/m)
+  assert.match(text, /^payvost_webhook_delivery_duration_seconds_count\{outcome="refused"\} 2$/m)
+  assert.match(text, /^payvost_webhook_delivery_duration_seconds_sum\{outcome="processed"\} 0\.012$/m)
+  assert.throws(() => webhooks.prometheus({}), { code: 'option_invalid', message: "prometheus takes the prom-client module (require('prom-client')), not an object (Object)." })
+})
 
 test('onDelivery must be a function, said when the adapter is built', () => {
   for (const build of [

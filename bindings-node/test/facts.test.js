@@ -66,8 +66,11 @@ test('every code gets the class of its category in the core', async () => {
     event_id_reused: () => guarded('reused'),
     lease_lost: () => guarded('lost'),
   }
-  assert.deepEqual(Object.keys(calls).sort(), facts.errors.map((e) => e.code).sort())
-  for (const { code, category } of facts.errors) {
+  // receiver_busy is only ever answered (503, by an adapter past its
+  // maxConcurrent: test/delivery.test.js), never thrown to the application.
+  const thrown = facts.errors.filter((e) => e.code !== 'receiver_busy')
+  assert.deepEqual(Object.keys(calls).sort(), thrown.map((e) => e.code).sort())
+  for (const { code, category } of thrown) {
     await assert.rejects(async () => calls[code](), (e) => e.code === code && e instanceof classOf[category], code)
   }
 })

@@ -17,6 +17,7 @@ import payvost, {
   type Event,
   type JsonObject,
   type Payment,
+  type PromClient,
   type UnknownEvent,
 } from 'PACKAGE'
 import type { ALBEvent, APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult, APIGatewayProxyResultV2 } from 'aws-lambda'
@@ -174,3 +175,15 @@ webhooks.hono({ secret: 42 })
 void webhooks.fastify({}, { secret, path: '/hooks', handler: (e) => e.id })
 // @ts-expect-error the adapters need a secret
 webhooks.koa({ router })
+
+// Deliveries: counted, shed past a limit, fed to prom-client.
+const counted = webhooks.middleware({ secret, router, maxConcurrent: 64, onDelivery: (record) => void record.remote_address })
+const counts: number = counted.stats().outcomes.shed + counted.stats().total
+const lines: string[] = counted.anomalies()
+const shared = new webhooks.DeliveryStats()
+void webhooks.fastify({}, { secret, router, stats: shared, onDelivery: shared.record })
+declare const promClient: PromClient
+webhooks.koa({ secret, onDelivery: webhooks.prometheus(promClient, { prefix: 'shop_' }) })
+// @ts-expect-error maxConcurrent is a number of deliveries
+webhooks.hono({ secret, maxConcurrent: '10' })
+void [counts, lines]
