@@ -68,15 +68,31 @@ impl Verifier {
         sig_header: &Bound<'py, PyAny>,
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        self.construct_verified(py, payload, sig_header, now)
+            .map(|(event, _, _)| event)
+    }
+
+    /// `(event, timestamp, secret_index)`: [`Verifier::construct_event`]
+    /// with what the verification found, for the adapters' delivery
+    /// records (protocol §10.2).
+    #[pyo3(signature = (payload, sig_header, now=None))]
+    fn construct_verified<'py>(
+        &self,
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        sig_header: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyAny>, i64, usize)> {
         let call = convert::Call::new(payload, sig_header, now).raise(py, None)?;
-        self.webhook
+        let verified = self
+            .webhook
             .verify(call.payload(), call.header(), call.now)
             .raise(py, Some(&call))?;
         let event = match json::build(py, call.payload())? {
             json::Built::Event(event) => event,
             json::Built::Refused(error) => return Err(error).raise(py, Some(&call)),
         };
-        classes::typed(event)
+        Ok((classes::typed(event)?, verified.timestamp, verified.secret_index))
     }
 
     fn __repr__(&self) -> String {

@@ -95,7 +95,7 @@ def test_error_codes_match_the_spec() -> None:
         "secret_invalid", "tolerance_invalid", "header_missing", "header_malformed", "no_signatures",
         "signature_mismatch", "timestamp_too_old", "timestamp_too_new", "payload_invalid_json",
         "payload_invalid_event", "payload_wrong_type", "option_invalid",
-        "event_in_progress", "store_unavailable", "event_id_reused", "lease_lost",
+        "event_in_progress", "store_unavailable", "event_id_reused", "lease_lost", "receiver_busy",
     ]
     assert payvost.DEFAULT_TOLERANCE == payvost.Webhook.DEFAULT_TOLERANCE == 300
 

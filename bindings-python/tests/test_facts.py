@@ -97,7 +97,9 @@ def _guarded(answer: str) -> Any:
     return IdempotencyGuard(_Scripted(answer)).process(event, BODY, lambda e: None)
 
 
-@pytest.mark.parametrize("fact", FACTS["errors"], ids=lambda f: f["code"])
+# receiver_busy is only ever answered (503, by an adapter past its
+# max_concurrent: test_delivery.py), never raised to the application.
+@pytest.mark.parametrize("fact", [f for f in FACTS["errors"] if f["code"] != "receiver_busy"], ids=lambda f: f["code"])
 def test_every_code_gets_the_class_of_its_category(fact: Dict[str, str]) -> None:
     with pytest.raises(CLASS_OF[fact["category"]]) as raised:
         CALLS[fact["code"]]()

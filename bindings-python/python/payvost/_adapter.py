@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable, Dict, List, Optional, Union
+import threading
+import time
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from . import _native
+from .delivery import FIELDS, LEVELS, OUTCOME_OF_CODE, RETRY_AFTER, DeliveryRecord, DeliveryStats
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import Secret
@@ -15,13 +18,14 @@ from .error import ConfigurationError, IdempotencyError, PayvostError
 
 _FACTS = json.loads(_native.FACTS)
 _MESSAGES: Dict[str, str] = _FACTS["messages"]
+_STATUS: Dict[str, int] = {error["code"]: error["status"] for error in _FACTS["errors"]}
 
 #: The largest body an adapter reads, in bytes (the core's, 5 MiB): Payvost's events are far smaller.
 DEFAULT_BODY_LIMIT: int = _FACTS["body_limit"]
 #: The header the signature comes in (the core's name; every framework here looks headers up ignoring case).
 SIGNATURE_HEADER: str = _FACTS["signature_header"]
 
-#: Where an error that no one else can hear goes: an ``on_error`` callback that raised.
+#: Where an error that no one else can hear goes (an ``on_error`` callback that raised), and every delivery record.
 LOGGER = logging.getLogger("payvost")
 
 #: How much of a body is asked of a stream at once.
@@ -29,12 +33,118 @@ _CHUNK = 65536
 
 
 class Answer(Exception):
-    """A delivery refused: its HTTP status and JSON body (``{"error": {"code", "message"}}``)."""
+    """A delivery refused: its HTTP status, JSON body (``{"error": {"code",
+    "message"}}``) and any header it needs (a shed delivery's ``Retry-After``)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: Optional[Dict[str, str]] = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
         self.body: Dict[str, Any] = {"error": {"code": code, "message": message}}
+        self.headers: Dict[str, str] = headers or {}
+
+
+class Proven(NamedTuple):
+    """A verified delivery: its event, the header's ``t`` and the index of the secret that matched."""
+
+    event: AnyEvent
+    timestamp: int
+    secret_index: int
+
+
+class Arrival:
+    """When a request arrived (for its duration, and in unix seconds), from
+    where, and whether it was counted in against ``max_concurrent``."""
+
+    __slots__ = ("at", "unix", "address", "entered")
+
+    def __init__(self, address: Optional[str]) -> None:
+        self.at = time.perf_counter()
+        self.unix = int(time.time())
+        self.address = address
+        self.entered = False
+
+
+class Recorder:
+    """An adapter's delivery records (protocol §10.2): each one built in the
+    core's field order, counted in ``stats``, logged to the ``payvost``
+    logger with the record as ``extra={"delivery": record}``, and handed to
+    ``on_delivery``, whose exceptions never change the answer; and its
+    ``max_concurrent``, past which a delivery is shed (503 ``receiver_busy``)."""
+
+    def __init__(self, name: str, on_delivery: Optional[Callable[[DeliveryRecord], Any]], stats: Optional[DeliveryStats], max_concurrent: Optional[int]) -> None:
+        if on_delivery is not None and not callable(on_delivery):
+            raise ConfigurationError(f"{name}: on_delivery takes a function(record), not {type(on_delivery).__name__}.", code="option_invalid")
+        if stats is not None and not isinstance(stats, DeliveryStats):
+            raise ConfigurationError(f"{name}: stats takes a payvost.delivery.DeliveryStats, not {type(stats).__name__}.", code="option_invalid")
+        if max_concurrent is not None and (isinstance(max_concurrent, bool) or not isinstance(max_concurrent, int) or max_concurrent < 1):
+            raise ConfigurationError(
+                f"{name}: max_concurrent takes a whole number of deliveries at once, 1 or more, not {max_concurrent!r}.", code="option_invalid"
+            )
+        self._hook = on_delivery
+        self.stats = stats if stats is not None else DeliveryStats()
+        self._limit = max_concurrent
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def arrive(self, address: Optional[str]) -> Arrival:
+        """A request's arrival; :class:`Answer` (503 ``receiver_busy``) when
+        the adapter already runs ``max_concurrent`` deliveries, recorded as
+        shed. Every arrival let in is to be :meth:`leave` d."""
+        arrival = Arrival(address)
+        if self._limit is None:
+            return arrival
+        with self._lock:
+            arrival.entered = self._running < self._limit
+            if arrival.entered:
+                self._running += 1
+        if not arrival.entered:
+            message = _MESSAGES["receiver_busy"].replace("{limit}", str(self._limit)) + "."
+            busy = Answer(_STATUS["receiver_busy"], "receiver_busy", message, {"Retry-After": str(RETRY_AFTER)})
+            self.refused(arrival, busy)
+            raise busy
+        return arrival
+
+    def leave(self, arrival: Arrival) -> None:
+        """Counts a delivery out, once its answer is made."""
+        if arrival.entered:
+            arrival.entered = False
+            with self._lock:
+                self._running -= 1
+
+    def refused(self, arrival: Arrival, answer: Answer, proven: Optional[Proven] = None, attempt: Optional[int] = None) -> None:
+        """Records a delivery answered with an error code."""
+        self.record(arrival, OUTCOME_OF_CODE.get(answer.code, "failed"), answer.status, proven=proven, code=answer.code, attempt=attempt)
+
+    def record(
+        self, arrival: Arrival, outcome: str, status: int, *, proven: Optional[Proven] = None, code: Optional[str] = None, attempt: Optional[int] = None
+    ) -> None:
+        """Builds, counts, logs and hands over the record of one delivery."""
+        values: Dict[str, Any] = {"outcome": outcome, "code": code, "status": status, "attempt": attempt}
+        if proven is not None:
+            values.update(
+                event_id=proven.event.id,
+                event_type=proven.event.type,
+                signature_age=int(time.time()) - proven.timestamp,
+                secret_index=proven.secret_index,
+            )
+        values.update(duration_ms=(time.perf_counter() - arrival.at) * 1000, received_at=arrival.unix, remote_address=arrival.address)
+        record: DeliveryRecord = {name: values[name] for name in FIELDS if values.get(name) is not None}  # type: ignore[assignment]
+        self.stats.record(record)
+        LOGGER.log(
+            LEVELS.get(outcome, logging.ERROR),
+            "payvost delivery %s: %s %s",
+            outcome,
+            status,
+            record.get("code") or record.get("event_id", ""),
+            extra={"delivery": record},
+        )
+        if self._hook is None:
+            return
+        try:
+            self._hook(record)
+        except Exception as hook_error:  # noqa: BLE001 - a hook never changes the answer
+            LOGGER.error("payvost: on_delivery raised %r for a delivery answered %s", hook_error, status, exc_info=hook_error)
 
 
 def too_large(limit: int) -> Answer:
@@ -111,12 +221,12 @@ def wsgi_body(environ: Dict[str, Any], read: Callable[[int], bytes], limit: int)
     return read_body(read, declared, limit)
 
 
-def verify(body: bytes, header: Optional[str], verifier: _native.Verifier) -> AnyEvent:
-    """The event of a delivery, or the :class:`Answer` refusing it: 400 for a
+def verify(body: bytes, header: Optional[str], verifier: _native.Verifier) -> Proven:
+    """The verified delivery, or the :class:`Answer` refusing it: 400 for a
     request that is not authentic or not an event, 500 for a configuration
     mistake (no request can fix it)."""
     try:
-        return verifier.construct_event(body, header, None)
+        return Proven(*verifier.construct_verified(body, header, None))
     except ConfigurationError as error:
         raise Answer(500, error.code, error.message) from error
     except PayvostError as error:
@@ -167,20 +277,24 @@ def refusal(error: IdempotencyError) -> Answer:
     return Answer(error.status, error.code, error.message)
 
 
-def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Optional[Callable[[], Any]]:
+#: The handlers of a verified delivery to run (``None`` for a duplicate), and the guard's attempt.
+Handlers = Tuple[Optional[Callable[[], Any]], Optional[int]]
+
+
+def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Handlers:
     """The router's handlers for a verified delivery, to run now or after
     the answer: inside the guard's claim, held before this returns, when
     there is a guard (protocol §11); ``None`` for a duplicate, answered 200
-    without running them. The guard's refusals raise :class:`Answer`, and
-    so do its errors while running them."""
+    without running them; and the guard's attempt. The guard's refusals
+    raise :class:`Answer`, and so do its errors while running them."""
     if idempotency is None:
-        return lambda: router.dispatch(event)
+        return (lambda: router.dispatch(event)), None
     try:
         claim = idempotency.claim(event, body)
     except IdempotencyError as error:
         raise refusal(error) from error
     if claim.outcome == "duplicate":
-        return None
+        return None, claim.attempt
 
     def run() -> Any:
         try:
@@ -188,19 +302,19 @@ def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes
         except IdempotencyError as error:
             raise refusal(error) from error
 
-    return run
+    return run, claim.attempt
 
 
-async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Optional[Callable[[], Any]]:
+async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Handlers:
     """As :func:`handlers`, for asyncio: the returned function is awaited."""
     if idempotency is None:
-        return lambda: router.dispatch_async(event)
+        return (lambda: router.dispatch_async(event)), None
     try:
         claim = await idempotency.aclaim(event, body)
     except IdempotencyError as error:
         raise refusal(error) from error
     if claim.outcome == "duplicate":
-        return None
+        return None, claim.attempt
 
     async def run() -> Any:
         try:
@@ -208,7 +322,7 @@ async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent,
         except IdempotencyError as error:
             raise refusal(error) from error
 
-    return run
+    return run, claim.attempt
 
 
 def _cause(answer: Answer) -> Exception:
@@ -217,21 +331,105 @@ def _cause(answer: Answer) -> Exception:
     return cause if isinstance(cause, Exception) else RuntimeError(str(answer))
 
 
-def run_after_answer(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> None:
-    """Runs the handlers once the answer has left; their errors go to ``on_error``."""
+def run_after_answer(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> bool:
+    """Runs the handlers once the answer has left; their errors go to
+    ``on_error``. Whether they succeeded."""
     try:
         run()
+        return True
     except Answer as answer:
         report(on_error, _cause(answer), event)
     except Exception as error:  # noqa: BLE001 - the answer has left: on_error is the only one who can hear it
         report(on_error, error, event)
+    return False
 
 
-async def run_after_answer_async(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> None:
+async def run_after_answer_async(run: Callable[[], Any], event: AnyEvent, on_error: OnError) -> bool:
     """As :func:`run_after_answer`, awaiting ``run()``."""
     try:
         await run()
+        return True
     except Answer as answer:
         report(on_error, _cause(answer), event)
     except Exception as error:  # noqa: BLE001 - as above
         report(on_error, error, event)
+    return False
+
+
+class Delivery(NamedTuple):
+    """A verified delivery on its way through an adapter: what its record
+    needs (the recorder, the arrival, the proof) and its raw body, for the
+    idempotency guard's fingerprint."""
+
+    recorder: Recorder
+    arrival: Arrival
+    proven: Proven
+    body: bytes
+
+
+def routed(delivery: Delivery, guard: Any, router: EventRouter, on_error: Optional[OnError], later: Callable[[Callable[[], None]], Any]) -> Optional[Answer]:
+    """Runs a verified delivery's handlers as every synchronous view does,
+    inside the guard's claim when there is a guard, and records it; with
+    ``on_error`` (acknowledged first), ``later(after)`` runs them once the
+    answer has left. Returns the guard's refusal to answer, or ``None`` for
+    ``{"received": true}``; any other exception propagates, for the
+    framework's 500."""
+    recorder, arrival, proven, body = delivery
+    attempt: Optional[int] = None
+    try:
+        run, attempt = handlers(guard, router, proven.event, body)
+        if run is None:
+            recorder.record(arrival, "duplicate", 200, proven=proven, attempt=attempt)
+        elif on_error is not None:
+            claimed, report_to = run, on_error
+
+            def after() -> None:
+                ran = run_after_answer(claimed, proven.event, report_to)
+                recorder.record(arrival, "processed" if ran else "failed", 200, proven=proven, attempt=attempt)
+
+            later(after)
+        else:
+            run()
+            recorder.record(arrival, "processed", 200, proven=proven, attempt=attempt)
+        return None
+    except Answer as answer:
+        recorder.refused(arrival, answer, proven, attempt)
+        return answer
+    except Exception:
+        recorder.record(arrival, "failed", 500, proven=proven, attempt=attempt)
+        raise
+
+
+async def routed_async(delivery: Delivery, guard: Any, router: EventRouter, on_error: Optional[OnError]) -> Tuple[Optional[Answer], Optional[Callable[[], Any]]]:
+    """As :func:`routed`, for asyncio: with ``on_error``, the coroutine
+    function to run once the answer has left comes back instead of going to
+    ``later``."""
+    recorder, arrival, proven, body = delivery
+    attempt: Optional[int] = None
+    try:
+        run, attempt = await handlers_async(guard, router, proven.event, body)
+        if run is None:
+            recorder.record(arrival, "duplicate", 200, proven=proven, attempt=attempt)
+            return None, None
+        if on_error is not None:
+            claimed, report_to, tried = run, on_error, attempt
+
+            async def after() -> None:
+                ran = await run_after_answer_async(claimed, proven.event, report_to)
+                recorder.record(arrival, "processed" if ran else "failed", 200, proven=proven, attempt=tried)
+
+            return None, after
+        await run()
+        recorder.record(arrival, "processed", 200, proven=proven, attempt=attempt)
+        return None, None
+    except Answer as answer:
+        recorder.refused(arrival, answer, proven, attempt)
+        return answer, None
+    except Exception:
+        recorder.record(arrival, "failed", 500, proven=proven, attempt=attempt)
+        raise
+
+
+def answered(delivery: Delivery, status: int) -> None:
+    """Records a delivery the application answered itself, with ``status``."""
+    delivery.recorder.record(delivery.arrival, "processed" if status < 400 else "failed", status, proven=delivery.proven)

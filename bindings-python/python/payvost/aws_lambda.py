@@ -30,9 +30,11 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
     Answer,
+    Delivery,
+    Recorder,
     checked_guard,
     checked_limit,
-    handlers,
+    routed,
     signature_header,
     too_large,
     verifier_for,
@@ -41,6 +43,7 @@ from ._adapter import (
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret, Time
+from .delivery import DeliveryRecord, DeliveryStats
 from .error import ConfigurationError, InvalidPayloadError, PayvostError
 
 __all__ = ["construct_event", "handler", "webhook"]
@@ -112,6 +115,17 @@ def _answer(front: str, multi_value: bool, status: int, body: Dict[str, Any]) ->
     return result
 
 
+def _source_ip(event: Any) -> Optional[str]:
+    """The caller's address, as API Gateway and function URLs give it (an ALB gives none)."""
+    context = event.get("requestContext") if isinstance(event, Mapping) else None
+    if not isinstance(context, Mapping):
+        return None
+    for place in (context.get("http"), context.get("identity")):
+        if isinstance(place, Mapping) and isinstance(place.get("sourceIp"), str):
+            return str(place["sourceIp"])
+    return None
+
+
 def _is_http(event: Any) -> bool:
     return isinstance(event, Mapping) and (isinstance(event.get("headers"), dict) or isinstance(event.get("multiValueHeaders"), dict))
 
@@ -158,6 +172,8 @@ def handler(
     limit: int = DEFAULT_BODY_LIMIT,
     idempotency: Optional[Any] = None,
     acknowledge_first: bool = False,
+    on_delivery: Optional[Callable[[DeliveryRecord], Any]] = None,
+    stats: Optional[DeliveryStats] = None,
 ) -> Callable[[LambdaEvent, Any], LambdaResult]:
     """A Lambda handler that verifies each delivery, runs ``router``'s
     handlers (inside the ``idempotency`` guard's claim when given), and
@@ -180,7 +196,7 @@ def handler(
             f"payvost.aws_lambda.handler takes a payvost.EventRouter, not {type(router).__name__}.", code="option_invalid"
         )
 
-    @webhook(secret, tolerance, limit=limit, idempotency=idempotency)
+    @webhook(secret, tolerance, limit=limit, idempotency=idempotency, on_delivery=on_delivery, stats=stats)
     def payvost_webhook(event: AnyEvent, context: Any) -> None:
         router.dispatch(event)
 
@@ -193,34 +209,42 @@ def webhook(
     *,
     limit: int = DEFAULT_BODY_LIMIT,
     idempotency: Optional[Any] = None,
+    on_delivery: Optional[Callable[[DeliveryRecord], Any]] = None,
+    stats: Optional[DeliveryStats] = None,
 ) -> Callable[[Callable[[AnyEvent, Any], Optional[R]]], Callable[[LambdaEvent, Any], Union[R, LambdaResult]]]:
     """A decorator for ``handler(event, context)``: it gets the verified
     event, and runs inside the ``idempotency`` guard's claim when given
     one. What it returns is the answer when it is one (a dict with a
     ``statusCode``); otherwise the answer is 200 ``{"received": true}``. A
     refused delivery is answered in the front end's shape without calling
-    it; so is a duplicate (200)."""
+    it; so is a duplicate (200). Every delivery's record (protocol §10.2)
+    goes to ``on_delivery``, the ``payvost`` logger (CloudWatch) and
+    ``stats``; Lambda's own concurrency settings stand in for
+    ``max_concurrent``."""
     verifier = verifier_for(secret, tolerance)
     limit = checked_limit(limit)
     guard = checked_guard(idempotency)
+    recorder = Recorder("payvost.aws_lambda.webhook", on_delivery, stats, None)
 
     def decorate(receive: Callable[[AnyEvent, Any], Optional[R]]) -> Callable[[LambdaEvent, Any], Union[R, LambdaResult]]:
         @functools.wraps(receive)
         def verified(lambda_event: LambdaEvent, context: Any = None) -> Union[R, LambdaResult]:
             # Every answer, refusals included, goes back in the shape of the front end that asked.
             front, multi_value = _shape(lambda_event)
+            arrival = recorder.arrive(_source_ip(lambda_event))
             try:
                 request = _Request(lambda_event, limit)
-                event = verify(request.body, request.header, verifier)
-                returned: List[Optional[R]] = []
-                # The decorated function, as a router of one handler for the guard to run.
-                router = EventRouter()
-                router.on_any(lambda e: returned.append(receive(e, context)))
-                run = handlers(guard, router, event, request.body)
-                if run is not None:
-                    run()
+                proven = verify(request.body, request.header, verifier)
             except Answer as answer:
+                recorder.refused(arrival, answer)
                 return _answer(front, multi_value, answer.status, answer.body)
+            returned: List[Optional[R]] = []
+            # The decorated function, as a router of one handler for the guard to run.
+            router = EventRouter()
+            router.on_any(lambda e: returned.append(receive(e, context)))
+            refusal = routed(Delivery(recorder, arrival, proven, request.body), guard, router, None, lambda after: after())
+            if refusal is not None:
+                return _answer(front, multi_value, refusal.status, refusal.body)
             if returned and isinstance(returned[0], dict) and "statusCode" in returned[0]:
                 return returned[0]
             return _answer(front, multi_value, 200, {"received": True})

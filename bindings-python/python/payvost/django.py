@@ -32,12 +32,14 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
     Answer,
+    Delivery,
     OnError,
+    Recorder,
     acknowledgement,
-    checked_limit,
+    answered,
     checked_guard,
-    handlers,
-    run_after_answer,
+    checked_limit,
+    routed,
     verifier_for,
     verify,
     wsgi_body,
@@ -45,23 +47,31 @@ from ._adapter import (
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
+from .delivery import DeliveryRecord, DeliveryStats
 
 __all__ = ["webhook", "view"]
 
 View = Callable[..., HttpResponse]
 
 
-class _Acknowledgement(JsonResponse):  # type: ignore[misc]
-    """``{"received": true}``, then ``then()`` once the WSGI server has sent it
-    and calls ``close()``, as Django documents it does."""
+OnDelivery = Callable[[DeliveryRecord], Any]
 
-    def __init__(self, then: Callable[[], None]) -> None:
+
+class _Acknowledgement(JsonResponse):  # type: ignore[misc]
+    """``{"received": true}``, then what was handed to ``then`` once the
+    WSGI server has sent it and calls ``close()``, as Django documents it does."""
+
+    def __init__(self) -> None:
         super().__init__({"received": True})
-        self._then = then
+        self._then: Optional[Callable[[], None]] = None
+
+    def then(self, after: Callable[[], None]) -> None:
+        self._then = after
 
     def close(self) -> None:
         super().close()
-        self._then()
+        if self._then is not None:
+            self._then()
 
 
 def _body(request: HttpRequest, limit: int) -> bytes:
@@ -70,12 +80,32 @@ def _body(request: HttpRequest, limit: int) -> bytes:
     return wsgi_body(request.META, request.read, limit)
 
 
+def _refusal(answer: Answer) -> HttpResponse:
+    response = JsonResponse(answer.body, status=answer.status)
+    for name, value in answer.headers.items():
+        response[name] = value
+    return response
+
+
 def webhook(
-    secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+    secret: Secret,
+    tolerance: Union[int, float] = DEFAULT_TOLERANCE,
+    *,
+    limit: int = DEFAULT_BODY_LIMIT,
+    on_delivery: Optional[OnDelivery] = None,
+    stats: Optional[DeliveryStats] = None,
+    max_concurrent: Optional[int] = None,
 ) -> Callable[[Callable[..., HttpResponse]], View]:
     """A decorator: the view gets the verified event after the request.
     The view holds the verifier, never the secret, and Django's error
-    reports hide its locals (``sensitive_variables``)."""
+    reports hide its locals (``sensitive_variables``). Every delivery's
+    record (protocol §10.2) goes to ``on_delivery``, the ``payvost`` logger
+    and the view's ``stats()``; past ``max_concurrent`` deliveries at once,
+    one is answered 503 ``receiver_busy`` with ``Retry-After``, unread."""
+    return _webhook(secret, tolerance, limit, Recorder("payvost.django.webhook", on_delivery, stats, max_concurrent), routes=False)
+
+
+def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., HttpResponse]], View]:
     verifier = verifier_for(secret, tolerance)
     limit = checked_limit(limit)
 
@@ -87,13 +117,32 @@ def webhook(
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
             try:
+                arrival = recorder.arrive(request.META.get("REMOTE_ADDR") or None)
+            except Answer as busy:
+                return _refusal(busy)
+            try:
                 body = _body(request, limit)
-                event = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
+                proven = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
             except Answer as answer:
-                return JsonResponse(answer.body, status=answer.status)
-            request.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
-            return receive(request, event, *args, **kwargs)
+                recorder.refused(arrival, answer)
+                recorder.leave(arrival)
+                return _refusal(answer)
+            delivery = Delivery(recorder, arrival, proven, body)
+            try:
+                if routes:
+                    return receive(request, delivery, *args, **kwargs)
+                try:
+                    response = receive(request, proven.event, *args, **kwargs)
+                except Exception:
+                    answered(delivery, 500)
+                    raise
+                answered(delivery, response.status_code)
+                return response
+            finally:
+                recorder.leave(arrival)
 
+        verified.stats = recorder.stats.snapshot  # type: ignore[attr-defined]
+        verified.anomalies = recorder.stats.anomalies  # type: ignore[attr-defined]
         return verified
 
     return decorate
@@ -108,6 +157,9 @@ def view(
     acknowledge_first: bool = False,
     on_error: Optional[OnError] = None,
     idempotency: Optional[Any] = None,
+    on_delivery: Optional[OnDelivery] = None,
+    stats: Optional[DeliveryStats] = None,
+    max_concurrent: Optional[int] = None,
 ) -> View:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
     a handler's exception goes to Django (500, and Payvost retries). With
@@ -117,20 +169,19 @@ def view(
     With ``idempotency`` (a :class:`payvost.idempotency.IdempotencyGuard`)
     the handlers run inside it: a duplicate is answered 200 unrun,
     ``event_in_progress`` 409, ``event_id_reused`` 422,
-    ``store_unavailable`` 503; an acknowledgement waits for the claim."""
+    ``store_unavailable`` 503; an acknowledgement waits for the claim.
+    ``on_delivery``, ``stats`` and ``max_concurrent`` are :func:`webhook`'s;
+    the view has ``stats()`` and ``anomalies()``."""
     report = acknowledgement(acknowledge_first, on_error)
     guard = checked_guard(idempotency)
+    recorder = Recorder("payvost.django.view", on_delivery, stats, max_concurrent)
 
-    @webhook(secret, tolerance, limit=limit)
-    def payvost_webhook(request: HttpRequest, event: AnyEvent) -> HttpResponse:
-        try:
-            run = handlers(guard, router, event, request.payvost_body)
-            if run is not None and report is not None:
-                return _Acknowledgement(lambda: run_after_answer(run, event, report))
-            if run is not None:
-                run()
-        except Answer as answer:
-            return JsonResponse(answer.body, status=answer.status)
-        return JsonResponse({"received": True})
+    @_webhook(secret, tolerance, limit, recorder, routes=True)
+    def payvost_webhook(request: HttpRequest, delivery: Delivery) -> HttpResponse:
+        acknowledgement_response = _Acknowledgement()
+        refusal = routed(delivery, guard, router, report, acknowledgement_response.then)
+        if refusal is not None:
+            return _refusal(refusal)
+        return acknowledgement_response
 
     return payvost_webhook

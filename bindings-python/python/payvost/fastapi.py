@@ -18,7 +18,7 @@ once verified, then runs the handlers (their errors go to ``on_error``).
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Union
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -28,13 +28,15 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
     Answer,
+    Delivery,
     OnError,
+    Recorder,
     acknowledgement,
+    answered,
+    checked_guard,
     checked_limit,
     declared_length,
-    checked_guard,
-    handlers_async,
-    run_after_answer_async,
+    routed_async,
     signature_header,
     too_large,
     verifier_for,
@@ -43,31 +45,87 @@ from ._adapter import (
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
+from .delivery import DeliveryCounts, DeliveryRecord, DeliveryStats
 
 __all__ = ["WebhookEvent", "endpoint"]
 
 
+def _refused(answer: Answer) -> HTTPException:
+    headers = dict(answer.headers)
+    if answer.status == 413:
+        headers["Connection"] = "close"
+    return HTTPException(status_code=answer.status, detail=answer.body["error"], headers=headers or None)
+
+
 class WebhookEvent:
-    """A FastAPI dependency giving the verified event of the request."""
+    """A FastAPI dependency giving the verified event of the request. Its
+    refusals are recorded (protocol §10.2: to ``on_delivery``, the
+    ``payvost`` logger and :meth:`stats`); :func:`endpoint` records the
+    rest. Past ``max_concurrent`` deliveries at once, one is answered 503
+    ``receiver_busy`` with ``Retry-After``, unread."""
 
-    __slots__ = ("_verifier", "_tolerance", "_limit")
+    __slots__ = ("_verifier", "_tolerance", "_limit", "_recorder")
 
-    def __init__(self, secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> None:
+    def __init__(
+        self,
+        secret: Secret,
+        tolerance: Union[int, float] = DEFAULT_TOLERANCE,
+        *,
+        limit: int = DEFAULT_BODY_LIMIT,
+        on_delivery: Optional[Callable[[DeliveryRecord], Any]] = None,
+        stats: Optional[DeliveryStats] = None,
+        max_concurrent: Optional[int] = None,
+    ) -> None:
         # Only the verifier is kept, never the secret: its repr shows none.
         self._verifier = verifier_for(secret, tolerance)
         self._tolerance = tolerance
         self._limit = checked_limit(limit)
+        self._recorder = Recorder("payvost.fastapi.WebhookEvent", on_delivery, stats, max_concurrent)
 
-    async def __call__(self, request: Request) -> AnyEvent:
+    async def __call__(self, request: Request) -> AsyncIterator[AnyEvent]:
+        # A dependency with yield: what the endpoint then did is recorded,
+        # with the status its route declares (a Response the endpoint makes
+        # itself is not seen from here), or that of the exception it raised.
+        delivery = await self.delivery(request)
+        try:
+            yield delivery.proven.event
+        except HTTPException as refused:
+            answered(delivery, refused.status_code)
+            raise
+        except Exception:
+            answered(delivery, 500)
+            raise
+        else:
+            answered(delivery, getattr(request.scope.get("route"), "status_code", None) or 200)
+        finally:
+            self._recorder.leave(delivery.arrival)
+
+    async def delivery(self, request: Request) -> Delivery:
+        """The verified delivery, for :func:`endpoint`, which records it and counts it out."""
+        client = request.client
+        try:
+            arrival = self._recorder.arrive(client.host if client is not None else None)
+        except Answer as busy:
+            raise _refused(busy) from None
         try:
             body = await _body(request, self._limit)
             header = signature_header(request.headers.getlist(SIGNATURE_HEADER))
-            event = verify(body, header, self._verifier)
-            request.state.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
-            return event
+            proven = verify(body, header, self._verifier)
         except Answer as answer:
-            headers = {"Connection": "close"} if answer.status == 413 else None
-            raise HTTPException(status_code=answer.status, detail=answer.body["error"], headers=headers) from None
+            self._recorder.refused(arrival, answer)
+            self._recorder.leave(arrival)
+            raise _refused(answer) from None
+        delivery = Delivery(self._recorder, arrival, proven, body)
+        request.state.payvost_delivery = delivery
+        return delivery
+
+    def stats(self) -> DeliveryCounts:
+        """The deliveries counted so far: ``{"total", "outcomes", "codes"}``."""
+        return self._recorder.stats.snapshot()
+
+    def anomalies(self) -> list:
+        """The refusals since the last call, one line per code with its likely cause."""
+        return self._recorder.stats.anomalies()
 
     def __repr__(self) -> str:
         return f"<payvost.fastapi.WebhookEvent tolerance={self._tolerance!r} limit={self._limit}>"
@@ -110,19 +168,20 @@ def endpoint(
     store may wrap an asyncio client) the handlers run inside it: a
     duplicate is answered 200 unrun, ``event_in_progress`` 409,
     ``event_id_reused`` 422, ``store_unavailable`` 503; an acknowledgement
-    waits for the claim."""
+    waits for the claim. Every delivery is recorded by ``verified``'s
+    ``on_delivery``, logger and ``stats()``."""
     report = acknowledgement(acknowledge_first, on_error)
     guard = checked_guard(idempotency)
 
-    async def receive(request: Request, event: AnyEvent = Depends(verified)) -> JSONResponse:
+    async def receive(delivery: Delivery = Depends(verified.delivery)) -> JSONResponse:
         try:
-            run = await handlers_async(guard, router, event, request.state.payvost_body)
-            if run is not None and report is not None:
-                return JSONResponse({"received": True}, background=BackgroundTask(run_after_answer_async, run, event, report))
-            if run is not None:
-                await run()
-        except Answer as answer:
-            return JSONResponse({"detail": answer.body["error"]}, status_code=answer.status)
+            refusal, after = await routed_async(delivery, guard, router, report)
+        finally:
+            delivery.recorder.leave(delivery.arrival)
+        if refusal is not None:
+            return JSONResponse({"detail": refusal.body["error"]}, status_code=refusal.status)
+        if after is not None:
+            return JSONResponse({"received": True}, background=BackgroundTask(after))
         return JSONResponse({"received": True})
 
     return receive

@@ -27,12 +27,14 @@ from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
     Answer,
+    Delivery,
     OnError,
+    Recorder,
     acknowledgement,
-    checked_limit,
+    answered,
     checked_guard,
-    handlers,
-    run_after_answer,
+    checked_limit,
+    routed,
     verifier_for,
     verify,
     wsgi_body,
@@ -40,50 +42,88 @@ from ._adapter import (
 from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
+from .delivery import DeliveryRecord, DeliveryStats
 
 __all__ = ["webhook", "view", "verified_event"]
 
 R = TypeVar("R")
 Refusal = Tuple[flask.Response, int]
+OnDelivery = Callable[[DeliveryRecord], Any]
 
 
 def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> AnyEvent:
     """The event of the current request, from its raw body; raises
     :class:`payvost._adapter.Answer` to refuse it."""
-    return _verified_event(verifier_for(secret, tolerance), checked_limit(limit))
-
-
-def _verified_event(verifier: Any, limit: int) -> AnyEvent:
     request = flask.request
-    body = wsgi_body(request.environ, request.stream.read, limit)
-    event = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
-    flask.g.payvost_body = body  # the raw body, for the idempotency guard's fingerprint
-    return event
+    body = wsgi_body(request.environ, request.stream.read, checked_limit(limit))
+    return verify(body, request.headers.get(SIGNATURE_HEADER), verifier_for(secret, tolerance)).event
 
 
 def _refusal(answer: Answer) -> Refusal:
-    return flask.jsonify(answer.body), answer.status
+    response = flask.jsonify(answer.body)
+    response.headers.update(answer.headers)
+    return response, answer.status
+
+
+def _counted(view: Callable[..., Any], recorder: Recorder) -> Any:
+    view.stats = recorder.stats.snapshot  # type: ignore[attr-defined]
+    view.anomalies = recorder.stats.anomalies  # type: ignore[attr-defined]
+    return view
 
 
 def webhook(
-    secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT
+    secret: Secret,
+    tolerance: Union[int, float] = DEFAULT_TOLERANCE,
+    *,
+    limit: int = DEFAULT_BODY_LIMIT,
+    on_delivery: Optional[OnDelivery] = None,
+    stats: Optional[DeliveryStats] = None,
+    max_concurrent: Optional[int] = None,
 ) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
     """A decorator: the view gets the verified event as its first argument.
     The view holds the verifier, never the secret, so a debugger's page
-    of locals cannot show it."""
+    of locals cannot show it. Every delivery's record (protocol §10.2) goes
+    to ``on_delivery``, the ``payvost`` logger and the view's ``stats()``;
+    past ``max_concurrent`` deliveries at once, one is answered 503
+    ``receiver_busy`` with ``Retry-After``, unread."""
+    return _webhook(secret, tolerance, limit, Recorder("payvost.flask.webhook", on_delivery, stats, max_concurrent), routes=False)
+
+
+def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
     verifier = verifier_for(secret, tolerance)
     limit = checked_limit(limit)
 
     def decorate(receive: Callable[..., R]) -> Callable[..., Union[R, Refusal]]:
         @functools.wraps(receive)
         def verified(*args: Any, **kwargs: Any) -> Union[R, Refusal]:
+            request = flask.request
             try:
-                event = _verified_event(verifier, limit)
+                arrival = recorder.arrive(request.remote_addr)
+            except Answer as busy:
+                return _refusal(busy)
+            try:
+                body = wsgi_body(request.environ, request.stream.read, limit)
+                proven = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
             except Answer as answer:
+                recorder.refused(arrival, answer)
+                recorder.leave(arrival)
                 return _refusal(answer)
-            return receive(event, *args, **kwargs)
+            delivery = Delivery(recorder, arrival, proven, body)
+            try:
+                if routes:
+                    return receive(delivery, *args, **kwargs)
+                try:
+                    returned = receive(proven.event, *args, **kwargs)
+                except Exception:
+                    answered(delivery, 500)
+                    raise
+                response = flask.make_response(returned)
+                answered(delivery, response.status_code)
+                return response  # type: ignore[return-value]
+            finally:
+                recorder.leave(arrival)
 
-        return verified
+        return _counted(verified, recorder)
 
     return decorate
 
@@ -97,6 +137,9 @@ def view(
     acknowledge_first: bool = False,
     on_error: Optional[OnError] = None,
     idempotency: Optional[Any] = None,
+    on_delivery: Optional[OnDelivery] = None,
+    stats: Optional[DeliveryStats] = None,
+    max_concurrent: Optional[int] = None,
 ) -> Callable[[], Any]:
     """A view that runs ``router``'s handlers and answers ``{"received": true}``;
     a handler's exception goes to Flask (500, and Payvost retries). With
@@ -109,22 +152,16 @@ def view(
     :class:`payvost.idempotency.IdempotencyGuard`) the handlers run inside
     it: a duplicate is answered 200 unrun, ``event_in_progress`` 409,
     ``event_id_reused`` 422, ``store_unavailable`` 503; an acknowledgement
-    waits for the claim."""
+    waits for the claim. ``on_delivery``, ``stats`` and ``max_concurrent``
+    are :func:`webhook`'s; the view has ``stats()`` and ``anomalies()``."""
     report = acknowledgement(acknowledge_first, on_error)
     guard = checked_guard(idempotency)
+    recorder = Recorder("payvost.flask.view", on_delivery, stats, max_concurrent)
 
-    @webhook(secret, tolerance, limit=limit)
-    def payvost_webhook(event: AnyEvent) -> Any:
-        try:
-            run = handlers(guard, router, event, flask.g.payvost_body)
-            if run is not None and report is not None:
-                response = flask.jsonify(received=True)
-                response.call_on_close(lambda: run_after_answer(run, event, report))
-                return response
-            if run is not None:
-                run()
-        except Answer as answer:
-            return _refusal(answer)
-        return {"received": True}
+    @_webhook(secret, tolerance, limit, recorder, routes=True)
+    def payvost_webhook(delivery: Delivery) -> Any:
+        response = flask.jsonify(received=True)
+        refusal = routed(delivery, guard, router, report, response.call_on_close)
+        return response if refusal is None else _refusal(refusal)
 
     return payvost_webhook

@@ -1,0 +1,305 @@
+"""The delivery record (protocol §10.2) of the Flask, FastAPI and Django
+adapters over real HTTP with the real frameworks: processed, duplicate,
+refused, failed, in progress and shed deliveries, each handed to
+``on_delivery``, logged to the real ``payvost`` logger at its level, and
+counted; the prometheus_client helper in a real registry."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+import urllib.request
+from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+import payvost
+import payvost.delivery
+import pytest
+from payvost._native import fingerprint
+from payvost.idempotency import IdempotencyGuard, MemoryStore
+
+import test_adapters
+from conftest import post
+
+SECRET = "whsec_delivery_secret"
+LIMIT = 2048
+FACTS = json.loads(payvost._native.FACTS)
+BUSY = (
+    "This receiver was already handling its limit of deliveries at once (1), so it answered 503 without reading this one; "
+    "Payvost delivers it again later."
+)
+
+
+class Slow:
+    """Holds ``evt_slow``'s handler until the test has its shed copy's answer."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def router(self, asynchronous: bool) -> payvost.EventRouter:
+        router = payvost.EventRouter()
+        slow = self
+
+        if asynchronous:
+
+            @router.on("payment.succeeded")
+            async def paid_async(event: payvost.PaymentEvent) -> None:
+                import asyncio
+
+                if event.id == "evt_slow":
+                    slow.entered.set()
+                    await asyncio.to_thread(slow.release.wait, 10)
+
+        else:
+
+            @router.on("payment.succeeded")
+            def paid(event: payvost.PaymentEvent) -> None:
+                if event.id == "evt_slow":
+                    slow.entered.set()
+                    slow.release.wait(10)
+
+        @router.on("refund.created")
+        def refunded(event: payvost.RefundEvent) -> None:
+            raise RuntimeError("the database is down")
+
+        return router
+
+
+Options = Dict[str, Any]
+
+
+def flask_app(slow: Slow, guard: IdempotencyGuard, options: Options) -> Any:
+    import flask
+    import payvost.flask
+
+    app = flask.Flask(__name__)
+    view = payvost.flask.view(SECRET, slow.router(False), idempotency=guard, limit=LIMIT, max_concurrent=1, **options)
+    app.add_url_rule("/guarded", view_func=view, methods=["POST"])
+
+    @app.post("/plain")
+    @payvost.flask.webhook(SECRET, **options)
+    def plain(event: payvost.AnyEvent) -> Any:
+        return {"id": event.id}, 202
+
+    return app
+
+
+def fastapi_app(slow: Slow, guard: IdempotencyGuard, options: Options) -> Any:
+    import fastapi
+    import payvost.fastapi
+
+    app = fastapi.FastAPI()
+    guarded = payvost.fastapi.WebhookEvent(SECRET, limit=LIMIT, max_concurrent=1, **options)
+    app.post("/guarded")(payvost.fastapi.endpoint(guarded, slow.router(True), idempotency=guard))
+    verified = payvost.fastapi.WebhookEvent(SECRET, **options)
+
+    @app.post("/plain", status_code=202)
+    async def plain(event: payvost.AnyEvent = fastapi.Depends(verified)) -> Dict[str, str]:
+        return {"id": event.id}
+
+    return app
+
+
+def django_app(slow: Slow, guard: IdempotencyGuard, options: Options) -> Any:
+    from django.conf import settings
+
+    if not settings.configured:
+        test_adapters.django_app([])  # configures Django once, with its URLconf module
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpRequest, HttpResponse, JsonResponse
+    from django.urls import clear_url_caches, path
+
+    import payvost.django
+
+    @payvost.django.webhook(SECRET, **options)
+    def plain(request: HttpRequest, event: payvost.AnyEvent) -> HttpResponse:
+        return JsonResponse({"id": event.id}, status=202)
+
+    view = payvost.django.view(SECRET, slow.router(False), idempotency=guard, limit=LIMIT, max_concurrent=1, **options)
+    sys.modules[settings.ROOT_URLCONF].urlpatterns = [path("guarded", view), path("plain", plain)]  # type: ignore[attr-defined]
+    clear_url_caches()
+    return WSGIHandler()
+
+
+FRAMEWORKS: Dict[str, Tuple[Callable[[Slow, IdempotencyGuard, Options], Any], Callable[[Any], Iterator[str]], str]] = {
+    "flask": (flask_app, test_adapters.serve_wsgi, "error"),
+    "fastapi": (fastapi_app, test_adapters.serve_asgi, "detail"),
+    "django": (django_app, test_adapters.serve_wsgi, "error"),
+}
+
+
+def event(event_type: str, event_id: str) -> bytes:
+    return json.dumps({"id": event_id, "type": event_type, "data": {"object": {"id": "obj_1"}}}).encode()
+
+
+def wait_for(done: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 10
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def post_with_headers(url: str, body: bytes, header: str) -> Tuple[int, Dict[str, str], Any]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", "Payvost-Signature": header}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.loads(error.read())
+
+
+@pytest.mark.parametrize("framework", list(FRAMEWORKS))
+def test_every_delivery_is_recorded_logged_and_counted(framework: str, caplog: pytest.LogCaptureFixture) -> None:
+    make, serve, key = FRAMEWORKS[framework]
+    caplog.set_level(logging.INFO, logger="payvost")
+    records: List[Dict[str, Any]] = []
+    stats = payvost.delivery.DeliveryStats()
+    store = MemoryStore()
+    guard = IdempotencyGuard(store, namespace=f"delivery-{framework}")
+    slow = Slow()
+    now = int(time.time())
+    sign = payvost.WebhookSignature.generate_header
+    for base in serve(make(slow, guard, {"on_delivery": records.append, "stats": stats})):
+
+        def send(route: str, body: bytes, secret: str = SECRET) -> int:
+            return post(f"{base}/{route}", body, sign(body, secret, now - 5))[0]
+
+        paid = event("payment.succeeded", "evt_paid")
+        assert send("guarded", paid) == 200
+        assert send("guarded", paid) == 200
+        assert send("guarded", paid, "whsec_forger") == 400
+        assert send("guarded", b"x" * (LIMIT + 1)) == 413
+        assert send("guarded", event("refund.created", "evt_refund")) == 500
+        assert send("plain", event("customer.created", "evt_plain")) == 202
+        held = event("payment.succeeded", "evt_held")
+        store.claim(f"delivery-{framework}:evt_held", fingerprint(held), "another-worker", 60000, 60000)
+        assert send("guarded", held) == 409
+        # One delivery runs; the next, past max_concurrent=1, is shed unread.
+        slow_body = event("payment.succeeded", "evt_slow")
+        first: List[int] = []
+        thread = threading.Thread(target=lambda: first.append(send("guarded", slow_body)))
+        thread.start()
+        assert slow.entered.wait(10)
+        shed = post_with_headers(f"{base}/guarded", paid, sign(paid, SECRET))
+        slow.release.set()
+        thread.join(10)
+        assert first == [200]
+        status, headers, answer = shed
+        assert (status, headers.get("Retry-After") or headers.get("retry-after")) == (503, "30")
+        assert answer[key] == {"code": "receiver_busy", "message": BUSY}
+        wait_for(lambda: len(records) == 9)
+
+    for record in records:
+        assert list(record) == [field for field in FACTS["delivery"]["fields"] if field in record], "the core's field order"
+        assert 0 <= record.pop("duration_ms") < 10000
+        assert now <= record.pop("received_at") < now + 60
+        assert record.pop("remote_address") == "127.0.0.1"
+        if "signature_age" in record:
+            assert 5 <= record.pop("signature_age") < 15
+    paid_record = lambda outcome: {  # noqa: E731
+        "event_id": "evt_paid", "event_type": "payment.succeeded", "outcome": outcome, "status": 200, "secret_index": 0, "attempt": 1,
+    }
+    assert records == [
+        paid_record("processed"),
+        paid_record("duplicate"),
+        {"outcome": "refused", "code": "signature_mismatch", "status": 400},
+        {"outcome": "refused", "code": "payload_invalid_json", "status": 413},
+        {"event_id": "evt_refund", "event_type": "refund.created", "outcome": "failed", "status": 500, "secret_index": 0, "attempt": 1},
+        {"event_id": "evt_plain", "event_type": "customer.created", "outcome": "processed", "status": 202, "secret_index": 0},
+        {"event_id": "evt_held", "event_type": "payment.succeeded", "outcome": "in_progress", "code": "event_in_progress", "status": 409,
+         "secret_index": 0},
+        {"outcome": "shed", "code": "receiver_busy", "status": 503},
+        {"event_id": "evt_slow", "event_type": "payment.succeeded", "outcome": "processed", "status": 200, "secret_index": 0, "attempt": 1},
+    ]
+    # The same records on the real logger, each at its outcome's level, the record in `extra`.
+    logged = [(r.levelname, r.delivery["outcome"]) for r in caplog.records if hasattr(r, "delivery")]
+    assert logged == [
+        ("INFO", "processed"), ("INFO", "duplicate"), ("WARNING", "refused"), ("WARNING", "refused"), ("ERROR", "failed"),
+        ("INFO", "processed"), ("INFO", "in_progress"), ("WARNING", "shed"), ("INFO", "processed"),
+    ]
+    assert not any(SECRET in r.getMessage() for r in caplog.records)
+    assert stats.snapshot() == {
+        "total": 9,
+        "outcomes": {"processed": 3, "duplicate": 1, "refused": 2, "failed": 1, "in_progress": 1, "shed": 1},
+        "codes": {"event_in_progress": 1, "payload_invalid_json": 1, "receiver_busy": 1, "signature_mismatch": 1},
+    }
+    assert stats.anomalies() == [
+        "1 refused with payload_invalid_json since the last summary, from 1 address; likely cause: a probe: one address sending "
+        "requests that are not Payvost deliveries",
+        "1 refused with signature_mismatch since the last summary, from 1 address; likely cause: a probe, if that address is neither "
+        "Payvost's nor your proxy's; otherwise the secret",
+    ]
+
+
+def test_an_on_delivery_that_raises_is_logged_and_the_answer_stands(caplog: pytest.LogCaptureFixture) -> None:
+    import flask
+    import payvost.flask
+
+    def broken(record: payvost.delivery.DeliveryRecord) -> None:
+        raise RuntimeError("the log is full")
+
+    app = flask.Flask(__name__)
+    view = payvost.flask.view(SECRET, payvost.EventRouter(), on_delivery=broken)
+    app.add_url_rule("/", view_func=view, methods=["POST"])
+    caplog.set_level(logging.ERROR, logger="payvost")
+    body = event("payment.succeeded", "evt_hooked")
+    with app.test_client() as client:
+        answer = client.post("/", data=body, headers={"Payvost-Signature": payvost.WebhookSignature.generate_header(body, SECRET)})
+    assert (answer.status_code, answer.json) == (200, {"received": True})
+    assert [r.getMessage() for r in caplog.records] == ["payvost: on_delivery raised RuntimeError('the log is full') for a delivery answered 200"]
+    assert view.stats()["outcomes"]["processed"] == 1
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda **o: __import__("payvost.flask").flask.webhook(SECRET, **o),
+        lambda **o: __import__("payvost.django").django.webhook(SECRET, **o),
+        lambda **o: __import__("payvost.fastapi").fastapi.WebhookEvent(SECRET, **o),
+    ],
+    ids=["flask", "django", "fastapi"],
+)
+def test_the_options_are_checked_when_the_adapter_is_built(build: Callable[..., Any]) -> None:
+    for value in (0, -1, 1.5, "10", True):
+        with pytest.raises(payvost.ConfigurationError) as refused:
+            build(max_concurrent=value)
+        assert refused.value.code == "option_invalid"
+        assert refused.value.message.endswith(f"max_concurrent takes a whole number of deliveries at once, 1 or more, not {value!r}.")
+    with pytest.raises(payvost.ConfigurationError, match=r"on_delivery takes a function\(record\), not str\.$"):
+        build(on_delivery="log")
+    with pytest.raises(payvost.ConfigurationError, match=r"stats takes a payvost\.delivery\.DeliveryStats, not dict\.$"):
+        build(stats={})
+
+
+def test_prometheus_counts_and_times_records_in_a_real_registry() -> None:
+    import prometheus_client
+
+    registry = prometheus_client.CollectorRegistry()
+    observe = payvost.delivery.prometheus(registry)
+    observe({"outcome": "processed", "status": 200, "duration_ms": 12.0, "received_at": 0})
+    observe({"outcome": "refused", "code": "signature_mismatch", "status": 400, "duration_ms": 0.5, "received_at": 0})
+    observe({"outcome": "refused", "code": "signature_mismatch", "status": 400, "duration_ms": 0.5, "received_at": 0})
+    sample = registry.get_sample_value
+    assert sample("payvost_webhook_deliveries_total", {"outcome": "processed", "code": ""}) == 1
+    assert sample("payvost_webhook_deliveries_total", {"outcome": "refused", "code": "signature_mismatch"}) == 2
+    assert sample("payvost_webhook_delivery_duration_seconds_count", {"outcome": "refused"}) == 2
+    assert sample("payvost_webhook_delivery_duration_seconds_sum", {"outcome": "processed"}) == pytest.approx(0.012)
+
+
+def test_the_likely_causes_are_the_cores() -> None:
+    stats = payvost.delivery.DeliveryStats()
+    for address in ("198.51.100.1", "198.51.100.2", None):
+        record: Dict[str, Any] = {"outcome": "refused", "code": "signature_mismatch", "status": 400, "duration_ms": 0, "received_at": 0}
+        if address is not None:
+            record["remote_address"] = address
+        stats.record(record)  # type: ignore[arg-type]
+    stats.record({"outcome": "refused", "code": "timestamp_too_old", "status": 400, "duration_ms": 0, "received_at": 0})
+    assert stats.anomalies() == [
+        "3 refused with signature_mismatch since the last summary, from 2 addresses; likely cause: the secret: it was rotated, or is "
+        "another endpoint's; compare it with the endpoint's signing secret in the Payvost dashboard",
+        "1 refused with timestamp_too_old since the last summary, from addresses not known; likely cause: this server's clock (is NTP "
+        "running?), or a queue that holds deliveries back before they reach the receiver",
+    ]
+    assert stats.anomalies() == [], "a summary starts the next window"
