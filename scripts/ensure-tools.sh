@@ -106,6 +106,8 @@ case "${1:-core}" in
     # php-symfony-service-contracts Breaks php-psr), so the extension is
     # unpacked into target/ and only the tests load it.
     need_apt php-nyholm-psr7 php-guzzlehttp-psr7
+    # A real PSR-3 logger for the delivery records' tests (Monolog 2, Debian's).
+    need_apt php-monolog
     # The idempotency stores' clients: phpredis, PDO for PostgreSQL and SQLite.
     need_apt php-redis php-pgsql php-sqlite3
     if ! ls target/php-psr/usr/lib/php/*/psr.so >/dev/null 2>&1; then

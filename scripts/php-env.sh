@@ -6,6 +6,7 @@
 # names the engine: the package finds the one it bundles.
 #
 # The PSR-7 implementations the PSR tests use (nyholm/psr7, guzzlehttp/psr7)
+# and the PSR-3 logger of the delivery tests (monolog/monolog)
 # are installed into the same project from Debian's copies, as Composer
 # packages of their own (scripts/ensure-tools.sh php installs them), and
 # PAYVOST_PSR_EXTENSION names the php-psr extension that holds PSR-15's
@@ -18,13 +19,15 @@ rm -rf "$scratch" && mkdir -p "$scratch"
 cat > "$scratch/composer.json" <<'JSON'
 {
     "name": "payvost/scratch",
-    "require": { "payvost/payvost-php": "*@dev", "nyholm/psr7": "1.5.1", "guzzlehttp/psr7": "2.4.5", "psr/http-message": "1.0.1" },
+    "require": { "payvost/payvost-php": "*@dev", "nyholm/psr7": "1.5.1", "guzzlehttp/psr7": "2.4.5", "psr/http-message": "1.0.1", "monolog/monolog": "2.9.1" },
     "repositories": [
         { "type": "path", "url": "../../bindings-wasm/php", "options": { "symlink": false } },
         { "type": "package", "package": { "name": "nyholm/psr7", "version": "1.5.1",
             "dist": { "type": "path", "url": "/usr/share/php/Nyholm/Psr7" }, "autoload": { "psr-4": { "Nyholm\\Psr7\\": "" } } } },
         { "type": "package", "package": { "name": "guzzlehttp/psr7", "version": "2.4.5",
             "dist": { "type": "path", "url": "/usr/share/php/GuzzleHttp/Psr7" }, "autoload": { "psr-4": { "GuzzleHttp\\Psr7\\": "" } } } },
+        { "type": "package", "package": { "name": "monolog/monolog", "version": "2.9.1",
+            "dist": { "type": "path", "url": "/usr/share/php/Monolog" }, "autoload": { "psr-4": { "Monolog\\": "" } } } },
         { "type": "package", "package": { "name": "psr/http-message", "version": "1.0.1",
             "dist": { "type": "path", "url": "/usr/share/php/Psr/Http/Message" }, "autoload": { "psr-4": { "Psr\\Http\\Message\\": "" } } } },
         { "packagist.org": false }

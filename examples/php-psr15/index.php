@@ -42,8 +42,15 @@ $records = new PdoStore(new PDO("sqlite:{$database}"));
 $records->setup();
 
 $factory = new HttpFactory();
+// Every delivery's record (protocol §10.2), refused ones included, as one
+// JSON line: to a file when PAYVOST_DELIVERY_LOG names one, else the server's log.
+$deliveryLog = getenv('PAYVOST_DELIVERY_LOG') ?: null;
 $webhook = new WebhookMiddleware(new WebhookVerifier(getenv('PAYVOST_WEBHOOK_SECRET')), $factory, $factory, $router,
-    idempotency: new IdempotencyGuard($records));
+    idempotency: new IdempotencyGuard($records),
+    onDelivery: static function (array $record) use ($deliveryLog): void {
+        $line = json_encode($record, JSON_UNESCAPED_SLASHES);
+        $deliveryLog === null ? error_log("payvost delivery {$line}") : file_put_contents($deliveryLog, "{$line}\n", FILE_APPEND | LOCK_EX);
+    });
 
 $notFound = new class ($factory) implements RequestHandlerInterface {
     public function __construct(private HttpFactory $factory)

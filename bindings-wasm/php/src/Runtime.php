@@ -308,10 +308,14 @@ final class Runtime
         };
     }
 
-    /** Verifies, then judges the payload as an event; throws the package's exception on a failure. */
-    public function construct(int $verifier, string $payload, string $header, int $now): void
+    /**
+     * Verifies, then judges the payload as an event; throws the package's exception on a failure.
+     *
+     * @return array{int, int} the header's timestamp and the index of the secret that matched
+     */
+    public function construct(int $verifier, string $payload, string $header, int $now): array
     {
-        $this->verifyIn('pv_construct', $verifier, $payload, $header, $now);
+        return $this->verifyIn('pv_construct', $verifier, $payload, $header, $now);
     }
 
     /**
@@ -321,19 +325,23 @@ final class Runtime
      */
     public function verify(int $verifier, string $payload, string $header, int $now): array
     {
-        $this->verifyIn('pv_verify', $verifier, $payload, $header, $now);
-        [$timestamp, $index] = explode(',', $this->output()) + [0, 0];
-        return [(int) $timestamp, (int) $index];
+        return $this->verifyIn('pv_verify', $verifier, $payload, $header, $now);
     }
 
-    /** Runs pv_construct or pv_verify, which share their arguments and answers. */
-    private function verifyIn(string $export, int $verifier, string $payload, string $header, int $now): void
+    /**
+     * Runs pv_construct or pv_verify, which share their arguments and answers.
+     *
+     * @return array{int, int}
+     */
+    private function verifyIn(string $export, int $verifier, string $payload, string $header, int $now): array
     {
         $this->write($payload . $header);
         $status = $this->call($export, $verifier, strlen($payload), strlen($header), $now);
         if ($status !== 0) {
             throw Errors::make($this->code($status), $this->output(), $header, $payload);
         }
+        [$timestamp, $index] = explode(',', $this->output()) + [0, 0];
+        return [(int) $timestamp, (int) $index];
     }
 
     /** Puts `$bytes` at the start of the module's input buffer. */

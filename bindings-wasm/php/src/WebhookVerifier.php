@@ -45,8 +45,20 @@ final class WebhookVerifier
      */
     public function constructEvent(mixed $payload, mixed $sigHeader, mixed $now = null): Event
     {
-        Runtime::get()->construct($this->handle(), Arguments::payload($payload), Arguments::header($sigHeader), Arguments::now($now));
-        return Webhook::decode($payload);
+        return $this->constructVerified($payload, $sigHeader, $now)[0];
+    }
+
+    /**
+     * constructEvent, with what the verification found: for a delivery's record.
+     *
+     * @internal
+     * @return array{Event, Verified}
+     * @throws ExceptionInterface
+     */
+    public function constructVerified(mixed $payload, mixed $sigHeader, mixed $now = null): array
+    {
+        [$timestamp, $index] = Runtime::get()->construct($this->handle(), Arguments::payload($payload), Arguments::header($sigHeader), Arguments::now($now));
+        return [Webhook::decode($payload), new Verified($timestamp, $index)];
     }
 
     /**

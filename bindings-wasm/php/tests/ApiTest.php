@@ -79,7 +79,7 @@ final class ApiTest extends TestCase
         self::assertSame(
             ['secret_invalid', 'tolerance_invalid', 'header_missing', 'header_malformed', 'no_signatures', 'signature_mismatch',
              'timestamp_too_old', 'timestamp_too_new', 'payload_invalid_json', 'payload_invalid_event', 'payload_wrong_type',
-             'option_invalid', 'event_in_progress', 'store_unavailable', 'event_id_reused', 'lease_lost'],
+             'option_invalid', 'event_in_progress', 'store_unavailable', 'event_id_reused', 'lease_lost', 'receiver_busy'],
             Runtime::get()->codes(),
         );
     }

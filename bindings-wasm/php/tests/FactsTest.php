@@ -118,9 +118,11 @@ final class FactsTest extends TestCase
             'event_id_reused' => fn () => self::guarded(['reused', 1]),
             'lease_lost' => fn () => self::guarded(['claimed', 1]),
         ];
-        $facts = self::facts();
-        $this->assertSame(array_column($facts['errors'], 'code'), array_keys($calls));
-        foreach ($facts['errors'] as ['code' => $code, 'category' => $category]) {
+        // receiver_busy is only ever answered (503, by a middleware past its
+        // maxConcurrent: DeliveryTest), never thrown to the application.
+        $thrown = array_values(array_filter(self::facts()['errors'], static fn (array $e) => $e['code'] !== 'receiver_busy'));
+        $this->assertSame(array_column($thrown, 'code'), array_keys($calls));
+        foreach ($thrown as ['code' => $code, 'category' => $category]) {
             try {
                 $calls[$code]();
                 $this->fail("{$code}: nothing was thrown");

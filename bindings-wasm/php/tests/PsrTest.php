@@ -382,7 +382,8 @@ final class PsrTest extends TestCase
     {
         $store = sys_get_temp_dir() . '/payvost-psr15-' . getmypid() . '-' . bin2hex(random_bytes(4));
         $server = new BuiltInServer(PAYVOST_ROOT . '/examples/php-psr15', 'index.php',
-            ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $store, 'PAYVOST_IDEMPOTENCY_DB' => "{$store}.db"],
+            ['PAYVOST_WEBHOOK_SECRET' => self::SECRET, 'PAYVOST_EVENTS_FILE' => $store, 'PAYVOST_IDEMPOTENCY_DB' => "{$store}.db",
+                'PAYVOST_DELIVERY_LOG' => "{$store}.deliveries"],
             ['extension=' . getenv('PAYVOST_PSR_EXTENSION')]);
         try {
             $now = time();
@@ -402,9 +403,18 @@ final class PsrTest extends TestCase
             [$status, $answer] = $server->post('/webhooks/payvost', $big, self::sign($big, $now));
             self::assertSame([413, 'payload_invalid_json'], [$status, json_decode($answer, true)['error']['code'] ?? $answer]);
             self::assertSame(404, $server->post('/elsewhere', $body, null)[0]);
+            // Each delivery's record, in the order answered (protocol §10.2).
+            $records = array_map(static fn (string $line) => json_decode($line, true), file("{$store}.deliveries", FILE_IGNORE_NEW_LINES) ?: []);
+            self::assertSame([
+                ['processed', 200, null, 'evt_http', 1], ['duplicate', 200, null, 'evt_http', 1],
+                ['refused', 400, 'signature_mismatch', null, null], ['refused', 400, 'timestamp_too_old', null, null],
+                ['refused', 400, 'header_missing', null, null], ['refused', 413, 'payload_invalid_json', null, null],
+            ], array_map(static fn (array $r) => [$r['outcome'], $r['status'], $r['code'] ?? null, $r['event_id'] ?? null, $r['attempt'] ?? null], $records));
+            self::assertSame('127.0.0.1', $records[0]['remote_address']);
         } finally {
             $server->stop();
             @unlink($store);
+            @unlink("{$store}.deliveries");
             array_map('unlink', glob($store . '.db*') ?: []);
         }
     }
