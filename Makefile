@@ -29,11 +29,12 @@ test:
 
 test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-idempotency test-demo test-differential
 
-# The idempotency guard across a fleet of Node, Python and PHP workers on
+# The idempotency guard across a fleet of Node, Python, PHP and Rust workers on
 # real SQLite, Redis and PostgreSQL: fleet, languages, crash, paused worker,
 # store down (tests/idempotency/fleet.py).
 test-idempotency: tools node wasm
 	@scripts/ensure-tools.sh php
+	$(CARGO) build -q -p payvost-axum --features postgres,redis,sqlite --example fleet-worker
 	scripts/services.sh run scripts/php-env.sh "$$(scripts/python-env.sh)" tests/idempotency/fleet.py
 
 tools:
@@ -51,6 +52,8 @@ clippy:
 # Unit, integration, property and doc tests; the vectors run in core/tests/vectors.rs.
 test-rust:
 	$(CARGO) test --workspace
+	# payvost-axum's guard on each store (its features), on the real servers.
+	$(CARGO) test -p payvost-axum --all-features
 
 # The core as a published crate: no serde_json feature imposed on dependents,
 # minimal versions of every dependency, the declared MSRV (scripts/check-crate.sh).

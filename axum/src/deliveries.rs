@@ -129,6 +129,16 @@ pub(crate) struct Seen {
     pub(crate) secret_index: Option<usize>,
 }
 
+/// What an idempotency guard's answer ([`crate::idempotency::Processed`],
+/// [`crate::idempotency::NotProcessed`]) says of the delivery, in the
+/// response's extensions, for its record.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Guarded {
+    pub(crate) outcome: Option<Outcome>,
+    pub(crate) code: Option<&'static str>,
+    pub(crate) attempt: Option<u32>,
+}
+
 /// Where the extractor leaves what it learned, in the request's extensions.
 #[derive(Clone, Default)]
 pub(crate) struct Slot(pub(crate) Arc<Mutex<Seen>>);
@@ -194,15 +204,20 @@ pub async fn record_deliveries(
     request.extensions_mut().insert(slot.clone());
     let answer = next.run(request).await;
     let seen = std::mem::take(&mut *slot.0.lock().unwrap_or_else(PoisonError::into_inner));
+    // What the idempotency guard's answer says of itself, when the handler gave one.
+    let guarded = answer.extensions().get::<Guarded>().copied();
+    let code = seen.code.or(guarded.and_then(|g| g.code));
     record.status = answer.status().as_u16();
-    record.outcome = match seen.code {
-        Some(code) => Outcome::of_code(code),
-        None if record.status < 400 => Outcome::Processed,
-        None => Outcome::Failed,
+    record.outcome = match (code, guarded.and_then(|g| g.outcome)) {
+        (Some(code), _) => Outcome::of_code(code),
+        (None, Some(outcome)) => outcome,
+        (None, None) if record.status < 400 => Outcome::Processed,
+        (None, None) => Outcome::Failed,
     };
+    record.attempt = guarded.and_then(|g| g.attempt);
     record.event_id = seen.event_id;
     record.event_type = seen.event_type;
-    record.code = seen.code;
+    record.code = code;
     record.signature_age = seen.signature_age;
     record.secret_index = seen.secret_index;
     record.duration_ms = at.elapsed().as_secs_f64() * 1e3;

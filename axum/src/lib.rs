@@ -34,9 +34,10 @@ use axum::response::{IntoResponse, Response};
 use payvost_webhooks::{Error, Event, Webhook};
 
 mod deliveries;
+pub mod idempotency;
 
-use deliveries::Slot;
 pub use deliveries::{Deliveries, record_deliveries};
+use deliveries::{Guarded, Slot};
 
 /// The largest body read, in bytes: the core's [`payvost_webhooks::BODY_LIMIT`].
 pub const BODY_LIMIT: usize = payvost_webhooks::BODY_LIMIT as usize;

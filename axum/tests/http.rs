@@ -273,3 +273,97 @@ async fn every_delivery_is_recorded_traced_and_counted() {
         "{traced}"
     );
 }
+
+/// The idempotency guard's answers in a route's records: processed and
+/// duplicate with their attempt, another worker's claim in_progress.
+#[tokio::test(flavor = "current_thread")]
+async fn the_guards_answers_are_recorded_with_their_attempt() {
+    use axum::extract::State;
+    use payvost_axum::idempotency::{
+        IdempotencyGuard, MemoryStore, NotProcessed, Processed, Store,
+    };
+    use payvost_axum::{Deliveries, record_deliveries};
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone)]
+    struct App {
+        webhook: Webhook,
+        guard: Arc<IdempotencyGuard<MemoryStore>>,
+    }
+    impl axum::extract::FromRef<App> for Webhook {
+        fn from_ref(app: &App) -> Webhook {
+            app.webhook.clone()
+        }
+    }
+    async fn guarded(
+        State(app): State<App>,
+        PayvostEvent(event): PayvostEvent,
+    ) -> Result<Processed, NotProcessed<std::io::Error>> {
+        app.guard.process(&event, |_| async { Ok(()) }).await
+    }
+
+    let records = Arc::new(Mutex::new(Vec::new()));
+    let kept = Arc::clone(&records);
+    let deliveries =
+        Deliveries::new().on_delivery(move |record| kept.lock().unwrap().push(record.to_json()));
+    let guard = Arc::new(IdempotencyGuard::new(MemoryStore::default()));
+    let app = Router::new()
+        .route("/webhooks/payvost", post(guarded))
+        .route_layer(axum::middleware::from_fn_with_state(
+            deliveries,
+            record_deliveries,
+        ))
+        .with_state(App {
+            webhook: Webhook::new(SECRET).unwrap(),
+            guard: Arc::clone(&guard),
+        });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let body = br#"{"id":"evt_once","type":"payment.succeeded","data":{"object":{}}}"#;
+    let header = sign(body, SECRET, unix_now()).unwrap();
+    assert_eq!(
+        post_to(port, body, Some(&header)).await,
+        (200, r#"{"received":true}"#.to_owned())
+    );
+    assert_eq!(
+        post_to(port, body, Some(&header)).await,
+        (200, r#"{"received":true}"#.to_owned())
+    );
+    let held = br#"{"id":"evt_held","type":"payment.succeeded","data":{"object":{}}}"#;
+    let fingerprint = payvost_webhooks::idempotency::fingerprint(held);
+    guard
+        .store()
+        .claim("payvost:evt_held", &fingerprint, "theirs", 60_000, 60_000)
+        .await
+        .unwrap();
+    let (status, text) = post_to(port, held, Some(&sign(held, SECRET, unix_now()).unwrap())).await;
+    assert_eq!(status, 409, "{text}");
+
+    let summary: Vec<(String, Option<u64>, Option<String>)> = records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            (
+                record["outcome"].as_str().unwrap().to_owned(),
+                record["attempt"].as_u64(),
+                record["code"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("processed".to_owned(), Some(1), None),
+            ("duplicate".to_owned(), Some(1), None),
+            (
+                "in_progress".to_owned(),
+                None,
+                Some("event_in_progress".to_owned())
+            ),
+        ]
+    );
+}

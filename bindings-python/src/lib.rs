@@ -92,7 +92,11 @@ impl Verifier {
             json::Built::Event(event) => event,
             json::Built::Refused(error) => return Err(error).raise(py, Some(&call)),
         };
-        Ok((classes::typed(event)?, verified.timestamp, verified.secret_index))
+        Ok((
+            classes::typed(event)?,
+            verified.timestamp,
+            verified.secret_index,
+        ))
     }
 
     fn __repr__(&self) -> String {

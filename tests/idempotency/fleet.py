@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""The idempotency guard across a fleet: Node, Python and PHP workers
-(worker.js, worker.py, worker.php) share one store, SQLite, Redis or
-PostgreSQL, all real, and receive the same deliveries at once.
+"""The idempotency guard across a fleet: Node, Python, PHP and Rust workers
+(worker.js, worker.py, worker.php, and payvost-axum's fleet-worker example)
+share one store, SQLite, Redis or PostgreSQL, all real, and receive the
+same deliveries at once.
 
 Scenarios, for each store:
 
-- fleet: six workers (two of each language) get each of 100 fresh events at
+- fleet: eight workers (two of each language) get each of 100 fresh events at
   once; the handler sleeps, then records an effect where nothing is unique:
   every event has exactly one effect;
 - languages: an event processed by one language is a duplicate for the
-  other two, for every language first;
+  others, for every language first;
 - crash: a worker of each language is killed (SIGKILL) inside its handler; a
   redelivery within the lease is event_in_progress, one after it runs the
   handler again, attempt 2;
@@ -21,8 +22,8 @@ Scenarios, for each store:
   processed once.
 
 Run by `make test-idempotency` (under scripts/services.sh and
-scripts/php-env.sh, with the test venv's Python); prints each scenario, then
-`N passed, N failed`.
+scripts/php-env.sh, with the test venv's Python, once the Rust worker is
+built); prints each scenario, then `N passed, N failed`.
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 HERE = ROOT / "tests" / "idempotency"
 SECRET = "whsec_fleet"
 LEASE = 1.0
-LANGUAGES = ["python", "node", "php"]
+LANGUAGES = ["python", "node", "php", "rust"]
 COMMANDS = {
     "python": [sys.executable, str(HERE / "worker.py")],
     "node": ["node", str(HERE / "worker.js")],
     "php": ["php", str(HERE / "worker.php")],
+    # Built by `make test-idempotency` (cargo build --example fleet-worker).
+    "rust": [str(ROOT / "target" / "debug" / "examples" / "fleet-worker")],
 }
 
 
@@ -179,7 +182,7 @@ class Fleet:
     def around(self, language: str) -> List[Worker]:
         """A worker of `language`, then one of each other language, in turn."""
         at = LANGUAGES.index(language)
-        return [self.workers[LANGUAGES[(at + step) % 3]][0] for step in range(3)]
+        return [self.workers[LANGUAGES[(at + step) % len(LANGUAGES)]][0] for step in range(3)]
 
     def all(self) -> List[Worker]:
         return [w for ws in self.workers.values() for w in ws]
@@ -222,7 +225,7 @@ def scenario_languages(fleet: Fleet, run: str) -> str:
                 reader.send(delivery)
                 assert reader.answer() == {"id": event_id, "worker": reader.name, "outcome": "duplicate", "attempt": 1}, (first, other)
         assert len(fleet.store.effects(event_id)) == 1
-    return "a record completed in any language is a duplicate in the other two"
+    return "a record completed in any language is a duplicate in the others"
 
 
 def scenario_crash(fleet: Fleet, run: str) -> str:
@@ -279,7 +282,7 @@ def scenario_store_down(fleet: Fleet, run: str) -> Optional[str]:
             worker = fleet.workers[reader][0]
             worker.send(job(event_id, 0))
             answers.append(worker.answer(60)["outcome"])
-        assert answers.count("processed") == 1 and answers.count("duplicate") == 2, (language, answers)
+        assert answers.count("processed") == 1 and answers.count("duplicate") == len(LANGUAGES) - 1, (language, answers)
         assert len(fleet.store.effects(event_id)) == 1
     return "the server stopped: store_unavailable in every language, no handler run; started again: each event processed once"
 

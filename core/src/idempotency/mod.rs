@@ -32,8 +32,9 @@
 use alloc::string::String;
 use sha2::{Digest, Sha256};
 
-mod redis;
-mod sql;
+pub mod memory;
+pub mod redis;
+pub mod sql;
 
 pub use redis::RedisScript;
 pub use sql::{Dialect, SqlStatement};

@@ -1,0 +1,100 @@
+//! Redis through redis-rs (async), running the core's Lua scripts
+//! ([`payvost_webhooks::idempotency::redis`]).
+
+use payvost_webhooks::idempotency::Outcome;
+use payvost_webhooks::idempotency::redis::{CLAIM, COMPLETE, RELEASE, RENEW};
+use redis::aio::{ConnectionLike, ConnectionManager};
+
+use super::{Store, StoreError};
+
+/// A store on an async connection: a `ConnectionManager` by default, which
+/// reconnects after the server restarts, or any connection redis-rs gives
+/// (a `MultiplexedConnection`, a cluster's). Clones share it.
+#[derive(Clone)]
+pub struct RedisStore<C = ConnectionManager> {
+    connection: C,
+    claim: redis::Script,
+    renew: redis::Script,
+    release: redis::Script,
+    complete: redis::Script,
+}
+
+impl<C> std::fmt::Debug for RedisStore<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").finish_non_exhaustive()
+    }
+}
+
+impl<C: ConnectionLike + Clone + Send + Sync> RedisStore<C> {
+    /// A store on `connection` (`ConnectionManager::new(client).await?`).
+    pub fn new(connection: C) -> Self {
+        RedisStore {
+            connection,
+            claim: redis::Script::new(CLAIM.source),
+            renew: redis::Script::new(RENEW.source),
+            release: redis::Script::new(RELEASE.source),
+            complete: redis::Script::new(COMPLETE.source),
+        }
+    }
+
+    async fn held(
+        &self,
+        script: &redis::Script,
+        key: &str,
+        args: &[&str],
+    ) -> Result<bool, StoreError> {
+        let mut call = script.key(key);
+        for arg in args {
+            call.arg(*arg);
+        }
+        let attempt: i64 = call
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(attempt != 0)
+    }
+}
+
+impl<C: ConnectionLike + Clone + Send + Sync> Store for RedisStore<C> {
+    async fn claim(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        token: &str,
+        lease_ms: u64,
+        retention_ms: u64,
+    ) -> Result<(Outcome, u32), StoreError> {
+        let (outcome, attempt): (String, i64) = self
+            .claim
+            .key(key)
+            .arg(fingerprint)
+            .arg(token)
+            .arg(lease_ms)
+            .arg(retention_ms)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let outcome =
+            Outcome::parse(&outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
+        Ok((outcome, u32::try_from(attempt).unwrap_or(0)))
+    }
+
+    async fn renew(&self, key: &str, token: &str, lease_ms: u64) -> Result<bool, StoreError> {
+        self.held(&self.renew, key, &[token, &lease_ms.to_string()])
+            .await
+    }
+
+    async fn release(&self, key: &str, token: &str) -> Result<bool, StoreError> {
+        self.held(&self.release, key, &[token]).await
+    }
+
+    async fn complete(
+        &self,
+        key: &str,
+        token: &str,
+        retention_ms: u64,
+    ) -> Result<bool, StoreError> {
+        self.held(&self.complete, key, &[token, &retention_ms.to_string()])
+            .await
+    }
+}
