@@ -276,13 +276,14 @@ function routing(name, { router, acknowledgeFirst = false, onError, idempotency 
  * after the answer: inside the guard's claim when there is a guard
  * (protocol §11), held before this resolves, so that an acknowledgement
  * follows it; no `run` for a duplicate, answered 200 without running them.
+ * `how` is the claim's `run` options (`{acknowledged, header}`).
  * `attempt` is the guard's. The guard's refusals reject (see isRefusal).
  */
-export async function claimed(idempotency, router, event, body) {
+export async function claimed(idempotency, router, event, body, how) {
   if (idempotency === undefined) return { run: () => router.dispatch(event), attempt: undefined }
   const claim = await idempotency.claim(event, body)
   if (claim.outcome === 'duplicate') return { run: undefined, attempt: claim.attempt }
-  return { run: () => claim.run((e) => router.dispatch(e)), attempt: claim.attempt }
+  return { run: () => claim.run((e) => router.dispatch(e), how), attempt: claim.attempt }
 }
 
 /** A refusal of the idempotency guard (409, 422, 503, 500: protocol §10), answered in the protocol's JSON. */
@@ -300,7 +301,9 @@ export function isRefusal(error) {
 async function routed({ idempotency, router, acknowledgeFirst, onError }, proven, body, record, arrival, later) {
   let attempt
   try {
-    const claim = await claimed(idempotency, router, proven.event, body)
+    // Acknowledged first, a handler's failure is kept by the guard for retry(): Payvost will not deliver it again.
+    const how = acknowledgeFirst ? { acknowledged: true, header: proven.header } : undefined
+    const claim = await claimed(idempotency, router, proven.event, body, how)
     attempt = claim.attempt
     if (claim.run === undefined) {
       record(arrival, { proven, outcome: 'duplicate', status: 200, attempt })

@@ -45,6 +45,12 @@ export function payload(value) {
   )
 }
 
+/** The raw body as text: a verified event's body is UTF-8 (kept by a failed record). */
+export function text(value) {
+  const bytes = payload(value)
+  return typeof bytes === 'string' ? bytes : new TextDecoder().decode(bytes)
+}
+
 /**
  * `value`, unless its memory was detached (transferred to a worker, or an
  * ArrayBuffer's `transfer()`): its bytes are gone, and every view of it

@@ -119,11 +119,17 @@ export function createIdempotency(backend) {
       if (outcome === 'duplicate') return { outcome: 'duplicate', attempt }
       if (outcome === 'reused') throw guardError('event_id_reused', { id })
       if (outcome !== 'claimed') throw guardError('event_in_progress', { id })
-      return { outcome: 'claimed', attempt, token: mine, run: (handler, how) => this.#run(event, key, mine, attempt, handler, how) }
+      return { outcome: 'claimed', attempt, token: mine, run: (handler, how) => this.#run(event, key, mine, attempt, handler, { payload, ...how }) }
     }
 
-    /** Runs the handler under the claim; `completed` when the handler completed the record itself. */
-    async #run(event, key, mine, attempt, handler, { completed = false } = {}) {
+    /**
+     * Runs the handler under the claim; `completed` when the handler
+     * completed the record itself. `acknowledged` (with the delivery's
+     * `header`) when its delivery was answered already: a handler's error
+     * then marks the record failed, with the raw body and header, for
+     * `failed()` and `retry()`, since Payvost will not deliver it again.
+     */
+    async #run(event, key, mine, attempt, handler, { completed = false, acknowledged = false, header = '', payload } = {}) {
       const store = this.#store
       // A failed renewal is tried again; a lost lease shows at completion.
       const renewing = setInterval(() => store.renew(key, mine, this.#leaseMs).catch(() => {}), this.#leaseMs / 3)
@@ -131,7 +137,9 @@ export function createIdempotency(backend) {
         await handler(event)
       } catch (error) {
         clearInterval(renewing)
-        await store.release(key, mine).catch(() => {}) // the lease ends on its own
+        // Failing or releasing: if the store is down too, the lease ends on its own.
+        if (acknowledged) await store.fail(key, mine, convert.text(payload), String(header ?? '')).catch(() => {})
+        else await store.release(key, mine).catch(() => {})
         throw error
       } finally {
         clearInterval(renewing)
@@ -170,6 +178,39 @@ export function createIdempotency(backend) {
       }, { completed: true })
     }
 
+    /**
+     * The events whose handlers failed after their delivery was answered
+     * (`acknowledgeFirst`), which Payvost will not deliver again:
+     * `[{id, attempt, body, header}]`, by id, each kept until its retention
+     * ends. `retry(id, handler)` runs one again.
+     */
+    async failed() {
+      const prefix = `${this.#namespace}:`
+      return (await this.#store.failed(prefix)).map(([key, attempt, body, header]) =>
+        ({ id: key.slice(prefix.length), attempt: Number(attempt), body, header }))
+    }
+
+    /**
+     * Runs `handler` again for the failed event `id` (from `failed()`),
+     * with the event its stored body holds, under a claim like any
+     * delivery's: `{outcome: 'processed', attempt}`. Should it fail again,
+     * the record stays failed, and the error is thrown. An id that is not
+     * failed (processed since, or never failed) is `option_invalid`.
+     */
+    async retry(id, handler) {
+      if (typeof handler !== 'function') throw payvostError('option_invalid', 'IdempotencyGuard.retry takes (id, handler).')
+      const failed = (await this.failed()).find((f) => f.id === id)
+      if (failed === undefined) {
+        throw payvostError('option_invalid', `IdempotencyGuard.retry: no failed event ${convert.literal(id)} in this guard's store ` +
+          '(its handlers completed since, or it never failed after an acknowledgement).')
+      }
+      // The body was verified when it was delivered, and kept as it came.
+      const event = JSON.parse(failed.body)
+      const claim = await this.claim(event, failed.body)
+      if (claim.outcome === 'duplicate') return claim
+      return claim.run(handler, { acknowledged: true, header: failed.header })
+    }
+
     /** Drops the records past their retention (SQL stores; Redis expires its own): how many. */
     async purge() {
       return typeof this.#store.purge === 'function' ? this.#store.purge() : 0
@@ -203,7 +244,7 @@ export class MemoryStore {
     if (record !== undefined) {
       if (record.fingerprint !== fingerprint) return ['reused', record.attempt]
       if (record.state === 'completed') return ['duplicate', record.attempt]
-      if (record.leaseUntil > now) return ['in_progress', record.attempt]
+      if (record.state === 'in_progress' && record.leaseUntil > now) return ['in_progress', record.attempt]
     }
     const attempt = (record?.attempt ?? 0) + 1
     this.#records.set(key, { state: 'in_progress', fingerprint, token, leaseUntil: now + leaseMs, attempt, expiresAt: now + retentionMs })
@@ -229,8 +270,20 @@ export class MemoryStore {
 
   async complete(key, token, retentionMs) {
     const record = this.#held(key, token)
-    if (record) Object.assign(record, { state: 'completed', token: '', leaseUntil: 0, expiresAt: Date.now() + retentionMs })
+    if (record) Object.assign(record, { state: 'completed', token: '', leaseUntil: 0, expiresAt: Date.now() + retentionMs, body: undefined, header: undefined })
     return record !== undefined
+  }
+
+  async fail(key, token, body, header) {
+    const record = this.#held(key, token)
+    if (record) Object.assign(record, { state: 'failed', token: '', leaseUntil: 0, body, header })
+    return record !== undefined
+  }
+
+  async failed(prefix) {
+    const now = Date.now()
+    return [...this.#records].filter(([key, r]) => key.startsWith(prefix) && r.state === 'failed' && r.expiresAt > now)
+      .sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, r]) => [key, r.attempt, r.body, r.header])
   }
 
   async purge() {
@@ -298,6 +351,14 @@ export class PostgresStore {
     return (await this.#rows('complete', { key, token, retention_ms: retentionMs })).length > 0
   }
 
+  async fail(key, token, body, header) {
+    return (await this.#rows('fail', { key, token, body, header })).length > 0
+  }
+
+  async failed(prefix) {
+    return this.#rows('failed', { prefix })
+  }
+
   async purge() {
     return (await this.#rows('purge', {})).length
   }
@@ -362,6 +423,18 @@ export class RedisStore {
 
   async complete(key, token, retentionMs) {
     return Number(await this.#run('complete', key, { token, retention_ms: retentionMs })) > 0
+  }
+
+  async fail(key, token, body, header) {
+    return Number(await this.#run('fail', key, { token, body, header })) > 0
+  }
+
+  async failed(prefix) {
+    // The script scans: it names no key, and runs on the node it is sent to.
+    const flat = await this.#run('failed', `${prefix}*`, { prefix })
+    const rows = []
+    for (let i = 0; i + 3 < flat.length; i += 4) rows.push([String(flat[i]), Number(flat[i + 1]), String(flat[i + 2]), String(flat[i + 3])])
+    return rows
   }
 }
 
@@ -441,6 +514,16 @@ export class SqliteStore {
 
   async complete(key, token, retentionMs) {
     return (await this.#transaction([facts.idempotency.sqlite.complete], { key, token, retention_ms: retentionMs })) !== undefined
+  }
+
+  async fail(key, token, body, header) {
+    return (await this.#transaction([facts.idempotency.sqlite.fail], { key, token, body, header })) !== undefined
+  }
+
+  async failed(prefix) {
+    const db = await this.#open()
+    const [text, params] = bound(facts.idempotency.sqlite.failed, 'qmark', { prefix })
+    return storeCall(() => db.prepare(text).all(...params).map((r) => [r.key, Number(r.attempt), r.body, r.header]))
   }
 
   async purge() {

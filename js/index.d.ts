@@ -280,6 +280,10 @@ export interface IdempotencyStore {
   renew(key: string, token: string, leaseMs: number): Promise<boolean>
   release(key: string, token: string): Promise<boolean>
   complete(key: string, token: string, retentionMs: number): Promise<boolean>
+  /** Marks the record failed after its delivery was answered, keeping its raw body and header. */
+  fail(key: string, token: string, body: string, header: string): Promise<boolean>
+  /** The failed records whose keys start with `prefix`, by key. */
+  failed(prefix: string): Promise<Array<[key: string, attempt: number, body: string, header: string]>>
   /** Creates the table where missing (SQL stores). */
   setup?(): Promise<void>
   /** Drops records past their retention; how many. */
@@ -323,9 +327,32 @@ declare class IdempotencyGuard {
    */
   claim<E extends { readonly id: string }>(event: E, payload: Payload): Promise<
     { readonly outcome: 'duplicate'; readonly attempt: number } |
-    { readonly outcome: 'claimed'; readonly attempt: number; run(handler: (event: E) => unknown): Promise<ProcessResult> }>
+    { readonly outcome: 'claimed'; readonly attempt: number; run(handler: (event: E) => unknown, how?: { acknowledged?: boolean; header?: string }): Promise<ProcessResult> }>
+  /**
+   * The events whose handlers failed after their delivery was answered
+   * (`acknowledgeFirst`): Payvost will not deliver them again, so the guard
+   * keeps their raw body and header until the retention ends.
+   */
+  failed(): Promise<FailedEvent[]>
+  /**
+   * Runs `handler` again for a failed event, with the event its stored body
+   * holds: `{outcome: 'processed', attempt}`; should it fail again, the
+   * record stays failed and the error is thrown.
+   */
+  retry(id: string, handler: (event: Event) => unknown): Promise<ProcessResult>
   /** Drops the records past their retention (SQL stores): how many. */
   purge(): Promise<number>
+}
+
+/** An event whose handlers failed after its delivery was answered, as the guard keeps it. */
+export interface FailedEvent {
+  readonly id: string
+  /** The claims of the event so far. */
+  readonly attempt: number
+  /** The raw body, as delivered and verified. */
+  readonly body: string
+  /** The Payvost-Signature header it came with. */
+  readonly header: string
 }
 
 /** Records in this process's memory: one process only. */
@@ -335,6 +362,8 @@ declare class MemoryStore implements IdempotencyStore {
   renew(key: string, token: string, leaseMs: number): Promise<boolean>
   release(key: string, token: string): Promise<boolean>
   complete(key: string, token: string, retentionMs: number): Promise<boolean>
+  fail(key: string, token: string, body: string, header: string): Promise<boolean>
+  failed(prefix: string): Promise<Array<[key: string, attempt: number, body: string, header: string]>>
   setup(): Promise<void>
   purge(): Promise<number>
 }

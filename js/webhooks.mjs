@@ -101,13 +101,16 @@ export function createWebhooks(backend) {
   }
 
   /**
-   * `constructEvent` for the adapters: the event, and what its verification
-   * proved (`{timestamp, secretIndex}`), for the delivery record.
+   * `constructEvent` for the adapters: the event, what its verification
+   * proved (`{timestamp, secretIndex}`), for the delivery record, and the
+   * header it came with, kept by the guard should a handler fail after the
+   * answer.
    */
   function constructProven(payload, sigHeader, secret, opts) {
     const proof = {}
-    const event = construct(prepare(payload, sigHeader, secret, opts), proof)
-    return { event, verified: proof.verified }
+    const prepared = prepare(payload, sigHeader, secret, opts)
+    const event = construct(prepared, proof)
+    return { event, verified: proof.verified, header: prepared.header }
   }
 
   /** Verifies and builds the event of a prepared call; `proof`, when given, gets what the verification proved. */

@@ -114,6 +114,29 @@ for (const [name, make] of Object.entries(STORES)) {
     assert.deepEqual(await guard.process(failing.event, failing.body, () => {}), { outcome: 'processed', attempt: 2 })
   })
 
+  test(`${name}: a handler that fails after the answer leaves the event failed, with its body and header, until retried`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard } = guardOn(store)
+    const { event, body } = delivery('evt_after')
+    const header = 't=1764000000,v1=' + 'ab'.repeat(32)
+    const claim = await guard.claim(event, body)
+    await assert.rejects(claim.run(async () => { throw new Error('the mailer is down') }, { acknowledged: true, header }), /the mailer is down/)
+    assert.deepEqual(await guard.failed(), [{ id: 'evt_after', attempt: 1, body, header }])
+    // It fails again: still failed, one attempt more.
+    await assert.rejects(guard.retry('evt_after', () => { throw new Error('still down') }), /still down/)
+    assert.deepEqual((await guard.failed()).map((f) => [f.id, f.attempt]), [['evt_after', 2]])
+    const ran = []
+    assert.deepEqual(await guard.retry('evt_after', (e) => { ran.push([e.id, e.data.object.id]) }), { outcome: 'processed', attempt: 3 })
+    assert.deepEqual(ran, [['evt_after', 'pay_1']])
+    assert.deepEqual(await guard.failed(), [])
+    assert.deepEqual(await guard.process(event, body, () => ran.push('again')), { outcome: 'duplicate', attempt: 3 })
+    await assert.rejects(guard.retry('evt_after', () => {}), {
+      code: 'option_invalid',
+      message: "IdempotencyGuard.retry: no failed event 'evt_after' in this guard's store (its handlers completed since, or it never failed after an acknowledgement).",
+    })
+  })
+
   test(`${name}: the same id with another body is event_id_reused, never processed`, async (t) => {
     const store = await make(t)
     if (!store) return
@@ -333,3 +356,41 @@ test('postgres: a handler in the completion\'s transaction commits with it, or n
   await assert.rejects(new IdempotencyGuard({ store: new MemoryStore() }).processInTransaction(lost.event, lost.body, client, insert('x')),
     /processInTransaction needs a guard on a PostgresStore/)
 })
+
+for (const adapter of ['express', 'koa']) {
+  test(`${adapter}: acknowledged first, a handler that fails leaves the event failed with the body and header delivered; retry runs it`, async (t) => {
+    const { post } = require('./http')
+    const { guard } = guardOn(new MemoryStore())
+    let failing = true
+    const ran = []
+    const router = new payvost.EventRouter().on('payment.succeeded', (e) => {
+      if (failing) throw new Error('the mailer is down')
+      ran.push(e.id)
+    })
+    const errors = []
+    const options = { secret: SECRET, router, idempotency: guard, acknowledgeFirst: true, onError: (error, e) => errors.push([e.id, error.message]) }
+    let server
+    if (adapter === 'express') {
+      const app = dev('express')()
+      app.post('/', payvost.webhooks.middleware(options))
+      server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    } else {
+      const app = new (dev('koa'))()
+      app.use(payvost.webhooks.koa(options))
+      server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+    }
+    t.after(() => new Promise((done) => server.close(done)))
+    const { body } = delivery('evt_acknowledged')
+    const header = payvost.webhooks.generateTestHeaderString({ payload: body, secret: SECRET })
+    assert.deepEqual(await post(`http://127.0.0.1:${server.address().port}/`, body, { 'payvost-signature': header }),
+      { status: 200, text: '{"received":true}' })
+    for (let i = 0; i < 200 && errors.length === 0; i++) await sleep(10)
+    assert.deepEqual(errors, [['evt_acknowledged', 'the mailer is down']])
+    for (let i = 0; i < 200 && (await guard.failed()).length === 0; i++) await sleep(10)
+    assert.deepEqual(await guard.failed(), [{ id: 'evt_acknowledged', attempt: 1, body, header }])
+    failing = false
+    assert.deepEqual(await guard.retry('evt_acknowledged', (e) => router.dispatch(e)), { outcome: 'processed', attempt: 2 })
+    assert.deepEqual(ran, ['evt_acknowledged'])
+    assert.deepEqual(await guard.failed(), [])
+  })
+}

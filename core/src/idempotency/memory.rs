@@ -16,6 +16,7 @@
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use super::Outcome;
 
@@ -24,6 +25,8 @@ use super::Outcome;
 struct Entry {
     fingerprint: String,
     completed: bool,
+    /// Failed after its delivery was answered: its raw body and header.
+    failed: Option<(String, String)>,
     token: Option<String>,
     lease_until: u64,
     attempt: u32,
@@ -56,7 +59,7 @@ impl Records {
                 if entry.completed {
                     return (Outcome::Duplicate, entry.attempt);
                 }
-                if entry.lease_until > now {
+                if entry.failed.is_none() && entry.lease_until > now {
                     return (Outcome::InProgress, entry.attempt);
                 }
                 entry.attempt.saturating_add(1)
@@ -68,6 +71,7 @@ impl Records {
             Entry {
                 fingerprint: String::from(fingerprint),
                 completed: false,
+                failed: None,
                 token: Some(String::from(token)),
                 lease_until: now.saturating_add(lease_ms),
                 attempt,
@@ -79,9 +83,9 @@ impl Records {
 
     /// The record `token` holds in progress, if it still does.
     fn held(&mut self, key: &str, token: &str) -> Option<&mut Entry> {
-        self.entries
-            .get_mut(key)
-            .filter(|entry| !entry.completed && entry.token.as_deref() == Some(token))
+        self.entries.get_mut(key).filter(|entry| {
+            !entry.completed && entry.failed.is_none() && entry.token.as_deref() == Some(token)
+        })
     }
 
     /// Extends `token`'s lease: its attempt, or `None` when the lease was lost.
@@ -102,10 +106,34 @@ impl Records {
     pub fn complete(&mut self, key: &str, token: &str, now: u64, retention_ms: u64) -> Option<u32> {
         let entry = self.held(key, token)?;
         entry.completed = true;
+        entry.failed = None;
         entry.token = None;
         entry.lease_until = 0;
         entry.expires_at = now.saturating_add(retention_ms);
         Some(entry.attempt)
+    }
+
+    /// Marks the record failed after its delivery was answered, keeping its
+    /// raw body and header for a retry; a claim of the same body takes it again.
+    pub fn fail(&mut self, key: &str, token: &str, body: &str, header: &str) -> Option<u32> {
+        let entry = self.held(key, token)?;
+        entry.failed = Some((String::from(body), String::from(header)));
+        entry.token = None;
+        entry.lease_until = 0;
+        Some(entry.attempt)
+    }
+
+    /// The failed records whose keys start with `prefix`, by key: `(key,
+    /// attempt, body, header)`.
+    pub fn failed(&self, prefix: &str, now: u64) -> Vec<(String, u32, String, String)> {
+        self.entries
+            .iter()
+            .filter(|(key, entry)| key.starts_with(prefix) && entry.expires_at > now)
+            .filter_map(|(key, entry)| {
+                let (body, header) = entry.failed.as_ref()?;
+                Some((key.clone(), entry.attempt, body.clone(), header.clone()))
+            })
+            .collect()
     }
 
     /// Drops the records past their retention; how many.
@@ -142,6 +170,33 @@ mod tests {
             records.claim("k", "f", "c", 13, 10, 100),
             (Outcome::Claimed, 3)
         );
+    }
+
+    #[test]
+    fn a_failed_record_is_listed_and_claimed_again_by_its_own_body_only() {
+        let mut records = Records::default();
+        records.claim("ns:evt_1", "f", "a", 0, 10, 100);
+        assert_eq!(records.fail("ns:evt_1", "a", "{}", "t=1,v1=00"), Some(1));
+        assert_eq!(
+            records.fail("ns:evt_1", "a", "{}", "t=1,v1=00"),
+            None,
+            "no longer held"
+        );
+        assert_eq!(
+            records.failed("ns:", 1),
+            [("ns:evt_1".into(), 1, "{}".into(), "t=1,v1=00".into())]
+        );
+        assert!(records.failed("other:", 1).is_empty());
+        assert_eq!(
+            records.claim("ns:evt_1", "g", "b", 2, 10, 100),
+            (Outcome::Reused, 1)
+        );
+        assert_eq!(
+            records.claim("ns:evt_1", "f", "b", 2, 10, 100),
+            (Outcome::Claimed, 2)
+        );
+        assert!(records.failed("ns:", 3).is_empty());
+        assert_eq!(records.complete("ns:evt_1", "b", 3, 100), Some(2));
     }
 
     #[test]

@@ -132,6 +132,13 @@ pub struct Statements {
     pub release: SqlStatement,
     /// Marks the record completed, kept until the retention ends.
     pub complete: SqlStatement,
+    /// Marks the record failed after its delivery was answered
+    /// (acknowledged first), keeping its raw body and header for a retry;
+    /// a claim of the same body takes it again.
+    pub fail: SqlStatement,
+    /// The failed records under a namespace (`:prefix`, `<namespace>:`):
+    /// `key`, `attempt`, `body`, `header`, by key.
+    pub failed: SqlStatement,
     /// Drops records past their retention.
     pub purge: SqlStatement,
 }
@@ -140,7 +147,7 @@ impl Statements {
     fn json(&self) -> String {
         let setup: Vec<String> = self.setup.iter().map(|s| s.json()).collect();
         alloc::format!(
-            "{{\"setup\": [{}],\n      \"claim\": {},\n      \"inspect\": {},\n      \"renew\": {},\n      \"release\": {},\n      \"complete\": {},\n      \"purge\": {}}}",
+            "{{\"setup\": [{}],\n      \"claim\": {},\n      \"inspect\": {},\n      \"renew\": {},\n      \"release\": {},\n      \"complete\": {},\n      \"fail\": {},\n      \"failed\": {},\n      \"purge\": {}}}",
             setup.join(", "),
             self.claim.json(),
             self.inspect
@@ -148,6 +155,8 @@ impl Statements {
             self.renew.json(),
             self.release.json(),
             self.complete.json(),
+            self.fail.json(),
+            self.failed.json(),
             self.purge.json(),
         )
     }
@@ -160,12 +169,19 @@ impl Statements {
 /// would make every completion write two index entries, for the sake of
 /// `purge`, which runs rarely and scans.
 pub const POSTGRES: Statements = Statements {
-    setup: &[SqlStatement(
-        "CREATE TABLE IF NOT EXISTS payvost_events (\
+    setup: &[
+        SqlStatement(
+            "CREATE TABLE IF NOT EXISTS payvost_events (\
          key text PRIMARY KEY, fingerprint text NOT NULL, state text NOT NULL, token text, \
-         lease_until timestamptz, attempt integer NOT NULL, expires_at timestamptz NOT NULL) \
-         WITH (fillfactor = 70)",
-    )],
+         lease_until timestamptz, attempt integer NOT NULL, expires_at timestamptz NOT NULL, \
+         body text, header text) WITH (fillfactor = 70)",
+        ),
+        // A table made before failed records kept their body and header.
+        SqlStatement(
+            "ALTER TABLE payvost_events ADD COLUMN IF NOT EXISTS body text, \
+             ADD COLUMN IF NOT EXISTS header text",
+        ),
+    ],
     claim: SqlStatement(
         "WITH claimed AS (\
          INSERT INTO payvost_events AS e (key, fingerprint, state, token, lease_until, attempt, expires_at) \
@@ -176,7 +192,7 @@ pub const POSTGRES: Statements = Statements {
          token = excluded.token, lease_until = excluded.lease_until, expires_at = excluded.expires_at, \
          attempt = CASE WHEN e.expires_at <= clock_timestamp() THEN 1 ELSE e.attempt + 1 END \
          WHERE e.expires_at <= clock_timestamp() OR (e.fingerprint = excluded.fingerprint \
-         AND e.state = 'in_progress' AND e.lease_until <= clock_timestamp()) \
+         AND (e.state = 'failed' OR (e.state = 'in_progress' AND e.lease_until <= clock_timestamp()))) \
          RETURNING CAST('claimed' AS text) AS outcome, e.attempt) \
          SELECT outcome, attempt FROM claimed \
          UNION ALL \
@@ -195,9 +211,17 @@ pub const POSTGRES: Statements = Statements {
          WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt",
     ),
     complete: SqlStatement(
-        "UPDATE payvost_events SET state = 'completed', token = NULL, lease_until = NULL, \
-         expires_at = clock_timestamp() + CAST(:retention_ms AS bigint) * INTERVAL '1 millisecond' \
+        "UPDATE payvost_events SET state = 'completed', token = NULL, lease_until = NULL, body = NULL, \
+         header = NULL, expires_at = clock_timestamp() + CAST(:retention_ms AS bigint) * INTERVAL '1 millisecond' \
          WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt",
+    ),
+    fail: SqlStatement(
+        "UPDATE payvost_events SET state = 'failed', token = NULL, lease_until = NULL, body = :body, \
+         header = :header WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt",
+    ),
+    failed: SqlStatement(
+        "SELECT key, attempt, body, header FROM payvost_events WHERE state = 'failed' \
+         AND substr(key, 1, length(:prefix)) = :prefix AND expires_at > clock_timestamp() ORDER BY key",
     ),
     purge: SqlStatement("DELETE FROM payvost_events WHERE expires_at <= clock_timestamp()"),
 };
@@ -216,7 +240,8 @@ pub const SQLITE: Statements = Statements {
         SqlStatement(
             "CREATE TABLE IF NOT EXISTS payvost_events (\
              key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL, token TEXT, \
-             lease_until INTEGER, attempt INTEGER NOT NULL, expires_at INTEGER NOT NULL)",
+             lease_until INTEGER, attempt INTEGER NOT NULL, expires_at INTEGER NOT NULL, \
+             body TEXT, header TEXT)",
         ),
         SqlStatement(
             "CREATE INDEX IF NOT EXISTS payvost_events_expires_at ON payvost_events (expires_at)",
@@ -236,9 +261,9 @@ pub const SQLITE: Statements = Statements {
         " THEN 1 ELSE e.attempt + 1 END \
          WHERE e.expires_at <= ",
         sqlite_now!(),
-        " OR (e.fingerprint = excluded.fingerprint AND e.state = 'in_progress' AND e.lease_until <= ",
+        " OR (e.fingerprint = excluded.fingerprint AND (e.state = 'failed' OR (e.state = 'in_progress' AND e.lease_until <= ",
         sqlite_now!(),
-        ") RETURNING 'claimed' AS outcome, attempt"
+        "))) RETURNING 'claimed' AS outcome, attempt"
     )),
     inspect: Some(SqlStatement(
         "SELECT CASE WHEN fingerprint <> :fingerprint THEN 'reused' \
@@ -256,9 +281,20 @@ pub const SQLITE: Statements = Statements {
         " WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt"
     )),
     complete: SqlStatement(concat!(
-        "UPDATE payvost_events SET state = 'completed', token = NULL, lease_until = NULL, expires_at = ",
+        "UPDATE payvost_events SET state = 'completed', token = NULL, lease_until = NULL, body = NULL, \
+         header = NULL, expires_at = ",
         sqlite_now!(),
         " + :retention_ms WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt"
+    )),
+    fail: SqlStatement(
+        "UPDATE payvost_events SET state = 'failed', token = NULL, lease_until = NULL, body = :body, \
+         header = :header WHERE key = :key AND token = :token AND state = 'in_progress' RETURNING attempt",
+    ),
+    failed: SqlStatement(concat!(
+        "SELECT key, attempt, body, header FROM payvost_events WHERE state = 'failed' \
+         AND substr(key, 1, length(:prefix)) = :prefix AND expires_at > ",
+        sqlite_now!(),
+        " ORDER BY key"
     )),
     purge: SqlStatement(concat!(
         "DELETE FROM payvost_events WHERE expires_at <= ",
