@@ -125,6 +125,17 @@ fn sign(
 }
 
 /// A `Content-Length` value read strictly (the core's rule), `None` when it is not one.
+/// The event a body holds, built as `construct_event` builds it, without
+/// a signature to check: for a body the idempotency guard kept after it was
+/// verified (a failed event's retry), never for a request's.
+#[pyfunction]
+fn trusted_event<'py>(py: Python<'py>, payload: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    match json::build(py, payload)? {
+        json::Built::Event(event) => classes::typed(event),
+        json::Built::Refused(error) => Err(error).raise(py, None),
+    }
+}
+
 #[pyfunction]
 fn content_length(value: &[u8]) -> Option<u64> {
     payvost_webhooks::content_length(value)
@@ -159,6 +170,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(base64_body, m)?)?;
     m.add_function(wrap_pyfunction!(fingerprint, m)?)?;
     m.add_function(wrap_pyfunction!(joined_header_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(trusted_event, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
     m.add("FACTS", payvost_webhooks::facts_json())?;
     m.add(

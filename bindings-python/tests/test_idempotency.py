@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, List
 import payvost
 import pytest
 from payvost.error import IdempotencyError
-from payvost.idempotency import IdempotencyGuard, MemoryStore, PostgresStore, ProcessResult, RedisStore, SqliteStore
+from payvost.idempotency import FailedEvent, IdempotencyGuard, MemoryStore, PostgresStore, ProcessResult, RedisStore, SqliteStore
 
 SECRET = "whsec_guard"
 
@@ -383,3 +383,87 @@ def test_postgres_handlers_commit_with_the_completion_or_not_at_all() -> None:
     with pytest.raises(payvost.ConfigurationError, match="needs a guard on a PostgresStore"):
         IdempotencyGuard(MemoryStore()).process_in_transaction(lost, lost_body, connection, insert)
     connection.close()
+
+
+def test_an_acknowledged_handler_that_fails_leaves_the_event_failed_until_retried(store: Any) -> None:
+    guard = IdempotencyGuard(store, namespace=f"failed-{uuid.uuid4().hex}")
+    body = b'{"id":"evt_after","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
+    header = "t=1764000000,v1=" + "ab" * 32
+    event = payvost._native.trusted_event(body)
+
+    def down(event: Any) -> None:
+        raise RuntimeError("the mailer is down")
+
+    with pytest.raises(RuntimeError, match="the mailer is down"):
+        guard.claim(event, body).run(down, acknowledged=True, header=header)
+    assert guard.failed() == [FailedEvent("evt_after", 1, body.decode(), header)]
+    with pytest.raises(RuntimeError, match="the mailer is down"):
+        guard.retry("evt_after", down)
+    assert [(f.id, f.attempt) for f in guard.failed()] == [("evt_after", 2)]
+    ran: List[Any] = []
+    assert guard.retry("evt_after", lambda e: ran.append((e.id, e.data.object.id, type(e).__name__))) == ProcessResult("processed", 3)
+    assert ran == [("evt_after", "pay_1", "PaymentEvent")]
+    assert guard.failed() == []
+    assert guard.process(event, body, ran.append) == ProcessResult("duplicate", 3)
+    with pytest.raises(payvost.ConfigurationError) as refused:
+        guard.retry("evt_after", ran.append)
+    assert (refused.value.code, refused.value.message) == (
+        "option_invalid",
+        "IdempotencyGuard.retry: no failed event 'evt_after' in this guard's store (its handlers completed since, or it never failed "
+        "after an acknowledgement).",
+    )
+
+
+def test_aretry_runs_an_async_handler_for_a_failed_event() -> None:
+    guard = IdempotencyGuard(MemoryStore())
+    body = b'{"id":"evt_async","type":"refund.created","data":{"object":{"id":"re_1"}}}'
+    event = payvost._native.trusted_event(body)
+
+    async def scenario() -> List[Any]:
+        async def down(event: Any) -> None:
+            raise RuntimeError("down")
+
+        with pytest.raises(RuntimeError):
+            await (await guard.aclaim(event, body)).arun(down, acknowledged=True, header="t=1,v1=00")
+        assert [f.id for f in await guard.afailed()] == ["evt_async"]
+        ran: List[Any] = []
+
+        async def handled(event: Any) -> None:
+            ran.append(type(event).__name__)
+
+        assert await guard.aretry("evt_async", handled) == ProcessResult("processed", 2)
+        return ran
+
+    assert asyncio.run(scenario()) == ["RefundEvent"]
+
+
+def test_flask_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_retry() -> None:
+    import flask
+    import payvost.flask
+
+    guard = IdempotencyGuard(MemoryStore())
+    failing = [True]
+    ran: List[str] = []
+    router = payvost.EventRouter()
+
+    @router.on("payment.succeeded")
+    def paid(event: Any) -> None:
+        if failing[0]:
+            raise RuntimeError("the mailer is down")
+        ran.append(event.id)
+
+    errors: List[str] = []
+    app = flask.Flask(__name__)
+    view = payvost.flask.view(SECRET, router, idempotency=guard, acknowledge_first=True, on_error=lambda e, ev: errors.append(str(e)))
+    app.add_url_rule("/", view_func=view, methods=["POST"])
+    body = b'{"id":"evt_flask_after","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
+    header = payvost.WebhookSignature.generate_header(body, SECRET)
+    with app.test_client() as client:
+        answer = client.post("/", data=body, headers={"Payvost-Signature": header})
+        assert (answer.status_code, answer.json) == (200, {"received": True})
+        answer.close()  # the WSGI server's close(): the handlers run now
+    assert errors == ["the mailer is down"]
+    assert guard.failed() == [FailedEvent("evt_flask_after", 1, body.decode(), header)]
+    failing[0] = False
+    assert guard.retry("evt_flask_after", router.dispatch) == ProcessResult("processed", 2)
+    assert ran == ["evt_flask_after"] and guard.failed() == []

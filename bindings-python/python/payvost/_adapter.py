@@ -281,12 +281,14 @@ def refusal(error: IdempotencyError) -> Answer:
 Handlers = Tuple[Optional[Callable[[], Any]], Optional[int]]
 
 
-def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Handlers:
+def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes, header: Optional[str] = None) -> Handlers:
     """The router's handlers for a verified delivery, to run now or after
     the answer: inside the guard's claim, held before this returns, when
     there is a guard (protocol §11); ``None`` for a duplicate, answered 200
     without running them; and the guard's attempt. The guard's refusals
-    raise :class:`Answer`, and so do its errors while running them."""
+    raise :class:`Answer`, and so do its errors while running them. With
+    ``header`` (the delivery's, when it is answered first), a handler's
+    error marks the event failed for the guard's ``retry()``."""
     if idempotency is None:
         return (lambda: router.dispatch(event)), None
     try:
@@ -298,14 +300,14 @@ def handlers(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes
 
     def run() -> Any:
         try:
-            return claim.run(router.dispatch)
+            return claim.run(router.dispatch, acknowledged=header is not None, header=header or "")
         except IdempotencyError as error:
             raise refusal(error) from error
 
     return run, claim.attempt
 
 
-async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes) -> Handlers:
+async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent, body: bytes, header: Optional[str] = None) -> Handlers:
     """As :func:`handlers`, for asyncio: the returned function is awaited."""
     if idempotency is None:
         return (lambda: router.dispatch_async(event)), None
@@ -318,7 +320,7 @@ async def handlers_async(idempotency: Any, router: EventRouter, event: AnyEvent,
 
     async def run() -> Any:
         try:
-            return await claim.arun(router.dispatch_async)
+            return await claim.arun(router.dispatch_async, acknowledged=header is not None, header=header or "")
         except IdempotencyError as error:
             raise refusal(error) from error
 
@@ -358,13 +360,15 @@ async def run_after_answer_async(run: Callable[[], Any], event: AnyEvent, on_err
 
 class Delivery(NamedTuple):
     """A verified delivery on its way through an adapter: what its record
-    needs (the recorder, the arrival, the proof) and its raw body, for the
-    idempotency guard's fingerprint."""
+    needs (the recorder, the arrival, the proof), its raw body, for the
+    idempotency guard's fingerprint, and its signature header, kept with
+    the body should its handlers fail after the answer."""
 
     recorder: Recorder
     arrival: Arrival
     proven: Proven
     body: bytes
+    header: Optional[str]
 
 
 def routed(delivery: Delivery, guard: Any, router: EventRouter, on_error: Optional[OnError], later: Callable[[Callable[[], None]], Any]) -> Optional[Answer]:
@@ -374,10 +378,10 @@ def routed(delivery: Delivery, guard: Any, router: EventRouter, on_error: Option
     answer has left. Returns the guard's refusal to answer, or ``None`` for
     ``{"received": true}``; any other exception propagates, for the
     framework's 500."""
-    recorder, arrival, proven, body = delivery
+    recorder, arrival, proven, body, header = delivery
     attempt: Optional[int] = None
     try:
-        run, attempt = handlers(guard, router, proven.event, body)
+        run, attempt = handlers(guard, router, proven.event, body, (header or "") if on_error is not None else None)
         if run is None:
             recorder.record(arrival, "duplicate", 200, proven=proven, attempt=attempt)
         elif on_error is not None:
@@ -404,10 +408,10 @@ async def routed_async(delivery: Delivery, guard: Any, router: EventRouter, on_e
     """As :func:`routed`, for asyncio: with ``on_error``, the coroutine
     function to run once the answer has left comes back instead of going to
     ``later``."""
-    recorder, arrival, proven, body = delivery
+    recorder, arrival, proven, body, header = delivery
     attempt: Optional[int] = None
     try:
-        run, attempt = await handlers_async(guard, router, proven.event, body)
+        run, attempt = await handlers_async(guard, router, proven.event, body, (header or "") if on_error is not None else None)
         if run is None:
             recorder.record(arrival, "duplicate", 200, proven=proven, attempt=attempt)
             return None, None

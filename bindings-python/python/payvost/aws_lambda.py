@@ -242,7 +242,7 @@ def webhook(
             # The decorated function, as a router of one handler for the guard to run.
             router = EventRouter()
             router.on_any(lambda e: returned.append(receive(e, context)))
-            refusal = routed(Delivery(recorder, arrival, proven, request.body), guard, router, None, lambda after: after())
+            refusal = routed(Delivery(recorder, arrival, proven, request.body, request.header), guard, router, None, lambda after: after())
             if refusal is not None:
                 return _answer(front, multi_value, refusal.status, refusal.body)
             if returned and isinstance(returned[0], dict) and "statusCode" in returned[0]:

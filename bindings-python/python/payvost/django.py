@@ -127,7 +127,7 @@ def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder:
                 recorder.refused(arrival, answer)
                 recorder.leave(arrival)
                 return _refusal(answer)
-            delivery = Delivery(recorder, arrival, proven, body)
+            delivery = Delivery(recorder, arrival, proven, body, request.headers.get(SIGNATURE_HEADER))
             try:
                 if routes:
                     return receive(request, delivery, *args, **kwargs)

@@ -115,7 +115,7 @@ class WebhookEvent:
             self._recorder.refused(arrival, answer)
             self._recorder.leave(arrival)
             raise _refused(answer) from None
-        delivery = Delivery(self._recorder, arrival, proven, body)
+        delivery = Delivery(self._recorder, arrival, proven, body, header)
         request.state.payvost_delivery = delivery
         return delivery
 

@@ -45,7 +45,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Literal, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
 
 from . import _native
 from .error import ConfigurationError, IdempotencyError
@@ -54,6 +54,7 @@ __all__ = [
     "IdempotencyGuard",
     "Claim",
     "ProcessResult",
+    "FailedEvent",
     "MemoryStore",
     "SqliteStore",
     "RedisStore",
@@ -99,6 +100,20 @@ class ProcessResult:
 
     outcome: Literal["processed", "duplicate"]
     attempt: int
+
+
+class FailedEvent(NamedTuple):
+    """An event whose handlers failed after its delivery was answered
+    (acknowledged first), as the guard keeps it: Payvost will not deliver
+    it again, so :meth:`IdempotencyGuard.retry` runs it."""
+
+    id: str
+    #: The claims of the event so far.
+    attempt: int
+    #: The raw body, as delivered and verified.
+    body: str
+    #: The ``Payvost-Signature`` header it came with.
+    header: str
 
 
 class IdempotencyGuard:
@@ -166,28 +181,83 @@ class IdempotencyGuard:
             )
         event_id, key, token = self._claiming(event)
         outcome, attempt = self._store.claim(key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
-        return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
+        return Claim(self, event, payload, key, token, _settled(outcome, event_id), attempt)
 
     async def aclaim(self, event: Any, payload: Union[bytes, str]) -> "Claim":
         """As :meth:`claim`, for asyncio (then :meth:`Claim.arun`)."""
         event_id, key, token = self._claiming(event)
         outcome, attempt = await _acall(self._store, "claim", key, _native.fingerprint(payload), token, self._lease_ms, self._retention_ms)
-        return Claim(self, event, key, token, _settled(outcome, event_id), attempt)
+        return Claim(self, event, payload, key, token, _settled(outcome, event_id), attempt)
 
-    def _run(self, event: Any, key: str, token: str, attempt: int, handler: Callable[[Any], Any]) -> ProcessResult:
+    def failed(self) -> List[FailedEvent]:
+        """The events whose handlers failed after their delivery was
+        answered (``acknowledge_first``), by id: Payvost will not deliver
+        them again, so the guard keeps their raw body and header until the
+        retention ends. :meth:`retry` runs one again."""
+        prefix = f"{self._namespace}:"
+        return [FailedEvent(key[len(prefix):], int(attempt), body, header) for key, attempt, body, header in self._store.failed(prefix)]
+
+    async def afailed(self) -> List[FailedEvent]:
+        """As :meth:`failed`, for asyncio."""
+        prefix = f"{self._namespace}:"
+        rows = await _acall(self._store, "failed", prefix)
+        return [FailedEvent(key[len(prefix):], int(attempt), body, header) for key, attempt, body, header in rows]
+
+    def retry(self, event_id: str, handler: Callable[[Any], Any]) -> ProcessResult:
+        """Runs ``handler`` again for the failed event ``event_id`` (from
+        :meth:`failed`), with the event its stored body holds, under a claim
+        like any delivery's. Should it fail again, the record stays failed
+        and the exception propagates. An id that is not failed is
+        ``option_invalid``."""
+        failed = self._failed_one(event_id, self.failed())
+        event = _native.trusted_event(failed.body.encode())
+        return self.claim(event, failed.body).run(handler, acknowledged=True, header=failed.header)
+
+    async def aretry(self, event_id: str, handler: Callable[[Any], Any]) -> ProcessResult:
+        """As :meth:`retry`, for asyncio; ``handler`` may be ``async``."""
+        failed = self._failed_one(event_id, await self.afailed())
+        event = _native.trusted_event(failed.body.encode())
+        return await (await self.aclaim(event, failed.body)).arun(handler, acknowledged=True, header=failed.header)
+
+    @staticmethod
+    def _failed_one(event_id: str, failed: List[FailedEvent]) -> FailedEvent:
+        for one in failed:
+            if one.id == event_id:
+                return one
+        raise ConfigurationError(
+            f"IdempotencyGuard.retry: no failed event {event_id!r} in this guard's store (its handlers completed since, "
+            "or it never failed after an acknowledgement).",
+            code="option_invalid",
+        )
+
+    def _failure(self, key: str, token: str, payload: Union[bytes, str], header: Optional[str]) -> Callable[[], Any]:
+        """What a handler's error does to its claim: releases it, so that
+        Payvost's retry runs the handler again; or, its delivery answered
+        already (``header`` given), marks it failed with the raw body and
+        header, since Payvost will not deliver it again."""
+        if header is None:
+            return lambda: self._store.release(key, token)
+        body = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+        return lambda: self._store.fail(key, token, body, header)
+
+    def _run(
+        self, event: Any, payload: Union[bytes, str], key: str, token: str, attempt: int, handler: Callable[[Any], Any], header: Optional[str]
+    ) -> ProcessResult:
         self._renewer.hold(key, token)
         try:
             handler(event)
         except BaseException:
             self._renewer.drop(key, token)
-            _quietly(lambda: self._store.release(key, token))
+            _quietly(self._failure(key, token, payload, header))
             raise
         self._renewer.drop(key, token)
         if not self._store.complete(key, token, self._retention_ms):
             raise _error("lease_lost", id=_event_id(event))
         return ProcessResult("processed", attempt)
 
-    async def _arun(self, event: Any, key: str, token: str, attempt: int, handler: Callable[[Any], Any]) -> ProcessResult:
+    async def _arun(
+        self, event: Any, payload: Union[bytes, str], key: str, token: str, attempt: int, handler: Callable[[Any], Any], header: Optional[str]
+    ) -> ProcessResult:
         renewing = asyncio.ensure_future(self._arenew_forever(key, token))
         try:
             result = handler(event)
@@ -196,7 +266,11 @@ class IdempotencyGuard:
         except BaseException:
             renewing.cancel()
             try:
-                await _acall(self._store, "release", key, token)
+                if header is None:
+                    await _acall(self._store, "release", key, token)
+                else:
+                    body = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
+                    await _acall(self._store, "fail", key, token, body, header)
             except Exception:  # noqa: BLE001 - the lease ends on its own
                 pass
             raise
@@ -317,24 +391,29 @@ class Claim:
     worker holds the event; :meth:`run` its handler) or ``duplicate`` (the
     event was processed before; :meth:`run` runs nothing), and ``attempt``."""
 
-    __slots__ = ("_guard", "_event", "_key", "_token", "outcome", "attempt")
+    __slots__ = ("_guard", "_event", "_payload", "_key", "_token", "outcome", "attempt")
 
-    def __init__(self, guard: IdempotencyGuard, event: Any, key: str, token: str, outcome: Literal["claimed", "duplicate"], attempt: int) -> None:
-        self._guard, self._event, self._key, self._token = guard, event, key, token
+    def __init__(
+        self, guard: IdempotencyGuard, event: Any, payload: Union[bytes, str], key: str, token: str, outcome: Literal["claimed", "duplicate"], attempt: int
+    ) -> None:
+        self._guard, self._event, self._payload, self._key, self._token = guard, event, payload, key, token
         self.outcome: Literal["claimed", "duplicate"] = outcome
         self.attempt = attempt
 
-    def run(self, handler: Callable[[Any], Any]) -> ProcessResult:
-        """The second half of :meth:`IdempotencyGuard.process`."""
+    def run(self, handler: Callable[[Any], Any], *, acknowledged: bool = False, header: str = "") -> ProcessResult:
+        """The second half of :meth:`IdempotencyGuard.process`. With
+        ``acknowledged=True`` (the delivery was answered already, and came
+        with ``header``), a handler's exception marks the event failed, kept
+        for :meth:`IdempotencyGuard.retry`, rather than releasing it."""
         if self.outcome == "duplicate":
             return ProcessResult("duplicate", self.attempt)
-        return self._guard._run(self._event, self._key, self._token, self.attempt, handler)
+        return self._guard._run(self._event, self._payload, self._key, self._token, self.attempt, handler, header if acknowledged else None)
 
-    async def arun(self, handler: Callable[[Any], Any]) -> ProcessResult:
+    async def arun(self, handler: Callable[[Any], Any], *, acknowledged: bool = False, header: str = "") -> ProcessResult:
         """As :meth:`run`, for asyncio; ``handler`` may be ``async``."""
         if self.outcome == "duplicate":
             return ProcessResult("duplicate", self.attempt)
-        return await self._guard._arun(self._event, self._key, self._token, self.attempt, handler)
+        return await self._guard._arun(self._event, self._payload, self._key, self._token, self.attempt, handler, header if acknowledged else None)
 
     def __repr__(self) -> str:
         return f"<Claim {self.outcome} attempt={self.attempt}>"
@@ -417,6 +496,14 @@ class SqliteStore:
 
     def complete(self, key: str, token: str, retention_ms: int) -> bool:
         return self._held("complete", {"key": key, "token": token, "retention_ms": retention_ms})
+
+    def fail(self, key: str, token: str, body: str, header: str) -> bool:
+        return self._held("fail", {"key": key, "token": token, "body": body, "header": header})
+
+    def failed(self, prefix: str) -> List[Tuple[str, int, str, str]]:
+        statement = self._sql["failed"]["qmark"]
+        rows = self._transaction(lambda: self._db.execute(statement["text"], _params(statement, {"prefix": prefix})).fetchall())
+        return [(str(key), int(attempt), str(body), str(header)) for key, attempt, body, header in rows]
 
     def purge(self) -> int:
         text = self._sql["purge"]["qmark"]["text"]
@@ -513,6 +600,19 @@ class RedisStore:
     def complete(self, key: str, token: str, retention_ms: int) -> bool:
         return bool(self._run("complete", key, token=token, retention_ms=retention_ms))
 
+    def fail(self, key: str, token: str, body: str, header: str) -> bool:
+        return bool(self._run("fail", key, token=token, body=body, header=header))
+
+    def failed(self, prefix: str) -> List[Tuple[str, int, str, str]]:
+        # The script scans: it names no key of its own (this one routes it on a cluster).
+        return _failed_rows(self._run("failed", prefix + "*", prefix=prefix))
+
+    async def afail(self, key: str, token: str, body: str, header: str) -> bool:
+        return bool(await self._arun("fail", key, token=token, body=body, header=header))
+
+    async def afailed(self, prefix: str) -> List[Tuple[str, int, str, str]]:
+        return _failed_rows(await self._arun("failed", prefix + "*", prefix=prefix))
+
     async def aclaim(self, key: str, fingerprint: str, token: str, lease_ms: int, retention_ms: int) -> ClaimAnswer:
         return _claim_row(await self._arun("claim", key, fingerprint=fingerprint, token=token, lease_ms=lease_ms, retention_ms=retention_ms))
 
@@ -538,6 +638,11 @@ class RedisStore:
             return _decoded(await script(keys=[key], args=[values[arg] for arg in args]))
         except Exception as error:  # noqa: BLE001 - as in _run
             raise _unavailable(error) from error
+
+
+def _failed_rows(flat: List[Any]) -> List[Tuple[str, int, str, str]]:
+    """The FAILED script's flat reply, four values a record."""
+    return [(str(flat[i]), int(flat[i + 1]), str(flat[i + 2]), str(flat[i + 3])) for i in range(0, len(flat) - 3, 4)]
 
 
 def _decoded(reply: Any) -> Any:
@@ -610,6 +715,18 @@ class PostgresStore:
 
     async def acomplete(self, key: str, token: str, retention_ms: int) -> bool:
         return bool(await self._arows("complete", {"key": key, "token": token, "retention_ms": retention_ms}))
+
+    def fail(self, key: str, token: str, body: str, header: str) -> bool:
+        return bool(self._rows("fail", {"key": key, "token": token, "body": body, "header": header}))
+
+    def failed(self, prefix: str) -> List[Tuple[str, int, str, str]]:
+        return [(str(k), int(a), str(b), str(h)) for k, a, b, h in self._rows("failed", {"prefix": prefix})]
+
+    async def afail(self, key: str, token: str, body: str, header: str) -> bool:
+        return bool(await self._arows("fail", {"key": key, "token": token, "body": body, "header": header}))
+
+    async def afailed(self, prefix: str) -> List[Tuple[str, int, str, str]]:
+        return [(str(k), int(a), str(b), str(h)) for k, a, b, h in await self._arows("failed", {"prefix": prefix})]
 
     def _rows(self, step: str, values: Dict[str, Any], fetch: bool = True) -> List[Any]:
         try:
