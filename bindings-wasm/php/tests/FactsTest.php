@@ -79,6 +79,16 @@ final class FactsTest extends TestCase
                 return false;
             }
 
+            public function fail(string $key, string $token, string $body, string $header): bool
+            {
+                return false;
+            }
+
+            public function failed(string $prefix): array
+            {
+                return [];
+            }
+
             public function purge(): int
             {
                 return 0;

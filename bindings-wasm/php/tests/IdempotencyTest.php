@@ -115,6 +115,40 @@ final class IdempotencyTest extends TestCase
     }
 
     /** @dataProvider stores */
+    public function testAnAcknowledgedHandlerThatFailsLeavesTheEventFailedUntilRetried(callable $make): void
+    {
+        [$guard] = self::guard($make());
+        [$event, $body] = self::delivery('evt_after');
+        $header = 't=1764000000,v1=' . str_repeat('ab', 32);
+        $down = static function (): void {
+            throw new \RuntimeException('the mailer is down');
+        };
+        foreach ([fn () => $guard->claim($event, $body)->run($down, $header), fn () => $guard->retry('evt_after', $down)] as $attempt => $fails) {
+            try {
+                $fails();
+                self::fail('the handler threw');
+            } catch (\RuntimeException $e) {
+                self::assertSame('the mailer is down', $e->getMessage());
+            }
+            self::assertEquals([new \Payvost\Idempotency\FailedEvent('evt_after', $attempt + 1, $body, $header)], $guard->failed());
+        }
+        $ran = [];
+        self::assertEquals(new ProcessResult('processed', 3), $guard->retry('evt_after', function (Event $e) use (&$ran): void {
+            $ran[] = [$e->id, $e->data->object->id];
+        }));
+        self::assertSame([['evt_after', 'pay_1']], $ran);
+        self::assertSame([], $guard->failed());
+        self::assertEquals(new ProcessResult('duplicate', 3), $guard->process($event, $body, $down));
+        try {
+            $guard->retry('evt_after', $down);
+            self::fail('a completed event was retried');
+        } catch (\Payvost\Exception\InvalidArgumentException $e) {
+            self::assertSame(['option_invalid', "IdempotencyGuard::retry: no failed event 'evt_after' in this guard's store "
+                . '(its handlers completed since, or it never failed after an acknowledgement).'], [$e->getErrorCode(), $e->getMessage()]);
+        }
+    }
+
+    /** @dataProvider stores */
     public function testTheSameIdWithAnotherBodyIsRefusedUnprocessed(callable $make): void
     {
         [$guard] = self::guard($make());

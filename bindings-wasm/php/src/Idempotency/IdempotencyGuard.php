@@ -81,7 +81,45 @@ final class IdempotencyGuard
     public function claim(Event $event, string $payload): Claim
     {
         [$outcome, $attempt, $key, $token] = $this->claimed($event, $payload);
-        return new Claim($outcome, $attempt, fn (callable $handler) => $this->run($event, $key, $token, $attempt, $handler));
+        return new Claim($outcome, $attempt,
+            fn (callable $handler, ?string $acknowledgedWith) => $this->run($event, $payload, $key, $token, $attempt, $handler, $acknowledgedWith));
+    }
+
+    /**
+     * The events whose handlers failed after their delivery was answered
+     * (acknowledgeFirst), by id: Payvost will not deliver them again, so the
+     * guard keeps their raw body and header until the retention ends.
+     * retry() runs one again.
+     *
+     * @return list<FailedEvent>
+     * @throws \Payvost\Exception\IdempotencyException store_unavailable
+     */
+    public function failed(): array
+    {
+        $prefix = "{$this->namespace}:";
+        return array_map(static fn (array $row) => new FailedEvent(substr($row[0], strlen($prefix)), $row[1], $row[2], $row[3]),
+            $this->store->failed($prefix));
+    }
+
+    /**
+     * Runs `$handler($event, $lease)` again for the failed event $id (from
+     * failed()), with the event its stored body holds, under a claim like
+     * any delivery's. Should it fail again, the record stays failed and the
+     * exception propagates; an id that is not failed is option_invalid.
+     *
+     * @param callable(Event, Lease): mixed $handler
+     * @throws \Payvost\Exception\IdempotencyException
+     */
+    public function retry(string $id, callable $handler): ProcessResult
+    {
+        foreach ($this->failed() as $failed) {
+            if ($failed->id === $id) {
+                // The body was verified when it was delivered, and kept as it came.
+                return $this->claim(\Payvost\Webhook::decode($failed->body), $failed->body)->run($handler, $failed->header);
+            }
+        }
+        throw Errors::make('option_invalid', 'IdempotencyGuard::retry: no failed event ' . var_export($id, true) . " in this guard's store "
+            . '(its handlers completed since, or it never failed after an acknowledgement).');
     }
 
     /**
@@ -136,14 +174,22 @@ final class IdempotencyGuard
         return [$outcome, $attempt, $key, $token];
     }
 
-    /** @param callable(Event, Lease): mixed $handler */
-    private function run(Event $event, string $key, string $token, int $attempt, callable $handler): ProcessResult
+    /**
+     * Runs the handler under the claim; a handler's exception releases it,
+     * or, the delivery answered already (`$acknowledgedWith`, its header),
+     * marks it failed with the raw body and header.
+     *
+     * @param callable(Event, Lease): mixed $handler
+     */
+    private function run(Event $event, string $payload, string $key, string $token, int $attempt, callable $handler, ?string $acknowledgedWith): ProcessResult
     {
         try {
             $handler($event, new Lease($this->store, $key, $token, $this->leaseMs));
         } catch (\Throwable $error) {
             try {
-                $this->store->release($key, $token);
+                $acknowledgedWith === null
+                    ? $this->store->release($key, $token)
+                    : $this->store->fail($key, $token, $payload, $acknowledgedWith);
             } catch (\Throwable) {
                 // The lease ends on its own.
             }

@@ -65,6 +65,22 @@ final class PdoStore implements Store
         return $this->transaction([$this->sql['complete']], ['key' => $key, 'token' => $token, 'retention_ms' => $retentionMs]) !== null;
     }
 
+    public function fail(string $key, string $token, string $body, string $header): bool
+    {
+        return $this->transaction([$this->sql['fail']], ['key' => $key, 'token' => $token, 'body' => $body, 'header' => $header]) !== null;
+    }
+
+    public function failed(string $prefix): array
+    {
+        $statement = $this->sql['failed']['qmark'];
+        return $this->run(function () use ($statement, $prefix): array {
+            $prepared = $this->pdo->prepare($statement['text']);
+            $prepared->execute(array_map(static fn () => $prefix, $statement['params']));
+            return array_map(static fn (array $r) => [(string) $r[0], (int) $r[1], (string) $r[2], (string) $r[3]],
+                $prepared->fetchAll(\PDO::FETCH_NUM));
+        });
+    }
+
     /**
      * Runs $work($pdo) in one transaction of this store's connection, and
      * completes the record of $token's claim in it: true when both commit;

@@ -56,6 +56,22 @@ final class RedisStore implements Store
         return (int) $this->run('complete', $key, ['token' => $token, 'retention_ms' => $retentionMs]) > 0;
     }
 
+    public function fail(string $key, string $token, string $body, string $header): bool
+    {
+        return (int) $this->run('fail', $key, ['token' => $token, 'body' => $body, 'header' => $header]) > 0;
+    }
+
+    public function failed(string $prefix): array
+    {
+        // The script scans: it names no key of its own (this one routes it on a cluster).
+        $flat = $this->run('failed', "{$prefix}*", ['prefix' => $prefix]);
+        $rows = [];
+        for ($i = 0; is_array($flat) && $i + 3 < count($flat); $i += 4) {
+            $rows[] = [(string) $flat[$i], (int) $flat[$i + 1], (string) $flat[$i + 2], (string) $flat[$i + 3]];
+        }
+        return $rows;
+    }
+
     /** @param array<string, int|string> $values */
     private function run(string $name, string $key, array $values): mixed
     {

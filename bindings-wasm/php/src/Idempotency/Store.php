@@ -31,6 +31,20 @@ interface Store
     /** Marks the record completed; false when $token's claim was lost. */
     public function complete(string $key, string $token, int $retentionMs): bool;
 
+    /**
+     * Marks the record failed after its delivery was answered (acknowledged
+     * first), keeping its raw body and header for a retry; false when
+     * $token's claim was lost. A claim of the same body takes it again.
+     */
+    public function fail(string $key, string $token, string $body, string $header): bool;
+
+    /**
+     * The failed records whose keys start with $prefix, by key.
+     *
+     * @return list<array{string, int, string, string}> key, attempt, body, header
+     */
+    public function failed(string $prefix): array;
+
     /** Drops records past their retention: how many. */
     public function purge(): int;
 }

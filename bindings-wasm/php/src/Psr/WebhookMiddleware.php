@@ -173,7 +173,8 @@ final class WebhookMiddleware implements MiddlewareInterface
             if ($body === null) {
                 return $this->refuse($arrival, 413, 'payload_invalid_json', RequestBody::tooLargeMessage($this->limit));
             }
-            $proven = $this->verifier->constructVerified($body, RequestBody::signatureHeader($request));
+            $header = RequestBody::signatureHeader($request);
+            $proven = $this->verifier->constructVerified($body, $header);
             $request = RequestBody::rewound($request, $body, $this->streams);
         } catch (SignatureVerificationException | UnexpectedValueException $e) {
             // Configuration and engine errors propagate: no request can fix them, so the framework's 500.
@@ -196,6 +197,7 @@ final class WebhookMiddleware implements MiddlewareInterface
         try {
             // Inside the guard's claim, held before any answer (protocol §11); a duplicate runs nothing.
             $claim = $this->idempotency?->claim($event, $body);
+            $acknowledgedWith = $this->acknowledgeFirst ? (string) $header : null;
             $attempt = $claim?->attempt;
             if ($claim !== null && $claim->outcome === 'duplicate') {
                 $this->recorder->record($arrival, 'duplicate', 200, $proven, null, $attempt);
@@ -203,7 +205,8 @@ final class WebhookMiddleware implements MiddlewareInterface
             }
             $run = $claim === null
                 ? static fn () => $router->dispatch($event)
-                : static fn () => $claim->run(static fn (Event $event) => $router->dispatch($event));
+                // Answered first, a handler's failure is kept by the guard for retry(): Payvost will not deliver it again.
+                : static fn () => $claim->run(static fn (Event $event) => $router->dispatch($event), $acknowledgedWith);
             if ($this->acknowledgeFirst) {
                 register_shutdown_function($this->afterAnswer(...), $run, $proven, $arrival, $attempt);
             } else {
