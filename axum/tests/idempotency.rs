@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use payvost_axum::idempotency::{
-    IdempotencyGuard, MemoryStore, NotProcessed, PostgresStore, Processed, RedisStore, SqliteStore,
-    Store,
+    FailedEvent, IdempotencyGuard, MemoryStore, NotProcessed, PostgresStore, Processed, RedisStore,
+    SqliteStore, Store,
 };
 use payvost_webhooks::Event;
 use payvost_webhooks::idempotency::{Outcome, fingerprint, record_key};
@@ -131,6 +131,49 @@ async fn scenarios<S: Store>(store: S, namespace: &str) {
         other => panic!("{other:?}"),
     }
     assert_eq!(runs.load(Ordering::SeqCst), 2);
+
+    // Failed after an answer (another language's acknowledgeFirst): listed
+    // with its body and header until a delivery of the same body takes it.
+    let after = event("evt_after", "pay_5");
+    let after_key = record_key(namespace, "evt_after");
+    let store = guard.store();
+    store
+        .claim(
+            &after_key,
+            &fingerprint(after.json().as_bytes()),
+            "theirs",
+            60_000,
+            60_000,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .fail(&after_key, "theirs", after.json(), "t=1,v1=00")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .fail(&after_key, "theirs", after.json(), "t=1,v1=00")
+            .await
+            .unwrap(),
+        "no longer held"
+    );
+    assert_eq!(
+        guard.failed().await.unwrap(),
+        [FailedEvent {
+            id: "evt_after".into(),
+            attempt: 1,
+            body: after.json().into(),
+            header: "t=1,v1=00".into()
+        }]
+    );
+    assert_eq!(
+        guard.process(&after, counted).await.unwrap(),
+        Processed::Processed { attempt: 2 }
+    );
+    assert_eq!(guard.failed().await.unwrap(), []);
 
     // A lease renewed while a slow handler runs: another claim finds it held.
     let slow_guard = IdempotencyGuard::new(guard.store())

@@ -1,6 +1,6 @@
 //! `payvost`: the command line of the Payvost webhook SDK.
 //!
-//! `payvost webhooks send | sign | verify | listen | check`: every check goes
+//! `payvost webhooks send | sign | verify | listen | check | replay`: every check goes
 //! through the `payvost-webhooks` core.
 
 use std::process::ExitCode;
@@ -13,6 +13,7 @@ mod events;
 mod http;
 mod listen;
 mod receiver;
+mod replay;
 mod send;
 mod verify;
 
@@ -53,6 +54,9 @@ enum Webhooks {
     Listen(listen::Args),
     /// Audit an endpoint against the security checklist of the webhook docs.
     Check(check::Args),
+    /// List the events an idempotency guard keeps as failed (their handlers
+    /// failed after the answer), and deliver them again to an endpoint.
+    Replay(replay::Args),
     /// Verify JSON-lines cases from standard input (for differential testing).
     #[command(hide = true)]
     VerifyCases,
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Webhooks::Verify(args) => verify::verify(&args),
         Webhooks::Listen(args) => listen::run(&args),
         Webhooks::Check(args) => check::run(&args),
+        Webhooks::Replay(args) => replay::run(&args),
         Webhooks::VerifyCases => cases::run(),
     };
     match outcome {

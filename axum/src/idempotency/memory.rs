@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use payvost_webhooks::idempotency::Outcome;
 use payvost_webhooks::idempotency::memory::Records;
 
-use super::{Store, StoreError};
+use super::{FailedRecord, Store, StoreError};
 
 /// A store in this process's memory; clones share it.
 #[derive(Clone, Debug, Default)]
@@ -67,5 +67,30 @@ impl Store for MemoryStore {
         Ok(self
             .with(|records, now| records.complete(key, token, now, retention_ms))
             .is_some())
+    }
+
+    async fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .with(|records, _| records.fail(key, token, body, header))
+            .is_some())
+    }
+
+    async fn failed(&self, prefix: &str) -> Result<Vec<FailedRecord>, StoreError> {
+        let rows = self.with(|records, now| records.failed(prefix, now));
+        Ok(rows
+            .into_iter()
+            .map(|(key, attempt, body, header)| FailedRecord {
+                key,
+                attempt,
+                body,
+                header,
+            })
+            .collect())
     }
 }

@@ -88,6 +88,20 @@ pub trait Store: Send + Sync {
         token: &str,
         retention_ms: u64,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Marks the record failed after its delivery was answered, keeping
+    /// its raw body and header; a claim of the same body takes it again.
+    fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The failed records whose keys start with `prefix`, by key.
+    fn failed(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<FailedRecord>, StoreError>> + Send;
 }
 
 /// A store by reference, so that guards with other options share one.
@@ -128,6 +142,52 @@ impl<S: Store> Store for &S {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send {
         (**self).complete(key, token, retention_ms)
     }
+
+    fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).fail(key, token, body, header)
+    }
+
+    fn failed(
+        &self,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<FailedRecord>, StoreError>> + Send {
+        (**self).failed(prefix)
+    }
+}
+
+/// A failed record as a store lists it: its key, attempt, raw body and header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRecord {
+    /// `<namespace>:<event id>`.
+    pub key: String,
+    /// The claims of the event so far.
+    pub attempt: u32,
+    /// The raw body, as delivered and verified.
+    pub body: String,
+    /// The `Payvost-Signature` header it came with.
+    pub header: String,
+}
+
+/// An event whose handlers failed after its delivery was answered
+/// (acknowledged first, in any language of the SDK), as
+/// [`IdempotencyGuard::failed`] lists it: Payvost will not deliver it
+/// again, so it is kept until its retention ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedEvent {
+    /// The event's id.
+    pub id: String,
+    /// The claims of the event so far.
+    pub attempt: u32,
+    /// The raw body, as delivered and verified.
+    pub body: String,
+    /// The `Payvost-Signature` header it came with.
+    pub header: String,
 }
 
 /// What [`IdempotencyGuard::process`] did with an event.
@@ -259,6 +319,34 @@ impl<S: Store> IdempotencyGuard<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    /// The events of this guard's namespace whose handlers failed after
+    /// their delivery was answered, by id.
+    ///
+    /// # Errors
+    ///
+    /// `store_unavailable`.
+    pub async fn failed(&self) -> Result<Vec<FailedEvent>, Error> {
+        let prefix = rules::record_key(&self.namespace, "");
+        let records = self
+            .store
+            .failed(&prefix)
+            .await
+            .map_err(Error::StoreUnavailable)?;
+        Ok(records
+            .into_iter()
+            .map(|record| FailedEvent {
+                id: record
+                    .key
+                    .get(prefix.len()..)
+                    .unwrap_or_default()
+                    .to_owned(),
+                attempt: record.attempt,
+                body: record.body,
+                header: record.header,
+            })
+            .collect())
     }
 
     /// Runs `handler` for `event` unless the event was processed (a

@@ -7,7 +7,7 @@ use payvost_webhooks::idempotency::sql::POSTGRES;
 use payvost_webhooks::idempotency::{Dialect, Outcome, SqlStatement};
 use tokio_postgres::types::ToSql;
 
-use super::{Store, StoreError};
+use super::{FailedRecord, Store, StoreError};
 
 /// A store on a deadpool-postgres pool, which replaces a connection the
 /// server dropped (a restart, a failover); clones share the pool.
@@ -26,12 +26,16 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 /// The values a statement may name.
+#[derive(Default)]
 struct Values<'a> {
     key: &'a str,
     fingerprint: &'a str,
     token: &'a str,
     lease_ms: i64,
     retention_ms: i64,
+    body: &'a str,
+    header: &'a str,
+    prefix: &'a str,
 }
 
 impl PostgresStore {
@@ -90,6 +94,9 @@ impl PostgresStore {
                     "fingerprint" => &values.fingerprint,
                     "token" => &values.token,
                     "lease_ms" => &values.lease_ms,
+                    "body" => &values.body,
+                    "header" => &values.header,
+                    "prefix" => &values.prefix,
                     _ => &values.retention_ms,
                 }
             })
@@ -110,10 +117,10 @@ impl PostgresStore {
     ) -> Result<bool, StoreError> {
         let values = Values {
             key,
-            fingerprint: "",
             token,
             lease_ms: signed(ms),
             retention_ms: signed(ms),
+            ..Values::default()
         };
         Ok(!self.rows(statement, &values).await?.is_empty())
     }
@@ -134,6 +141,7 @@ impl Store for PostgresStore {
             token,
             lease_ms: signed(lease_ms),
             retention_ms: signed(retention_ms),
+            ..Values::default()
         };
         let rows = self.rows(POSTGRES.claim, &values).await?;
         // No row: a record held by a claim this statement could not yet see.
@@ -162,6 +170,52 @@ impl Store for PostgresStore {
         retention_ms: u64,
     ) -> Result<bool, StoreError> {
         self.held(POSTGRES.complete, key, token, retention_ms).await
+    }
+
+    async fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> Result<bool, StoreError> {
+        let values = Values {
+            key,
+            token,
+            body,
+            header,
+            ..Values::default()
+        };
+        Ok(!self.rows(POSTGRES.fail, &values).await?.is_empty())
+    }
+
+    async fn failed(&self, prefix: &str) -> Result<Vec<FailedRecord>, StoreError> {
+        let rows = self
+            .rows(
+                POSTGRES.failed,
+                &Values {
+                    prefix,
+                    ..Values::default()
+                },
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let attempt: i32 = row.try_get(1).map_err(said)?;
+                Ok(FailedRecord {
+                    key: row.try_get(0).map_err(said)?,
+                    attempt: u32::try_from(attempt).unwrap_or(0),
+                    body: row
+                        .try_get::<_, Option<String>>(2)
+                        .map_err(said)?
+                        .unwrap_or_default(),
+                    header: row
+                        .try_get::<_, Option<String>>(3)
+                        .map_err(said)?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 }
 

@@ -2,10 +2,10 @@
 //! ([`payvost_webhooks::idempotency::redis`]).
 
 use payvost_webhooks::idempotency::Outcome;
-use payvost_webhooks::idempotency::redis::{CLAIM, COMPLETE, RELEASE, RENEW};
+use payvost_webhooks::idempotency::redis::{CLAIM, COMPLETE, FAIL, FAILED, RELEASE, RENEW};
 use redis::aio::{ConnectionLike, ConnectionManager};
 
-use super::{Store, StoreError};
+use super::{FailedRecord, Store, StoreError};
 
 /// A store on an async connection: a `ConnectionManager` by default, which
 /// reconnects after the server restarts, or any connection redis-rs gives
@@ -17,6 +17,8 @@ pub struct RedisStore<C = ConnectionManager> {
     renew: redis::Script,
     release: redis::Script,
     complete: redis::Script,
+    fail: redis::Script,
+    failed: redis::Script,
 }
 
 impl<C> std::fmt::Debug for RedisStore<C> {
@@ -34,6 +36,8 @@ impl<C: ConnectionLike + Clone + Send + Sync> RedisStore<C> {
             renew: redis::Script::new(RENEW.source),
             release: redis::Script::new(RELEASE.source),
             complete: redis::Script::new(COMPLETE.source),
+            fail: redis::Script::new(FAIL.source),
+            failed: redis::Script::new(FAILED.source),
         }
     }
 
@@ -96,5 +100,37 @@ impl<C: ConnectionLike + Clone + Send + Sync> Store for RedisStore<C> {
     ) -> Result<bool, StoreError> {
         self.held(&self.complete, key, &[token, &retention_ms.to_string()])
             .await
+    }
+
+    async fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> Result<bool, StoreError> {
+        self.held(&self.fail, key, &[token, body, header]).await
+    }
+
+    async fn failed(&self, prefix: &str) -> Result<Vec<FailedRecord>, StoreError> {
+        // The script scans: it names no key of its own (this one routes it on a cluster).
+        let flat: Vec<redis::Value> = self
+            .failed
+            .key(format!("{prefix}*"))
+            .arg(prefix)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        flat.chunks_exact(4)
+            .map(|row| match row {
+                [key, attempt, body, header] => Ok(FailedRecord {
+                    key: redis::from_redis_value(key.clone()).map_err(|e| e.to_string())?,
+                    attempt: redis::from_redis_value(attempt.clone()).map_err(|e| e.to_string())?,
+                    body: redis::from_redis_value(body.clone()).map_err(|e| e.to_string())?,
+                    header: redis::from_redis_value(header.clone()).map_err(|e| e.to_string())?,
+                }),
+                _ => Err("the FAILED script answered a short row".to_owned()),
+            })
+            .collect()
     }
 }

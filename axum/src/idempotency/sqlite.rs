@@ -8,7 +8,7 @@ use payvost_webhooks::idempotency::sql::SQLITE;
 use payvost_webhooks::idempotency::{Dialect, Outcome, SqlStatement};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::{Store, StoreError};
+use super::{FailedRecord, Store, StoreError};
 
 /// A store on a SQLite database file, shared by every process that opens
 /// it; clones share the connection.
@@ -18,13 +18,16 @@ pub struct SqliteStore {
 }
 
 /// The values a statement may name.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 struct Values {
     key: String,
     fingerprint: String,
     token: String,
     lease_ms: i64,
     retention_ms: i64,
+    body: String,
+    header: String,
+    prefix: String,
 }
 
 impl SqliteStore {
@@ -96,10 +99,10 @@ impl SqliteStore {
     ) -> Result<bool, StoreError> {
         let values = Values {
             key: key.to_owned(),
-            fingerprint: String::new(),
             token: token.to_owned(),
             lease_ms: signed(ms),
             retention_ms: signed(ms),
+            ..Values::default()
         };
         self.run(move |connection| Ok(row(connection, statement, &values)?.is_some()))
             .await
@@ -121,6 +124,9 @@ fn row(
                 "fingerprint" => &values.fingerprint,
                 "token" => &values.token,
                 "lease_ms" => &values.lease_ms,
+                "body" => &values.body,
+                "header" => &values.header,
+                "prefix" => &values.prefix,
                 _ => &values.retention_ms,
             }
         })
@@ -151,6 +157,7 @@ impl Store for SqliteStore {
             token: token.to_owned(),
             lease_ms: signed(lease_ms),
             retention_ms: signed(retention_ms),
+            ..Values::default()
         };
         let found = self
             .run(move |connection| {
@@ -185,6 +192,49 @@ impl Store for SqliteStore {
         retention_ms: u64,
     ) -> Result<bool, StoreError> {
         self.held(SQLITE.complete, key, token, retention_ms).await
+    }
+
+    async fn fail(
+        &self,
+        key: &str,
+        token: &str,
+        body: &str,
+        header: &str,
+    ) -> Result<bool, StoreError> {
+        let values = Values {
+            key: key.to_owned(),
+            token: token.to_owned(),
+            body: body.to_owned(),
+            header: header.to_owned(),
+            ..Values::default()
+        };
+        self.run(move |connection| Ok(row(connection, SQLITE.fail, &values)?.is_some()))
+            .await
+    }
+
+    async fn failed(&self, prefix: &str) -> Result<Vec<FailedRecord>, StoreError> {
+        let values = Values {
+            prefix: prefix.to_owned(),
+            ..Values::default()
+        };
+        self.run(move |connection| {
+            let (text, names) = SQLITE.failed.render(Dialect::Qmark);
+            let params: Vec<&dyn rusqlite::ToSql> = names
+                .iter()
+                .map(|_| -> &dyn rusqlite::ToSql { &values.prefix })
+                .collect();
+            let mut statement = connection.prepare(&text)?;
+            let rows = statement.query_map(params.as_slice(), |row| {
+                Ok(FailedRecord {
+                    key: row.get(0)?,
+                    attempt: row.get(1)?,
+                    body: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    header: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
     }
 }
 
