@@ -40,7 +40,11 @@ app.post('/webhooks/payvost', express.raw({ type: 'application/json' }), async (
 
   // Respond fast (Payvost waits 30 s at most), then process under the claim.
   res.json({ received: true })
-  claim.run(processEvent).catch((err) => console.error(`event ${event.id} failed, and is free for a retry: ${err.message}`))
+  // Payvost has its 200 and will not deliver it again: should the handler
+  // fail, the guard keeps the event, with its body and header, for
+  // guard.retry() or `payvost webhooks replay`.
+  claim.run(processEvent, { acknowledged: true, header: req.headers['payvost-signature'] })
+    .catch((err) => console.error(`event ${event.id} failed, kept for a retry: ${err.message}`))
 })
 
 async function processEvent(event) {

@@ -17,14 +17,20 @@ const router = new payvost.EventRouter().onAny((event) => {
   processed.push(event.id)
 })
 
+// Every delivery counted: once a minute, while refusals go on, what they likely mean.
+const stats = new payvost.webhooks.DeliveryStats()
+setInterval(() => stats.anomalies().forEach((line) => console.warn(`payvost: ${line}`)), 60_000).unref()
+
 fastify.register(payvost.webhooks.fastify, {
   secret: process.env.PAYVOST_WEBHOOK_SECRET,
   path: '/webhooks/payvost',
   router,
   idempotency,
+  stats,
   // Respond fast (Payvost waits 30 s at most), then process under the claim.
   acknowledgeFirst: true,
-  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
+  // Payvost has its 200: the guard keeps a failed event for guard.retry() or `payvost webhooks replay`.
+  onError: (error, event) => console.error(`event ${event.id} failed, kept for a retry: ${error.message}`),
 })
 
 // For the demo: which events were processed, in order.

@@ -17,15 +17,19 @@ const router = new payvost.EventRouter().onAny((event) => {
   console.log(`${event.type} ${event.id}`)
   processed.push(event.id)
 })
-app.post('/webhooks/payvost', payvost.webhooks.hono({
+const webhook = payvost.webhooks.hono({
   secret: process.env.PAYVOST_WEBHOOK_SECRET,
   router,
   // One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
   idempotency: new IdempotencyGuard({ store: new MemoryStore() }),
   // Respond fast (Payvost waits 30 s at most), then process under the claim.
   acknowledgeFirst: true,
-  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
-}))
+  // Payvost has its 200: the guard keeps a failed event for guard.retry() or `payvost webhooks replay`.
+  onError: (error, event) => console.error(`event ${event.id} failed, kept for a retry: ${error.message}`),
+})
+app.post('/webhooks/payvost', webhook)
+// Once a minute, while refusals go on, what they likely mean (a rotated secret, a probe).
+setInterval(() => webhook.anomalies().forEach((line) => console.warn(`payvost: ${line}`)), 60_000).unref()
 
 // For the demo: which events were processed, in order.
 app.get('/processed', (c) => c.json(processed))

@@ -21,8 +21,12 @@ const webhook = payvost.webhooks.koa({
   idempotency: new IdempotencyGuard({ store: new MemoryStore() }),
   // Respond fast (Payvost waits 30 s at most), then process under the claim.
   acknowledgeFirst: true,
-  onError: (error, event) => console.error(`event ${event.id} failed, and is free for a retry: ${error.message}`),
+  // Payvost has its 200: the guard keeps a failed event for guard.retry() or `payvost webhooks replay`.
+  onError: (error, event) => console.error(`event ${event.id} failed, kept for a retry: ${error.message}`),
 })
+
+// Once a minute, while refusals go on, what they likely mean (a rotated secret, a probe).
+setInterval(() => webhook.anomalies().forEach((line) => console.warn(`payvost: ${line}`)), 60_000).unref()
 
 app.use(async (ctx, next) => {
   if (ctx.method === 'GET' && ctx.path === '/processed') {

@@ -8,6 +8,8 @@ the SDK's idempotency guard, answering as soon as the event is claimed.
 """
 
 import os
+import threading
+import time
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import django
@@ -42,7 +44,8 @@ def process_event(event: payvost.AnyEvent) -> None:
 
 
 def report(error: Exception, event: payvost.AnyEvent) -> None:
-    print(f"event {event.id} failed, and is free for a retry: {error}", flush=True)
+    # Payvost has its 200: the guard keeps the event for guard.retry() or `payvost webhooks replay`.
+    print(f"event {event.id} failed, kept for a retry: {error}", flush=True)
 
 
 webhook = payvost.django.view(
@@ -54,6 +57,17 @@ webhook = payvost.django.view(
     acknowledge_first=True,
     on_error=report,
 )
+
+
+def summarise_refusals() -> None:
+    """Once a minute, while refusals go on, what they likely mean (a rotated secret, a probe)."""
+    while True:
+        time.sleep(60)
+        for line in webhook.anomalies():
+            print(f"payvost: {line}", flush=True)
+
+
+threading.Thread(target=summarise_refusals, name="payvost-refusals", daemon=True).start()
 
 
 def processed_view(request):

@@ -56,15 +56,17 @@ def webhook():
         return jsonify(received=True, duplicate=True)
 
     # Respond fast (Payvost waits 30 s at most), then process under the claim.
-    work.submit(run_claimed, claim)
+    work.submit(run_claimed, claim, request.headers.get("Payvost-Signature", ""))
     return jsonify(received=True)
 
 
-def run_claimed(claim: "payvost.idempotency.Claim") -> None:
+def run_claimed(claim: "payvost.idempotency.Claim", header: str) -> None:
     try:
-        claim.run(process_event)
-    except Exception as e:  # the claim is released: Payvost's retry runs it again
-        print(f"processing failed, and is free for a retry: {e}", flush=True)
+        # Payvost has its 200 and will not deliver it again: should the handler
+        # fail, the guard keeps the event for guard.retry() or `payvost webhooks replay`.
+        claim.run(process_event, acknowledged=True, header=header)
+    except Exception as e:  # noqa: BLE001 - the answer has left; the event is kept as failed
+        print(f"processing failed, kept for a retry: {e}", flush=True)
 
 
 def process_event(event: payvost.Event) -> None:
