@@ -173,19 +173,7 @@ pub async fn record_deliveries(
         .map(|ConnectInfo(peer)| peer.ip().to_string());
     let running = deliveries.running.fetch_add(1, Ordering::AcqRel);
     let _running = Running(Arc::clone(&deliveries.running));
-    let mut record = Record {
-        event_id: None,
-        event_type: None,
-        outcome: Outcome::Processed,
-        code: None,
-        status: 200,
-        signature_age: None,
-        secret_index: None,
-        attempt: None,
-        duration_ms: 0.0,
-        received_at,
-        remote_address,
-    };
+    let mut record = Record::arrived(received_at, remote_address);
     if let Some(limit) = deliveries.limit
         && running >= limit
     {

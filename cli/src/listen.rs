@@ -144,22 +144,14 @@ impl Receiver {
         let mut line;
         let at = now();
         let verified = self.webhook.verify(&delivery.body, &delivery.signature, at);
-        let mut record = Record {
-            event_id: None,
-            event_type: None,
-            outcome: Outcome::Processed,
-            code: None,
-            status: 200,
-            signature_age: verified
-                .as_ref()
-                .ok()
-                .map(|v| at.saturating_sub(v.timestamp)),
-            secret_index: verified.as_ref().ok().map(|v| v.secret_index),
-            attempt: None,
-            duration_ms: 0.0,
-            received_at: delivery.arrival.unix,
-            remote_address: delivery.arrival.peer.map(|peer| peer.to_string()),
-        };
+        let mut record = Record::arrived(
+            delivery.arrival.unix,
+            delivery.arrival.peer.map(|peer| peer.to_string()),
+        );
+        if let Ok(verified) = &verified {
+            record.signature_age = Some(at.saturating_sub(verified.timestamp));
+            record.secret_index = Some(verified.secret_index);
+        }
         let answer = match verified.and_then(|_| Event::from_slice(&delivery.body)) {
             Ok(event) => {
                 let duplicate = !self
@@ -224,19 +216,12 @@ impl Receiver {
             .pointer("/error/code")
             .and_then(serde_json::Value::as_str)
             .and_then(|code| Error::ALL.iter().copied().find(|known| *known == code));
-        self.write(&Record {
-            event_id: None,
-            event_type: None,
-            outcome: code.map_or(Outcome::Refused, Outcome::of_code),
-            code,
-            status: status.as_u16(),
-            signature_age: None,
-            secret_index: None,
-            attempt: None,
-            duration_ms: arrival.at.elapsed().as_secs_f64() * 1e3,
-            received_at: arrival.unix,
-            remote_address: arrival.peer.map(|peer| peer.to_string()),
-        });
+        let mut record = Record::arrived(arrival.unix, arrival.peer.map(|peer| peer.to_string()));
+        record.outcome = code.map_or(Outcome::Refused, Outcome::of_code);
+        record.code = code;
+        record.status = status.as_u16();
+        record.duration_ms = arrival.at.elapsed().as_secs_f64() * 1e3;
+        self.write(&record);
     }
 
     /// Counts `record`, and appends it to the log when there is one; a log

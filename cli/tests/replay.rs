@@ -3,7 +3,11 @@
 //! again to a receiver whose guard shares the store, processed there once,
 //! and gone from the list.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::process::Command;
 use std::sync::Arc;

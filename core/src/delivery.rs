@@ -127,6 +127,32 @@ pub struct Record {
 }
 
 impl Record {
+    /// The record of a request that arrived at `received_at` from
+    /// `remote_address`, before anything is known of it: processed, 200,
+    /// until the receiver says otherwise.
+    ///
+    /// ```
+    /// use payvost_webhooks::delivery::{Outcome, Record};
+    ///
+    /// let record = Record::arrived(1_764_000_000, None);
+    /// assert_eq!((record.outcome, record.status, record.event_id), (Outcome::Processed, 200, None));
+    /// ```
+    pub fn arrived(received_at: i64, remote_address: Option<String>) -> Record {
+        Record {
+            event_id: None,
+            event_type: None,
+            outcome: Outcome::Processed,
+            code: None,
+            status: 200,
+            signature_age: None,
+            secret_index: None,
+            attempt: None,
+            duration_ms: 0.0,
+            received_at,
+            remote_address,
+        }
+    }
+
     /// The names of a record's fields, in the order of its JSON.
     pub const FIELDS: [&'static str; 11] = [
         "event_id",

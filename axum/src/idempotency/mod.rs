@@ -55,6 +55,14 @@ pub use sqlite::SqliteStore;
 /// What a store failed with: said in `store_unavailable`.
 pub type StoreError = String;
 
+/// A claim's answer as a store's statement or script gave it: the outcome
+/// named by the core, and the record's attempt.
+fn claim_answer(outcome: &str, attempt: i64) -> Result<(Outcome, u32), StoreError> {
+    let parsed =
+        Outcome::parse(outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
+    Ok((parsed, u32::try_from(attempt).unwrap_or(0)))
+}
+
 /// A store of records: each step one atomic operation, timed by the
 /// store's own clock (protocol §11). `renew`, `release` and `complete`
 /// answer `false` when this token no longer holds the record.

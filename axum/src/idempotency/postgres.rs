@@ -7,7 +7,7 @@ use payvost_webhooks::idempotency::sql::POSTGRES;
 use payvost_webhooks::idempotency::{Dialect, Outcome, SqlStatement};
 use tokio_postgres::types::ToSql;
 
-use super::{FailedRecord, Store, StoreError};
+use super::{FailedRecord, Store, StoreError, claim_answer};
 
 /// A store on a deadpool-postgres pool, which replaces a connection the
 /// server dropped (a restart, a failover); clones share the pool.
@@ -150,9 +150,7 @@ impl Store for PostgresStore {
         };
         let outcome: String = row.try_get(0).map_err(said)?;
         let attempt: i32 = row.try_get(1).map_err(said)?;
-        let outcome =
-            Outcome::parse(&outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
-        Ok((outcome, u32::try_from(attempt).unwrap_or(0)))
+        claim_answer(&outcome, i64::from(attempt))
     }
 
     async fn renew(&self, key: &str, token: &str, lease_ms: u64) -> Result<bool, StoreError> {

@@ -5,7 +5,7 @@ use payvost_webhooks::idempotency::Outcome;
 use payvost_webhooks::idempotency::redis::{CLAIM, COMPLETE, FAIL, FAILED, RELEASE, RENEW};
 use redis::aio::{ConnectionLike, ConnectionManager};
 
-use super::{FailedRecord, Store, StoreError};
+use super::{FailedRecord, Store, StoreError, claim_answer};
 
 /// A store on an async connection: a `ConnectionManager` by default, which
 /// reconnects after the server restarts, or any connection redis-rs gives
@@ -78,9 +78,7 @@ impl<C: ConnectionLike + Clone + Send + Sync> Store for RedisStore<C> {
             .invoke_async(&mut self.connection.clone())
             .await
             .map_err(|e| e.to_string())?;
-        let outcome =
-            Outcome::parse(&outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
-        Ok((outcome, u32::try_from(attempt).unwrap_or(0)))
+        claim_answer(&outcome, attempt)
     }
 
     async fn renew(&self, key: &str, token: &str, lease_ms: u64) -> Result<bool, StoreError> {

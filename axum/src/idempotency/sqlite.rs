@@ -8,7 +8,7 @@ use payvost_webhooks::idempotency::sql::SQLITE;
 use payvost_webhooks::idempotency::{Dialect, Outcome, SqlStatement};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
-use super::{FailedRecord, Store, StoreError};
+use super::{FailedRecord, Store, StoreError, claim_answer};
 
 /// A store on a SQLite database file, shared by every process that opens
 /// it; clones share the connection.
@@ -172,9 +172,7 @@ impl Store for SqliteStore {
         let Some((outcome, attempt)) = found else {
             return Ok((Outcome::InProgress, 0));
         };
-        let outcome =
-            Outcome::parse(&outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
-        Ok((outcome, u32::try_from(attempt).unwrap_or(0)))
+        claim_answer(&outcome, attempt)
     }
 
     async fn renew(&self, key: &str, token: &str, lease_ms: u64) -> Result<bool, StoreError> {

@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from .delivery import FIELDS, LEVELS, OUTCOME_OF_CODE, RETRY_AFTER, DeliveryRecord, DeliveryStats
@@ -432,6 +432,37 @@ async def routed_async(delivery: Delivery, guard: Any, router: EventRouter, on_e
     except Exception:
         recorder.record(arrival, "failed", 500, proven=proven, attempt=attempt)
         raise
+
+
+def received(recorder: Recorder, address: Optional[str], read_body: Callable[[], bytes], header: Optional[str], verifier: _native.Verifier) -> Delivery:
+    """A synchronous adapter's delivery: counted in (``max_concurrent``),
+    its body read and verified. Raises the :class:`Answer` that refuses it,
+    recorded, and counted out; a delivery let in is to be counted out by
+    the caller once answered."""
+    arrival = recorder.arrive(address)
+    try:
+        body = read_body()
+        proven = verify(body, header, verifier)
+    except Answer as answer:
+        recorder.refused(arrival, answer)
+        recorder.leave(arrival)
+        raise
+    return Delivery(recorder, arrival, proven, body, header)
+
+
+T = TypeVar("T")
+
+
+def handed_over(delivery: Delivery, receive: Callable[[], T], status_of: Callable[[T], int]) -> T:
+    """Hands a verified delivery to the application (``receive()``) and
+    records what it answered: ``status_of`` its answer, 500 if it raised."""
+    try:
+        answer = receive()
+    except Exception:
+        answered(delivery, 500)
+        raise
+    answered(delivery, status_of(answer))
+    return answer
 
 
 def answered(delivery: Delivery, status: int) -> None:

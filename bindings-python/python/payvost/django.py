@@ -36,12 +36,12 @@ from ._adapter import (
     OnError,
     Recorder,
     acknowledgement,
-    answered,
     checked_guard,
     checked_limit,
+    handed_over,
+    received,
     routed,
     verifier_for,
-    verify,
     wsgi_body,
 )
 from ._event import AnyEvent
@@ -116,30 +116,19 @@ def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder:
         def verified(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method != "POST":
                 return HttpResponseNotAllowed(["POST"])
+            read = lambda: _body(request, limit)  # noqa: E731
+            header = request.headers.get(SIGNATURE_HEADER)
             try:
-                arrival = recorder.arrive(request.META.get("REMOTE_ADDR") or None)
-            except Answer as busy:
-                return _refusal(busy)
-            try:
-                body = _body(request, limit)
-                proven = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
-            except Answer as answer:
-                recorder.refused(arrival, answer)
-                recorder.leave(arrival)
-                return _refusal(answer)
-            delivery = Delivery(recorder, arrival, proven, body, request.headers.get(SIGNATURE_HEADER))
+                delivery = received(recorder, request.META.get("REMOTE_ADDR") or None, read, header, verifier)
+            except Answer as refused:
+                return _refusal(refused)
             try:
                 if routes:
                     return receive(request, delivery, *args, **kwargs)
-                try:
-                    response = receive(request, proven.event, *args, **kwargs)
-                except Exception:
-                    answered(delivery, 500)
-                    raise
-                answered(delivery, response.status_code)
-                return response
+                answer = lambda: receive(request, delivery.proven.event, *args, **kwargs)  # noqa: E731
+                return handed_over(delivery, answer, lambda response: response.status_code)
             finally:
-                recorder.leave(arrival)
+                recorder.leave(delivery.arrival)
 
         verified.stats = recorder.stats.snapshot  # type: ignore[attr-defined]
         verified.anomalies = recorder.stats.anomalies  # type: ignore[attr-defined]

@@ -31,9 +31,10 @@ from ._adapter import (
     OnError,
     Recorder,
     acknowledgement,
-    answered,
     checked_guard,
     checked_limit,
+    handed_over,
+    received,
     routed,
     verifier_for,
     verify,
@@ -97,31 +98,18 @@ def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder:
         @functools.wraps(receive)
         def verified(*args: Any, **kwargs: Any) -> Union[R, Refusal]:
             request = flask.request
+            read = lambda: wsgi_body(request.environ, request.stream.read, limit)  # noqa: E731
             try:
-                arrival = recorder.arrive(request.remote_addr)
-            except Answer as busy:
-                return _refusal(busy)
-            try:
-                body = wsgi_body(request.environ, request.stream.read, limit)
-                proven = verify(body, request.headers.get(SIGNATURE_HEADER), verifier)
-            except Answer as answer:
-                recorder.refused(arrival, answer)
-                recorder.leave(arrival)
-                return _refusal(answer)
-            delivery = Delivery(recorder, arrival, proven, body, request.headers.get(SIGNATURE_HEADER))
+                delivery = received(recorder, request.remote_addr, read, request.headers.get(SIGNATURE_HEADER), verifier)
+            except Answer as refused:
+                return _refusal(refused)
             try:
                 if routes:
                     return receive(delivery, *args, **kwargs)
-                try:
-                    returned = receive(proven.event, *args, **kwargs)
-                except Exception:
-                    answered(delivery, 500)
-                    raise
-                response = flask.make_response(returned)
-                answered(delivery, response.status_code)
-                return response  # type: ignore[return-value]
+                answer = lambda: flask.make_response(receive(delivery.proven.event, *args, **kwargs))  # noqa: E731
+                return handed_over(delivery, answer, lambda response: response.status_code)  # type: ignore[return-value]
             finally:
-                recorder.leave(arrival)
+                recorder.leave(delivery.arrival)
 
         return _counted(verified, recorder)
 
