@@ -99,10 +99,8 @@ export function createAdapters({ constructProven, checkConfig }) {
         record(arrival, refusalOf(refused))
         return reply.code(refused.status).header('retry-after', refused.retryAfter).send(refusalBody(refused))
       }
-      arrival.entered = true
-    })
-    app.addHook('onResponse', async (request) => {
-      if (request[ARRIVAL]?.entered) shed.leave()
+      // Counted out once answered, or once the client went away.
+      reply.raw.once('close', shed.leave)
     })
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
