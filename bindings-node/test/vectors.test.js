@@ -32,12 +32,16 @@ for (const file of files) {
         const secret = c.secrets.length === 1 ? c.secrets[0] : c.secrets
         const expected = c.expected
         if (expected.error) {
-          assert.throws(
-            () => payvost.webhooks.constructEvent(payload, header, secret, options),
-            (e) => e instanceof payvost.PayvostError && e.code === expected.error &&
-              (expected.message === undefined || e.message === expected.message),
-            `${c.id}: expected ${expected.error}${expected.message === undefined ? '' : `: ${expected.message}`}`,
-          )
+          const refused = (e) => e instanceof payvost.PayvostError && e.code === expected.error &&
+            (expected.message === undefined || e.message === expected.message)
+          const said = `${c.id}: expected ${expected.error}${expected.message === undefined ? '' : `: ${expected.message}`}`
+          assert.throws(() => payvost.webhooks.constructEvent(payload, header, secret, options), refused, said)
+          // verifyHeader refuses the same way, unless only the body was refused (it does not judge the body).
+          if (expected.error.startsWith('payload_')) {
+            assert.equal(typeof payvost.webhooks.verifyHeader(payload, header, secret, options).secretIndex, 'number', c.id)
+          } else {
+            assert.throws(() => payvost.webhooks.verifyHeader(payload, header, secret, options), refused, `verifyHeader, ${said}`)
+          }
           return
         }
         const event = payvost.webhooks.constructEvent(payload, header, secret, options)

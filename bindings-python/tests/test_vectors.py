@@ -54,6 +54,15 @@ def test_vector(case: Dict[str, Any]) -> None:
         assert raised.value.code == expected["error"], str(raised.value)
         if "message" in expected:
             assert str(raised.value) == expected["message"]
+        # verify_header refuses the same way, unless only the body was refused (it does not judge the body).
+        if expected["error"].startswith("payload_"):
+            assert isinstance(payvost.WebhookSignature.verify_header(*args, **kwargs).secret_index, int)
+            return
+        with pytest.raises(payvost.error.PayvostError) as refused:
+            payvost.WebhookSignature.verify_header(*args, **kwargs)
+        assert refused.value.code == expected["error"], str(refused.value)
+        if "message" in expected:
+            assert str(refused.value) == expected["message"]
         return
     event = payvost.Webhook.construct_event(*args, **kwargs)
     assert event.id == expected["event_id"]

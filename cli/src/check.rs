@@ -314,8 +314,9 @@ mod tests {
     }
 
     #[test]
-    fn no_answer_fails_the_time_row() {
-        // Nothing listens on port 9 of the loopback (discard, not served).
+    fn no_answers_fail_the_time_row() {
+        // The verdict alone, given no answers (the probes that go unanswered
+        // over TCP: cli/tests/cli.rs check_fails_probes_that_get_no_answer).
         let rows = verdict("http://127.0.0.1:9/", &[], false);
         let timely = rows.iter().find(|r| r.id == "timely");
         assert_eq!(timely.map(|r| r.outcome), Some(Outcome::Fail));

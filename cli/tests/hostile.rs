@@ -154,16 +154,17 @@ fn send_then_close(listener: &Listener, bytes: &[u8]) -> Reply {
     reply(&mut BufReader::new(stream))
 }
 
+/// The reply is the promised refusal: `status`, with the protocol's JSON
+/// and `code` (a body that is not had is `payload_invalid_json`, whatever
+/// the reason). A closed connection is not a refusal.
 fn assert_refused(what: &str, reply: &Reply, status: u16) {
-    eprintln!("{what}: {reply:?}");
     match reply {
-        Reply::Closed => {}
+        Reply::Closed => panic!("{what}: the connection was closed without the promised {status}"),
         Reply::Answer(got, body) => {
             assert_eq!(*got, status, "{what}: {body}");
             let json: serde_json::Value = serde_json::from_str(body).unwrap();
-            let code = json["error"]["code"].as_str().unwrap();
-            assert!(
-                payvost_webhooks::Error::ALL.contains(&code),
+            assert_eq!(
+                json["error"]["code"], "payload_invalid_json",
                 "{what}: {body}"
             );
         }
@@ -173,7 +174,6 @@ fn assert_refused(what: &str, reply: &Reply, status: u16) {
 #[test]
 fn listen_survives_hostile_clients_and_loses_nothing() {
     let listener = Listener::start();
-    let started = Instant::now();
 
     // Opened first, held throughout: they must delay nobody.
     let idle: Vec<TcpStream> = (0..IDLE).map(|_| listener.connect()).collect();
@@ -246,15 +246,12 @@ fn listen_survives_hostile_clients_and_loses_nothing() {
     // The stalled body and the slow head get their deadlines.
     let stalled = reply(&mut BufReader::new(stalled.try_clone().unwrap()));
     assert_refused("stalled body", &stalled, 408);
+    // A head that never ends has no request to answer: hyper's header
+    // deadline closes the connection, which is what frees the slot.
     let slow = reply(&mut BufReader::new(slow.try_clone().unwrap()));
-    assert_refused("slow headers", &slow, 408);
+    assert!(matches!(slow, Reply::Closed), "slow headers: {slow:?}");
     slow_writer.join().unwrap();
     drop(idle);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "took {:?}",
-        started.elapsed()
-    );
 
     // Alive, and every valid delivery printed exactly once.
     match exchange(&listener, &delivery("evt_after")) {

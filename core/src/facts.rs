@@ -164,7 +164,14 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/facts.json");
         let facts = alloc::format!("{}\n", super::facts_json());
         if std::env::var_os("PAYVOST_WRITE_FACTS").is_some() {
+            // Writing is not checking: CI must compare, never regenerate.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PAYVOST_WRITE_FACTS is set under CI, where the committed copy is to be checked"
+            );
             std::fs::write(path, &facts).unwrap_or_else(|e| panic!("{path}: {e}"));
+            std::eprintln!("wrote {path}: commit it");
+            return;
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
         assert_eq!(

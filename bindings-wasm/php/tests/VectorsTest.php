@@ -43,13 +43,23 @@ final class VectorsTest extends TestCase
         $now = (int) $case['now']; // beyond 2^53 the vectors write a decimal string
         $expected = $case['expected'];
         if (isset($expected['error'])) {
-            try {
-                Webhook::constructEvent($payload, $case['header'], $secret, $tolerance, $now);
-                self::fail("expected {$expected['error']}");
-            } catch (ExceptionInterface $e) {
-                self::assertSame($expected['error'], $e->getErrorCode(), $e->getMessage());
-                if (isset($expected['message'])) {
-                    self::assertSame($expected['message'], $e->getMessage());
+            $calls = ['constructEvent' => fn () => Webhook::constructEvent($payload, $case['header'], $secret, $tolerance, $now)];
+            // verifyHeader refuses the same way, unless only the body was refused (it does not judge the body).
+            $verify = fn () => WebhookSignature::verifyHeader($payload, $case['header'], $secret, $tolerance, $now);
+            if (str_starts_with($expected['error'], 'payload_')) {
+                self::assertIsInt($verify()->secretIndex);
+            } else {
+                $calls['verifyHeader'] = $verify;
+            }
+            foreach ($calls as $name => $call) {
+                try {
+                    $call();
+                    self::fail("{$name}: expected {$expected['error']}");
+                } catch (ExceptionInterface $e) {
+                    self::assertSame($expected['error'], $e->getErrorCode(), "{$name}: {$e->getMessage()}");
+                    if (isset($expected['message'])) {
+                        self::assertSame($expected['message'], $e->getMessage(), $name);
+                    }
                 }
             }
             return;

@@ -27,8 +27,19 @@ for (const name of FILES) {
     const wanted = e.error
       ? `error ${e.error}${e.message === undefined ? '' : `: ${e.message}`}`
       : `${e.event_id} ${e.event_type} ${e.secret_index}`
-    if (outcome === wanted) passed++
-    else failures.push(`${c.id}: ${outcome} (wanted ${wanted})`)
+    // verifyHeader refuses as constructEvent does, unless only the body was refused.
+    let header = wanted
+    if (e.error && !e.error.startsWith('payload_')) {
+      try {
+        webhooks.verifyHeader(decode(c.payload_b64), c.header ?? undefined, secret, options)
+        header = 'verifyHeader accepted it'
+      } catch (error) {
+        header = error instanceof PayvostError ? `error ${error.code}` : `foreign ${error}`
+        if (e.message !== undefined && error instanceof PayvostError) header += `: ${error.message}`
+      }
+    }
+    if (outcome === wanted && header === wanted) passed++
+    else failures.push(`${c.id}: ${outcome}, verifyHeader ${header} (wanted ${wanted})`)
   }
 }
 window.report = { passed, failures, userAgent: navigator.userAgent }
