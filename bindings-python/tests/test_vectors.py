@@ -88,7 +88,9 @@ def test_vector(case: Dict[str, Any]) -> None:
         obj = event.data.object
         assert type(obj).__name__ == (kind.capitalize() if kind != "other" else "PayvostObject")
         for field, value in expected["object"]["typed"].items():
-            if value is not None:
-                assert getattr(obj, field) == value, field
+            # Exactly the core's typed reading: None where it reads the field as
+            # absent (a wrong type included), never the raw value.
+            typed = getattr(obj, field)
+            assert typed == value and type(typed) is type(value), (field, typed, value)
     # The event is exactly what json.loads makes of the body.
     assert event.to_dict() == json.loads(payload)

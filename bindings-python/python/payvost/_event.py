@@ -53,6 +53,21 @@ __all__ = [
 _REPR_LIMIT = 500
 
 
+_I64 = range(-(2**63), 2**63)
+
+
+def _int(value: Any) -> Optional[int]:
+    """A typed integer field as the core reads it: an integer written as one
+    that fits an i64; anything else (a string, a float, a bool, a larger
+    number) reads as ``None``, and stays on the object by its key."""
+    return value if type(value) is int and value in _I64 else None
+
+
+def _str(value: Any) -> Optional[str]:
+    """A typed text field as the core reads it: a JSON string, else ``None``."""
+    return value if isinstance(value, str) else None
+
+
 def _attribute(value: Any) -> Any:
     """A nested value as attribute access shows it: its dicts as PayvostObjects."""
     if type(value) is dict:
@@ -76,7 +91,10 @@ def _plain(value: Any) -> Any:
 class PayvostObject(Dict[str, Any]):
     """A JSON object of an event: a ``dict`` whose fields also read as attributes.
 
-    ``obj.amount`` and ``obj["amount"]`` read the same field. A field whose
+    ``obj.amount`` and ``obj["amount"]`` read the same field, except that a
+    typed attribute (``Payment.amount``) reads as the core types it: a value
+    of another type (``"2000"`` where an integer belongs) is ``None`` there
+    and stays as sent by item. A field whose
     name is also a method of ``dict`` (``items``, ``keys``, ``values``,
     ``get``) is read with ``obj["items"]``. Type checkers see only the typed
     attributes of each class; read other fields by item.
@@ -122,26 +140,26 @@ class Payment(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self.get("id")
+        return _str(self.get("id"))
 
     @property
     def amount(self) -> Optional[int]:
         """In minor units (cents)."""
-        return self.get("amount")
+        return _int(self.get("amount"))
 
     @property
     def currency(self) -> Optional[str]:
         """ISO 4217, lower case."""
-        return self.get("currency")
+        return _str(self.get("currency"))
 
     @property
     def status(self) -> Optional[str]:
-        return self.get("status")
+        return _str(self.get("status"))
 
     @property
     def customer(self) -> Optional[str]:
         """The customer's id (``cust_...``)."""
-        return self.get("customer")
+        return _str(self.get("customer"))
 
 
 class Subscription(PayvostObject):
@@ -151,35 +169,35 @@ class Subscription(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self.get("id")
+        return _str(self.get("id"))
 
     @property
     def customer(self) -> Optional[str]:
-        return self.get("customer")
+        return _str(self.get("customer"))
 
     @property
     def status(self) -> Optional[str]:
-        return self.get("status")
+        return _str(self.get("status"))
 
     @property
     def currentPeriodStart(self) -> Optional[int]:  # noqa: N802: the payload's spelling
         """Unix seconds, as the payload spells it."""
-        return self.get("currentPeriodStart")
+        return _int(self.get("currentPeriodStart"))
 
     @property
     def currentPeriodEnd(self) -> Optional[int]:  # noqa: N802
         """Unix seconds, as the payload spells it."""
-        return self.get("currentPeriodEnd")
+        return _int(self.get("currentPeriodEnd"))
 
     @property
     def current_period_start(self) -> Optional[int]:
         """``currentPeriodStart``, spelt the Python way."""
-        return self.get("currentPeriodStart")
+        return _int(self.get("currentPeriodStart"))
 
     @property
     def current_period_end(self) -> Optional[int]:
         """``currentPeriodEnd``, spelt the Python way."""
-        return self.get("currentPeriodEnd")
+        return _int(self.get("currentPeriodEnd"))
 
 
 class Refund(PayvostObject):
@@ -189,20 +207,20 @@ class Refund(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self.get("id")
+        return _str(self.get("id"))
 
     @property
     def payment(self) -> Optional[str]:
         """The refunded payment's id."""
-        return self.get("payment")
+        return _str(self.get("payment"))
 
     @property
     def amount(self) -> Optional[int]:
-        return self.get("amount")
+        return _int(self.get("amount"))
 
     @property
     def status(self) -> Optional[str]:
-        return self.get("status")
+        return _str(self.get("status"))
 
 
 class Customer(PayvostObject):
@@ -212,15 +230,15 @@ class Customer(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self.get("id")
+        return _str(self.get("id"))
 
     @property
     def email(self) -> Optional[str]:
-        return self.get("email")
+        return _str(self.get("email"))
 
     @property
     def name(self) -> Optional[str]:
-        return self.get("name")
+        return _str(self.get("name"))
 
 
 class Dispute(PayvostObject):
@@ -230,24 +248,24 @@ class Dispute(PayvostObject):
 
     @property
     def id(self) -> Optional[str]:
-        return self.get("id")
+        return _str(self.get("id"))
 
     @property
     def payment(self) -> Optional[str]:
         """The disputed payment's id."""
-        return self.get("payment")
+        return _str(self.get("payment"))
 
     @property
     def amount(self) -> Optional[int]:
-        return self.get("amount")
+        return _int(self.get("amount"))
 
     @property
     def reason(self) -> Optional[str]:
-        return self.get("reason")
+        return _str(self.get("reason"))
 
     @property
     def status(self) -> Optional[str]:
-        return self.get("status")
+        return _str(self.get("status"))
 
 
 # Attributes declared by annotation alone are the dict's members, served by
