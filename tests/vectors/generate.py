@@ -6,14 +6,20 @@ the Rust core, and every expected outcome is written by hand below, so the
 vectors check the core instead of repeating it. Run it after editing:
 
     python3 tests/vectors/generate.py
+
+or into another folder (`python3 tests/vectors/generate.py DIR`), which the
+Python suite does to hold the committed files to this script.
 """
 import base64
 import hashlib
 import hmac
 import json
 import pathlib
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
+# Where the files go: this folder, or the one named on the command line.
+OUT = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
 NOW = 1764000000
 SECRET = "whsec_1234567890"
 I64_MAX = 2**63 - 1
@@ -88,7 +94,7 @@ class Group:
         assert len(ids) == len(set(ids)), "duplicate case id in " + self.name
         doc = {"group": self.name, "description": self.description, "source": self.source,
                "schema": "verify/1", "cases": self.cases}
-        path = HERE / (self.name + ".json")
+        path = OUT / (self.name + ".json")
         path.write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
         return len(self.cases)
 
@@ -564,7 +570,7 @@ def rfc4231_group():
     doc = {"group": "rfc4231", "description": "HMAC-SHA256 test cases 1 to 7, as published.",
            "source": "RFC 4231, section 4 (https://www.rfc-editor.org/rfc/rfc4231#section-4)",
            "schema": "mac/1", "cases": out}
-    (HERE / "rfc4231.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (OUT / "rfc4231.json").write_text(json.dumps(doc, indent=1) + "\n")
     return len(out)
 
 
@@ -661,7 +667,7 @@ def lambda_group():
            "source": "written for this project, to the event shapes AWS documents for API Gateway (payload 1.0 "
                      "and 2.0), Lambda function URLs and Application Load Balancers",
            "schema": "lambda/1", "cases": cases}
-    (HERE / "lambda.json").write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
+    (OUT / "lambda.json").write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
     return len(cases)
 
 

@@ -37,6 +37,14 @@ final class Event extends PayvostObject
     /** @var array<string, string>|null event type name => the kind of object it carries, from the core */
     private static ?array $kinds = null;
 
+    public function __get(string $name): mixed
+    {
+        $value = parent::__get($name);
+        // `created` is judged by value (protocol §5.2), so 1.764e9 is accepted
+        // as 1764000000: read it as the int it is, as its type says.
+        return $name === 'created' && is_float($value) ? (int) $value : $value;
+    }
+
     /**
      * `data.object` as the class of the event's type (Payment, Subscription,
      * Refund, Customer, Dispute), or a PayvostObject for a type this
