@@ -57,8 +57,12 @@ pub fn endpoint(url: &str) -> Result<&str, String> {
 }
 
 pub fn post(url: &str, body: &[u8], signature: Option<&str>) -> Result<Answer, String> {
+    // A redirect is the endpoint's answer, as a webhook sender reads it: not
+    // accepted. Following it would POST the event elsewhere, or GET it.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
         .timeout_global(Some(TIMEOUT))
         .build()
         .into();

@@ -896,3 +896,128 @@ fn listen_summarises_refusals_with_their_likely_cause() {
         .into()
     );
 }
+
+/// The rows `check --json` failed, and the report.
+fn failed_rows(url: &str) -> (Vec<String>, serde_json::Value) {
+    let checked = payvost(&["webhooks", "check", url, "--json"], b"");
+    assert_eq!(checked.status.code(), Some(1), "{}", text(&checked));
+    let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(report["passed"], false);
+    let failed = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "FAIL")
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    (failed, report)
+}
+
+#[test]
+fn check_fails_a_receiver_with_another_secret() {
+    let mut other = Command::new(env!("CARGO_BIN_EXE_payvost"))
+        .args(["webhooks", "listen", "--port", "0", "--print", "none"])
+        .env("PAYVOST_WEBHOOK_SECRET", "whsec_someone_elses")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(other.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!(
+        "{}/webhooks",
+        line.trim().strip_prefix("listening on ").unwrap()
+    );
+    let (failed, report) = failed_rows(&url);
+    let _ = other.kill();
+    let _ = other.wait();
+    // Everything forged is refused, but so is the real delivery and its retry.
+    assert_eq!(failed, ["valid", "duplicate"], "{report}");
+    let detail = report["results"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("400 Bad Request in ")
+            && detail.contains(r#""code":"signature_mismatch""#),
+        "{detail}"
+    );
+}
+
+#[test]
+fn check_fails_forged_probes_answered_with_a_server_error_or_a_redirect() {
+    for (status, reason) in [(500, "Internal Server Error"), (302, "Found")] {
+        // The valid delivery and its retry (requests 1 and 7) are accepted.
+        let (url, _) = fixture(move |n| if n == 1 || n == 7 { 200 } else { status });
+        let (failed, report) = failed_rows(&url);
+        assert_eq!(
+            failed,
+            ["bad_signature", "tampered", "stale", "future", "no_header"],
+            "{status}: {report}"
+        );
+        let detail = report["results"][1]["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with(&format!("{status} {reason} in "))
+                && detail.ends_with(", answered: ok"),
+            "{status}: {detail}"
+        );
+    }
+}
+
+#[test]
+fn retry_runs_the_whole_schedule_then_gives_up() {
+    // A receiver that always fails, and nothing listening at all: seven attempts each.
+    let (failing, count) = fixture(|_| 500);
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    for (endpoint, answered) in [
+        (failing.clone(), true),
+        (format!("http://{closed}/webhooks"), false),
+    ] {
+        let sent = payvost(
+            &[
+                "webhooks",
+                "send",
+                "--endpoint",
+                &endpoint,
+                "--event",
+                "payment.succeeded",
+                "--retry",
+                "--time-scale",
+                "0.00001",
+            ],
+            b"",
+        );
+        assert_eq!(sent.status.code(), Some(1), "{}", text(&sent));
+        let out = text(&sent);
+        let attempts: Vec<&str> = out
+            .lines()
+            .filter(|l| l.trim_start().starts_with("attempt "))
+            .collect();
+        assert_eq!(attempts.len(), 7, "{out}");
+        let waits: Vec<&str> = attempts
+            .iter()
+            .filter_map(|l| l.split("next attempt in ").nth(1))
+            .map(|rest| rest.split(" (").next().unwrap())
+            .collect();
+        assert_eq!(
+            waits,
+            ["5 min", "15 min", "1 h", "3 h", "6 h", "12 h"],
+            "{out}"
+        );
+        for (n, line) in attempts.iter().enumerate() {
+            assert!(
+                line.trim_start()
+                    .starts_with(&format!("attempt {}/7", n + 1)),
+                "{line}"
+            );
+            let why = if answered {
+                "500 Internal Server Error"
+            } else {
+                "Connection refused"
+            };
+            assert!(line.contains(why), "{line}");
+        }
+    }
+    assert_eq!(count.load(Ordering::SeqCst), 7);
+}
