@@ -386,7 +386,7 @@ function arrived(address) {
  * sets and a client cannot; elsewhere not known.
  */
 function honoAddress(c) {
-  return c.env?.incoming?.socket?.remoteAddress ?? c.req.header('cf-connecting-ip') ?? undefined
+  return c.env?.incoming?.socket?.remoteAddress ?? c.req.header('cf-connecting-ip')
 }
 
 /** An adapter's middleware, with its counts: `stats()` and `anomalies()` (protocol §10.2). */

@@ -8,9 +8,6 @@ import { describe } from './convert.mjs'
 import { payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 
-/** The most addresses counted apart per code between two summaries (the core's `Tally::MAX_ADDRESSES`). */
-const MAX_ADDRESSES = 1024
-
 /**
  * The deliveries an adapter answered, counted: by outcome and code since it
  * started, and its refusals since the last summary by code and address.
@@ -31,7 +28,7 @@ export class DeliveryStats {
     let refusals = this.#window.get(record.code)
     if (refusals === undefined) this.#window.set(record.code, (refusals = { count: 0, addresses: new Set() }))
     refusals.count += 1
-    if (record.remote_address !== undefined && refusals.addresses.size < MAX_ADDRESSES) refusals.addresses.add(record.remote_address)
+    if (record.remote_address !== undefined && refusals.addresses.size < facts.delivery.max_addresses) refusals.addresses.add(record.remote_address)
   }
 
   /** `{total, outcomes: {each outcome: n}, codes: {code: n}}`, as every door gives it. */

@@ -452,7 +452,7 @@ pub(crate) fn facts_json() -> String {
         })
         .collect();
     alloc::format!(
-        r#"{{"fields": [{}], "outcomes": [{}], "outcome_of_code": {{{}}}, "retry_after": {RETRY_AFTER_SECS}, "causes": {{{}}}, "anomaly": {}, "from": {{"unknown": {}, "one": {}, "many": {}}}}}"#,
+        r#"{{"fields": [{}], "outcomes": [{}], "outcome_of_code": {{{}}}, "retry_after": {RETRY_AFTER_SECS}, "max_addresses": {max_addresses}, "causes": {{{}}}, "anomaly": {}, "from": {{"unknown": {}, "one": {}, "many": {}}}}}"#,
         fields.join(", "),
         outcomes.join(", "),
         of_code.join(", "),
@@ -460,7 +460,8 @@ pub(crate) fn facts_json() -> String {
         text(ANOMALY),
         text(FROM[0]),
         text(FROM[1]),
-        text(FROM[2])
+        text(FROM[2]),
+        max_addresses = Tally::MAX_ADDRESSES
     )
 }
 

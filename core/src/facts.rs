@@ -55,7 +55,7 @@ pub fn facts_json() -> String {
     // A template: bindings put how their language writes the value for `{what}`.
     let absent = Error::SecretInvalid(SecretProblem::Absent("{what}")).to_string();
     let too_large = body_too_large_message(BODY_LIMIT).replace(&BODY_LIMIT.to_string(), "{limit}");
-    // Templates of the guard's messages: doors put the event id for `{id}`.
+    // Templates of the processing codes' messages: doors fill `{id}`, `{why}`, `{limit}`.
     let guard = [
         Error::EventInProgress("{id}".into()),
         Error::StoreUnavailable("{why}".into()),

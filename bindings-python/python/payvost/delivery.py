@@ -33,7 +33,7 @@ __all__ = ["DeliveryRecord", "DeliveryCounts", "DeliveryStats", "likely_cause", 
 _FACTS: Dict[str, Any] = json.loads(_native.FACTS)["delivery"]
 
 #: The most addresses counted apart per code between two summaries (the core's ``Tally::MAX_ADDRESSES``).
-_MAX_ADDRESSES = 1024
+_MAX_ADDRESSES: int = _FACTS["max_addresses"]
 
 
 class _Required(TypedDict):
@@ -165,8 +165,6 @@ def prometheus(registry: Any = None, *, prefix: str = "payvost_webhook_") -> Cal
     return observe
 
 
-#: Where every adapter logs its records.
-LOGGER = logging.getLogger("payvost")
 #: The level of a record's log line, by outcome.
 LEVELS: Dict[str, int] = {
     "processed": logging.INFO,

@@ -230,15 +230,16 @@ class IdempotencyGuard:
             code="option_invalid",
         )
 
-    def _failure(self, key: str, token: str, payload: Union[bytes, str], header: Optional[str]) -> Callable[[], Any]:
-        """What a handler's error does to its claim: releases it, so that
-        Payvost's retry runs the handler again; or, its delivery answered
-        already (``header`` given), marks it failed with the raw body and
-        header, since Payvost will not deliver it again."""
+    @staticmethod
+    def _failure(key: str, token: str, payload: Union[bytes, str], header: Optional[str]) -> Tuple[str, Tuple[Any, ...]]:
+        """What a handler's error does to its claim, as the store's method and
+        its arguments: ``release``, so that Payvost's retry runs the handler
+        again; or, its delivery answered already (``header`` given), ``fail``
+        with the raw body and header, since Payvost will not deliver it again."""
         if header is None:
-            return lambda: self._store.release(key, token)
+            return "release", (key, token)
         body = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-        return lambda: self._store.fail(key, token, body, header)
+        return "fail", (key, token, body, header)
 
     def _run(
         self, event: Any, payload: Union[bytes, str], key: str, token: str, attempt: int, handler: Callable[[Any], Any], header: Optional[str]
@@ -248,7 +249,8 @@ class IdempotencyGuard:
             handler(event)
         except BaseException:
             self._renewer.drop(key, token)
-            _quietly(self._failure(key, token, payload, header))
+            method, args = self._failure(key, token, payload, header)
+            _quietly(lambda: getattr(self._store, method)(*args))
             raise
         self._renewer.drop(key, token)
         if not self._store.complete(key, token, self._retention_ms):
@@ -266,11 +268,8 @@ class IdempotencyGuard:
         except BaseException:
             renewing.cancel()
             try:
-                if header is None:
-                    await _acall(self._store, "release", key, token)
-                else:
-                    body = payload if isinstance(payload, str) else payload.decode("utf-8", "replace")
-                    await _acall(self._store, "fail", key, token, body, header)
+                method, args = self._failure(key, token, payload, header)
+                await _acall(self._store, method, *args)
             except Exception:  # noqa: BLE001 - the lease ends on its own
                 pass
             raise

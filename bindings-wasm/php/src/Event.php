@@ -34,16 +34,11 @@ final class Event extends PayvostObject
         'dispute' => Dispute::class,
     ];
 
+    // `created` is judged by value (protocol §5.2), so 1.764e9 is accepted: it reads as the int it is.
+    protected const TYPED = ['created' => 'whole'];
+
     /** @var array<string, string>|null event type name => the kind of object it carries, from the core */
     private static ?array $kinds = null;
-
-    public function __get(string $name): mixed
-    {
-        $value = parent::__get($name);
-        // `created` is judged by value (protocol §5.2), so 1.764e9 is accepted
-        // as 1764000000: read it as the int it is, as its type says.
-        return $name === 'created' && is_float($value) ? (int) $value : $value;
-    }
 
     /**
      * `data.object` as the class of the event's type (Payment, Subscription,

@@ -42,6 +42,10 @@ class PayvostObject implements \ArrayAccess, \JsonSerializable, \IteratorAggrega
     {
         $value = $this->values->{$name} ?? null;
         $type = static::TYPED[$name] ?? null;
+        if ($type === 'whole') {
+            // A number judged by value (protocol §5.2): 1.764e9 is the int 1764000000.
+            return is_float($value) ? (int) $value : (is_int($value) ? $value : null);
+        }
         if ($type !== null) {
             return get_debug_type($value) === $type ? $value : null;
         }

@@ -22,9 +22,6 @@ use Payvost\Runtime;
  */
 final class DeliveryStats
 {
-    /** The most addresses counted apart per code between two summaries (the core's Tally::MAX_ADDRESSES). */
-    private const MAX_ADDRESSES = 1024;
-
     /** @var array<string, int> */
     private array $outcomes;
     /** @var array<string, int> */
@@ -59,7 +56,7 @@ final class DeliveryStats
         $this->window[$code] ??= [0, []];
         $this->window[$code][0]++;
         $address = $record['remote_address'] ?? null;
-        if (is_string($address) && count($this->window[$code][1]) < self::MAX_ADDRESSES) {
+        if (is_string($address) && count($this->window[$code][1]) < self::facts()['max_addresses']) {
             $this->window[$code][1][$address] = true;
         }
     }
