@@ -424,7 +424,7 @@ function recorder(name, { onDelivery, stats = new DeliveryStats() }) {
     if (code !== undefined) record.code = code
     record.status = status
     if (proven !== undefined) {
-      record.signature_age = Math.floor(Date.now() / 1000) - proven.verified.timestamp
+      record.signature_age = Math.floor(Date.now() / 1000) - Number(proven.verified.timestamp)
       record.secret_index = proven.verified.secretIndex
     }
     if (attempt !== undefined) record.attempt = attempt

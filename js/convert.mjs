@@ -143,12 +143,22 @@ export function checkedLimit(limit) {
 /**
  * A verification the backend returned as one number (the core's
  * `Verified::packed`: `timestamp × packed_secrets + secretIndex`), as the
- * object the SDK returns.
+ * object the SDK returns: its timestamp a bigint when `now` was one.
  */
-export function verified(packed) {
+export function verified(packed, bigint) {
   const base = facts.packed_secrets
   const secretIndex = ((packed % base) + base) % base
-  return { timestamp: (packed - secretIndex) / base, secretIndex }
+  const timestamp = (packed - secretIndex) / base
+  return { timestamp: bigint ? BigInt(timestamp) : timestamp, secretIndex }
+}
+
+/**
+ * A verification the backend returned as two values, the timestamp as its
+ * exact decimal text (beyond 2^53 a number cannot hold it): a bigint when
+ * `now` was one, as a number otherwise.
+ */
+export function verifiedApart(answer, bigint) {
+  return { timestamp: bigint ? BigInt(answer.timestamp) : Number(answer.timestamp), secretIndex: answer.secretIndex }
 }
 
 /** Unix seconds: a number, a bigint, a Date, or undefined for the core's clock. */

@@ -54,10 +54,14 @@ export interface RequestVerifyOptions extends VerifyOptions {
   limit?: number
 }
 
-/** What a successful verification proves. */
-export interface Verified {
+/**
+ * What a successful verification proves. Its timestamp is a bigint when the
+ * call's `now` was one (`Verified<bigint>`), as Node's `fs.stat` answers
+ * `{bigint: true}`: exact beyond 2^53 seconds, where a number rounds.
+ */
+export interface Verified<Seconds extends number | bigint = number> {
   /** The header's `t`, in unix seconds. */
-  timestamp: number
+  timestamp: Seconds
   /** Index, in the secrets given, of the secret that matched. */
   secretIndex: number
 }
@@ -652,7 +656,8 @@ export declare class WebhookVerifier {
   /** As `webhooks.constructEvent`, with this verifier's secrets and tolerance. */
   constructEvent(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: Time }): Event
   /** As `webhooks.verifyHeader`, with this verifier's secrets and tolerance. */
-  verifyHeader(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: Time }): Verified
+  verifyHeader(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options: { now: bigint }): Verified<bigint>
+  verifyHeader(payload: Payload, sigHeader: string | readonly string[] | undefined | null, options?: { now?: number | Date }): Verified
   /** Frees the WebAssembly memory it holds at once (a no-op on the native backend). */
   free(): void
 }
@@ -673,12 +678,18 @@ export interface Webhooks {
     secret: SecretArgument,
     tolerance?: number | VerifyOptions,
   ): Event
-  /** Verifies without parsing the body. */
+  /** Verifies without parsing the body; with `now` a bigint, the timestamp is one too. */
   verifyHeader(
     payload: Payload,
     sigHeader: string | readonly string[] | undefined | null,
     secret: SecretArgument,
-    tolerance?: number | VerifyOptions,
+    options: VerifyOptions & { now: bigint },
+  ): Verified<bigint>
+  verifyHeader(
+    payload: Payload,
+    sigHeader: string | readonly string[] | undefined | null,
+    secret: SecretArgument,
+    tolerance?: number | (VerifyOptions & { now?: number | Date }),
   ): Verified
   /**
    * The header Payvost would send, for testing a handler without a network.

@@ -136,7 +136,9 @@ export function createWebhooks(backend) {
     } catch (error) {
       throw fromNative(error, call)
     }
-    if (proof !== undefined) proof.verified = Number.isNaN(packed) ? verify(call) : convert.verified(packed)
+    if (proof !== undefined) {
+      proof.verified = Number.isNaN(packed) ? verify(call) : convert.verified(packed, typeof call.now === 'bigint')
+    }
     return event
   }
 
@@ -151,11 +153,13 @@ export function createWebhooks(backend) {
         ? call.verifier.verifyPacked(call.payload, call.header)
         : call.verifier.verifyPackedAt(call.payload, call.header, call.now)
       // A timestamp beyond ±2^43 s, or a secret past the 1024th: the two values apart.
-      if (Number.isNaN(packed)) return call.verifier.verify(call.payload, call.header, call.now)
+      if (Number.isNaN(packed)) {
+        return convert.verifiedApart(call.verifier.verify(call.payload, call.header, call.now), typeof call.now === 'bigint')
+      }
     } catch (error) {
       throw fromNative(error, call)
     }
-    return convert.verified(packed)
+    return convert.verified(packed, typeof call.now === 'bigint')
   }
 
   /**

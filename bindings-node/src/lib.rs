@@ -47,8 +47,10 @@ fn forward(error: Error) -> napi::Error<&'static str> {
 /// What a successful verification proves.
 #[napi(object)]
 pub struct Verified {
-    /// The header's `t`, in unix seconds.
-    pub timestamp: f64,
+    /// The header's `t`, in unix seconds, as its decimal text: exact where a
+    /// double is not (beyond 2^53); the JavaScript side makes it a number
+    /// or, when `now` was a bigint, a bigint.
+    pub timestamp: String,
     /// Index, in the secrets given, of the secret that matched.
     pub secret_index: u32,
 }
@@ -84,7 +86,7 @@ impl Verifier {
             .verify(bytes(&payload), &header, now)
             .map_err(forward)?;
         Ok(Verified {
-            timestamp: verified.timestamp as f64,
+            timestamp: verified.timestamp.to_string(),
             secret_index: u32::try_from(verified.secret_index).unwrap_or(u32::MAX),
         })
     }

@@ -37,7 +37,8 @@ fn seconds(value: &JsValue) -> Result<i64, JsValue> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Verified {
-    timestamp: f64,
+    /// Decimal text, exact beyond 2^53: the JavaScript side converts it.
+    timestamp: String,
     secret_index: u32,
 }
 
@@ -65,7 +66,7 @@ impl Verifier {
             .verify(payload, header, seconds(&now)?)
             .map_err(throw)?;
         let verified = Verified {
-            timestamp: verified.timestamp as f64,
+            timestamp: verified.timestamp.to_string(),
             secret_index: u32::try_from(verified.secret_index).unwrap_or(u32::MAX),
         };
         serde_wasm_bindgen::to_value(&verified).map_err(JsValue::from)

@@ -4,7 +4,7 @@
 // what it starts.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { connect } from 'node:net'
 import { join } from 'node:path'
@@ -34,6 +34,10 @@ test('Chromium: the browser build passes every vector, and the inspector example
   await page.goto(`${site.url}/test/vectors.html`)
   const report = await page.waitForFunction(() => window.report, null, { timeout: 30000 }).then((h) => h.jsonValue())
   assert.deepEqual(report.failures, [])
+  // Every file of verify cases in the folder, found by the page itself.
+  const dir = join(root, 'tests', 'vectors')
+  const verifyFiles = readdirSync(dir).filter((f) => f.endsWith('.json') && JSON.parse(readFileSync(join(dir, f), 'utf8')).schema === 'verify/1').sort()
+  assert.deepEqual(report.files, verifyFiles)
   assert.ok(report.passed >= 150, `${report.passed} vectors passed`)
   assert.equal(report.userAgent.includes('HeadlessChrome'), true, report.userAgent)
 

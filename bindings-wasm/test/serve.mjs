@@ -1,12 +1,15 @@
 // Helpers for the runtime tests: servers on 127.0.0.1 that stop when asked.
 import { spawn } from 'node:child_process'
-import { createReadStream, statSync } from 'node:fs'
+import { createReadStream, readdirSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { extname, join, normalize } from 'node:path'
 
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' }
 
-/** A static file server over `mounts` ({'/prefix/': dir}) on 127.0.0.1. */
+/**
+ * A static file server over `mounts` ({'/prefix/': dir}) on 127.0.0.1; a
+ * folder answers the JSON list of its files' names, for a page to find them.
+ */
 export async function staticServer(mounts) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname)
@@ -14,9 +17,14 @@ export async function staticServer(mounts) {
       if (!path.startsWith(prefix)) continue
       const file = join(dir, normalize(path.slice(prefix.length)).replace(/^(\.\.[/\\])+/, ''))
       try {
-        if (statSync(file).isFile()) {
+        const stat = statSync(file)
+        if (stat.isFile()) {
           res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream' })
           return createReadStream(file).pipe(res)
+        }
+        if (stat.isDirectory()) {
+          const names = readdirSync(file, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name).sort()
+          return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(names))
         }
       } catch {}
     }

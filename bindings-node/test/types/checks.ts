@@ -99,7 +99,13 @@ try {
 
 const verified = verifyHeader(new Uint8Array(2), undefined, 'whsec_x', { now: 1764000000n })
 const index: number = verified.secretIndex
-void index
+// `now` as a bigint answers a bigint timestamp, as a number a number.
+const exact: bigint = verified.timestamp
+const seconds: number = verifyHeader(new Uint8Array(2), undefined, 'whsec_x', { now: 1764000000 }).timestamp
+const clock: number = verifyHeader(new Uint8Array(2), undefined, 'whsec_x', 300).timestamp
+// @ts-expect-error a bigint `now` answers no number
+const rounded: number = verifyHeader(new Uint8Array(2), undefined, 'whsec_x', { now: 1764000000n }).timestamp
+void [index, exact, seconds, clock, rounded]
 
 async function edge(request: Request): Promise<string> {
   const e = await constructEventFromRequest(request, 'whsec_x')
