@@ -171,11 +171,17 @@ def processing_once(python: str, secret: str, work: Path, test: bool) -> tuple[i
             sent.append(first[1] if len(first) > 1 else "?")
             if not test and len(sent) == 1:
                 print(result.stdout.rstrip())
-        time.sleep(0.5)  # the handlers run after the answer
-        ran = {}
-        for name, url in urls.items():
-            with urllib.request.urlopen(f"{url}/processed", timeout=10) as response:
-                ran[name] = json.loads(response.read())
+        # The handlers run after the answer: read until each event has run
+        # somewhere, for 10 s at most (an event that never ran shows as 0 below).
+        deadline = time.monotonic() + 10
+        while True:
+            ran = {}
+            for name, url in urls.items():
+                with urllib.request.urlopen(f"{url}/processed", timeout=10) as response:
+                    ran[name] = json.loads(response.read())
+            if all(any(e in r for r in ran.values()) for e in sent) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
     finally:
         stop(running)
     width = max(len(e) for e in sent) + 2

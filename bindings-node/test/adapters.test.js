@@ -8,7 +8,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
 const payvost = require('./sdk')
-const { post } = require('./http')
+const { post, until } = require('./http')
 
 const dev = (name) => require(require.resolve(name, { paths: [path.join(__dirname, '..')] }))
 const SECRET = 'whsec_adapter_secret'
@@ -227,7 +227,7 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     assert.deepEqual(JSON.parse(answer.text), { received: true })
     assert.deepEqual(handled, [], 'answered while the handler waits')
     release()
-    for (let i = 0; i < 200 && handled.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => handled.length > 0, 'the handler after the answer')
     assert.deepEqual(handled, ['onError evt_ack: slow and failing evt_ack'])
     const forged = await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute, 'whsec_forged') })
     assert.equal(forged.status, 400, 'verified before acknowledging')
@@ -336,7 +336,7 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     const dispute = event('dispute.opened', 'evt_hook')
     handled.push('throw in onError')
     assert.equal((await post(`${base}/acknowledged`, dispute, { 'payvost-signature': sign(dispute) })).status, 200)
-    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => warnings.length > 0, 'a warning')
     assert.equal(warnings.length, 1)
     assert.equal(warnings[0].name, 'PayvostWarning')
     assert.equal(warnings[0].message, 'payvost: onError threw (the reporter is down) while reporting the error of a handler ' +
@@ -421,7 +421,7 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
     const busy = await post(`${base}/guarded-ack`, dispute, { 'payvost-signature': sign(dispute) })
     assert.equal(busy.status, 409, busy.text)
     release()
-    for (let i = 0; i < 200 && handled.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => handled.length > 0, 'the handler after the answer')
     assert.deepEqual(handled, ['onError evt_guarded_ack: slow and failing evt_guarded_ack'])
   })
 }

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const payvost = require('./sdk')
-const { post } = require('./http')
+const { post, until } = require('./http')
 
 const dev = (name) => require(require.resolve(name, { paths: [path.join(__dirname, '..')] }))
 const FACTS = JSON.parse(fs.readFileSync(path.join(__dirname, '../../tests/vectors/facts.json'), 'utf8'))
@@ -97,7 +97,7 @@ for (const [name, start] of Object.entries(APPS)) {
     await store.claim(`delivery-${name}:evt_held`, fingerprint, 'another-worker', 60000, 60000)
     assert.equal((await send('guarded', held)).status, 409)
     // A record is handed over as its answer goes out: wait for the last.
-    for (let i = 0; i < 200 && records.length < 7; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => records.length >= 7, 'seven delivery records')
 
     assert.equal(records.length, 7, JSON.stringify(records))
     for (const record of records) {
@@ -137,7 +137,7 @@ for (const [name, start] of Object.entries(APPS)) {
     const body = event('payment.succeeded', 'evt_hooked')
     const answer = await post(`${base}/guarded`, body, { 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) })
     assert.deepEqual(answer, { status: 200, text: '{"received":true}' })
-    for (let i = 0; i < 200 && warnings.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => warnings.length > 0, 'a warning')
     assert.deepEqual(warnings.map((w) => w.message), ['payvost: onDelivery threw (the log is full) for a delivery answered 200'])
   })
 }
@@ -169,7 +169,7 @@ for (const [name, start] of Object.entries(APPS)) {
     })
     // Once the first is answered there is room again.
     assert.equal((await post(`${base}/guarded`, second, signed(second))).status, 200)
-    for (let i = 0; i < 200 && records.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await until(() => records.length >= 3, 'three delivery records')
     assert.deepEqual(records.map((r) => [r.outcome, r.status, r.code, r.event_id]), [
       ['shed', 503, 'receiver_busy', undefined],
       ['processed', 200, undefined, 'evt_first'],

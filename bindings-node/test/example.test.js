@@ -3,7 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { start, post, modulePath } = require('./http')
+const { start, post, modulePath, until } = require('./http')
 const payvost = require('./sdk')
 
 const SECRET = 'whsec_example_secret'
@@ -46,10 +46,7 @@ test('the Express example accepts signed deliveries once and rejects the rest', 
   assert.match(missing.text, /missing/)
 
   // Processing runs after the answer: wait for it, then check it ran once.
-  let processed = []
-  for (let i = 0; i < 50 && processed.length === 0; i++) {
-    processed = await (await fetch(`${server.url}/processed`)).json()
-    if (processed.length === 0) await new Promise((r) => setTimeout(r, 20))
-  }
-  assert.deepEqual(processed, ['evt_example_1'])
+  const processed = async () => (await fetch(`${server.url}/processed`)).json()
+  await until(async () => (await processed()).length > 0, 'the example to process its event')
+  assert.deepEqual(await processed(), ['evt_example_1'])
 })

@@ -58,4 +58,16 @@ async function post(url, body, headers = {}) {
   return { status: response.status, text: await response.text() }
 }
 
-module.exports = { start, post, modulePath }
+/**
+ * Until `done()` (which may be async) holds: work that finishes on its own
+ * time, as a handler after the answer. Past `ms`, fails saying what it waited for.
+ */
+async function until(done, what, ms = 10000) {
+  const deadline = Date.now() + ms
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`waited ${ms} ms for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+module.exports = { start, post, modulePath, until }

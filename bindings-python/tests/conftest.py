@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pathlib
+import time
 import urllib.error
 import urllib.request
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
 import payvost
 import pytest
@@ -27,6 +28,16 @@ def pytest_report_header() -> str:
 @pytest.fixture
 def header() -> str:
     return payvost.WebhookSignature.generate_header(BODY, SECRET, NOW)
+
+
+def wait_for(done: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    """Until ``done()``: work that finishes on its own time (a handler after the
+    answer, a server starting). Past ``seconds``, fails saying what it waited for."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds} s for {what}")
+        time.sleep(0.01)
 
 
 def post(url: str, body: bytes, header: Optional[str]) -> Tuple[int, str]:

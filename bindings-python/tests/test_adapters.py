@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 import payvost
 import pytest
 
-from conftest import post
+from conftest import post, wait_for
 
 SECRET = "whsec_adapter_secret"
 LIMIT = 4096
@@ -65,13 +65,6 @@ def acknowledging_router(handled: List[str]) -> payvost.EventRouter:
         raise RuntimeError("cannot record the failure")
 
     return router
-
-
-def wait_for(done: Callable[[], bool], seconds: float = 10) -> None:
-    """Until ``done()``, or ``seconds`` at most: handlers that run after the answer finish on their own time."""
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
 
 
 def reporting(handled: List[str]) -> Callable[[Exception, payvost.AnyEvent], None]:
@@ -230,9 +223,7 @@ def serve_asgi(app: Any) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: server.started, "uvicorn to start")
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
@@ -308,11 +299,11 @@ def test_acknowledge_first_answers_before_the_handlers_and_reports_their_errors(
     assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
     assert handled == [], "the handler is still waiting: the answer came first"
     RELEASE.set()
-    wait_for(lambda: len(handled) == 1)
+    wait_for(lambda: len(handled) == 1, "the first handler after the answer")
     assert handled == ["after the answer evt_ack"]
     failing = event("payment.failed", "evt_ack_fail")
     assert post_json(f"{base}/acknowledged", failing, sign(failing, SECRET)) == (200, {"received": True})
-    wait_for(lambda: len(handled) == 2)
+    wait_for(lambda: len(handled) == 2, "the second handler after the answer")
     assert handled == ["after the answer evt_ack", "on_error evt_ack_fail: cannot record the failure"]
     forged = post_json(f"{base}/acknowledged", refund, sign(refund, "whsec_forged"))
     assert forged[0] == 400, "verified before acknowledging"
@@ -599,7 +590,7 @@ def test_an_on_error_that_raises_is_logged_and_the_server_goes_on(
     assert post_json(f"{base}/acknowledged", failing, sign(failing, SECRET)) == (200, {"received": True})
     # The delivery's own record is logged too (ERROR, as it failed): see test_delivery.py.
     reported = lambda: [r for r in caplog.records if r.name == "payvost" and r.getMessage().startswith("payvost: on_error")]  # noqa: E731
-    wait_for(lambda: bool(reported()))
+    wait_for(lambda: bool(reported()), "the error reported")
     [record] = reported()
     assert record.getMessage() == (
         "payvost: on_error raised RuntimeError('the reporter is down') while reporting "
@@ -608,7 +599,7 @@ def test_an_on_error_that_raises_is_logged_and_the_server_goes_on(
     refund = event("refund.created", "evt_after_hook")
     RELEASE.set()
     assert post_json(f"{base}/acknowledged", refund, sign(refund, SECRET)) == (200, {"received": True})
-    wait_for(lambda: "after the answer evt_after_hook" in handled)
+    wait_for(lambda: "after the answer evt_after_hook" in handled, "the handler of evt_after_hook")
     assert handled[-1] == "after the answer evt_after_hook"
 
 

@@ -21,7 +21,7 @@ from payvost._native import fingerprint
 from payvost.idempotency import IdempotencyGuard, MemoryStore
 
 import test_adapters
-from conftest import post
+from conftest import post, wait_for
 
 SECRET = "whsec_delivery_secret"
 LIMIT = 2048
@@ -135,12 +135,6 @@ def event(event_type: str, event_id: str) -> bytes:
     return json.dumps({"id": event_id, "type": event_type, "data": {"object": {"id": "obj_1"}}}).encode()
 
 
-def wait_for(done: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 10
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 def post_with_headers(url: str, body: bytes, header: str) -> Tuple[int, Dict[str, str], Any]:
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", "Payvost-Signature": header}, method="POST")
     try:
@@ -189,7 +183,7 @@ def test_every_delivery_is_recorded_logged_and_counted(framework: str, caplog: p
         status, headers, answer = shed
         assert (status, headers.get("Retry-After") or headers.get("retry-after")) == (503, "30")
         assert answer[key] == {"code": "receiver_busy", "message": BUSY}
-        wait_for(lambda: len(records) == 9)
+        wait_for(lambda: len(records) == 9, "the nine delivery records")
 
     for record in records:
         assert list(record) == [field for field in FACTS["delivery"]["fields"] if field in record], "the core's field order"

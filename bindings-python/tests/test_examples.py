@@ -14,7 +14,7 @@ from typing import Dict, Iterator, Optional, Tuple
 import payvost
 import pytest
 
-from conftest import ROOT, post
+from conftest import ROOT, post, wait_for
 
 SECRET = "whsec_example_secret"
 
@@ -61,11 +61,9 @@ def test_example_accepts_signed_deliveries_once_and_rejects_the_rest(server: str
     status, text = post(url, not_event, sign(not_event))
     assert status == 400 and "not a Payvost event" in text
 
-    processed: list = []
-    for _ in range(100):
+    def processed() -> list:
         with urllib.request.urlopen(f"{server}/processed", timeout=10) as response:
-            processed = json.loads(response.read())
-        if processed:
-            break
-        time.sleep(0.02)
-    assert processed == ["evt_py_example"]
+            return list(json.loads(response.read()))
+
+    wait_for(lambda: bool(processed()), "the example to process its event")
+    assert processed() == ["evt_py_example"]

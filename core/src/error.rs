@@ -514,6 +514,11 @@ pub(crate) fn truncated(s: &str, max: usize) -> String {
 /// let body = "é".repeat(60); // 120 bytes
 /// assert_eq!(payvost_webhooks::echo(body.as_bytes()), "é".repeat(50));
 /// assert_eq!(payvost_webhooks::echo(b"a\xffb"), "a\u{FFFD}b");
+/// // A character the cut splits is left out; one broken before the end is not.
+/// let odd = format!("a{}", "é".repeat(60)); // é at bytes 99 and 100
+/// assert_eq!(payvost_webhooks::echo(odd.as_bytes()), format!("a{}", "é".repeat(49)));
+/// assert_eq!(payvost_webhooks::echo(b"ab\xe2\x82"), "ab\u{FFFD}");
+/// assert_eq!(payvost_webhooks::echo(b"a\xff"), "a\u{FFFD}");
 /// ```
 pub fn echo(bytes: &[u8]) -> String {
     let cut = bytes.get(..ECHO_LIMIT).unwrap_or(bytes);

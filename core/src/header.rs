@@ -340,5 +340,43 @@ mod tests {
         assert_eq!(SignatureHeader::usual(&format!("{header},v1=00")), None);
         assert_eq!(SignatureHeader::usual(&format!(" {header}")), None);
         assert_eq!(SignatureHeader::usual("t=99999999999999999999,v1=x"), None);
+        // Nineteen digits, the most an i64 has, still take it.
+        let longest = format!("t={},v1={}", i64::MAX, "ab".repeat(32));
+        assert_eq!(
+            SignatureHeader::usual(&longest).map(|h| h.timestamp()),
+            Some(i64::MAX)
+        );
+    }
+
+    /// `signatures()` decodes exactly the 64-digit lowercase hex candidates:
+    /// every byte value is tried as the high and as the low digit of a pair.
+    #[test]
+    fn signatures_decode_lowercase_hex_only() {
+        let tag: [u8; 32] = core::array::from_fn(|i| (i * 8 + 7) as u8);
+        let hex: alloc::string::String = tag.iter().map(|b| format!("{b:02x}")).collect();
+        let header = format!("t=1,v1={hex},v1={},v1=00,v1={hex}0", hex.to_uppercase());
+        let decoded: alloc::vec::Vec<_> = SignatureHeader::parse(&header)
+            .unwrap()
+            .signatures()
+            .collect();
+        assert_eq!(decoded, [Some(tag), None, None, None]);
+        for byte in 0..=255u8 {
+            let digit = match byte {
+                b'0'..=b'9' => Some(byte - b'0'),
+                b'a'..=b'f' => Some(byte - b'a' + 10),
+                _ => None,
+            };
+            for (at, shift) in [(0, 4), (1, 0)] {
+                let mut candidate = *b"ff".repeat(32).first_chunk::<64>().unwrap();
+                candidate[at] = byte;
+                let mut wanted = [0xffu8; 32];
+                wanted[0] = digit.map_or(0, |d| if shift == 4 { d << 4 | 0xf } else { 0xf0 | d });
+                assert_eq!(
+                    decode_tag(&candidate),
+                    digit.map(|_| wanted),
+                    "byte {byte} at {at}"
+                );
+            }
+        }
     }
 }

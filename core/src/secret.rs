@@ -204,6 +204,12 @@ impl fmt::Debug for SigningKey {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_key_never_shows_its_secret() {
+        let key = SigningKey::new("whsec_do_not_show", 0).unwrap();
+        assert_eq!(alloc::format!("{key:?}"), "SigningKey(<redacted>)");
+    }
+
     /// RFC 4231 test cases 1 to 7 (`tests/vectors/rfc4231.json`), through
     /// the same keyed-state path the verifier uses.
     #[test]

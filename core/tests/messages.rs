@@ -215,3 +215,43 @@ fn an_absent_secret_names_what_was_passed_and_the_variable() {
          signing secret (whsec_...), as the docs read it from PAYVOST_WEBHOOK_SECRET"
     );
 }
+
+#[test]
+fn tolerance_messages_name_the_rule() {
+    use payvost_webhooks::{Tolerance, unix_seconds_from_f64};
+    const RULE: &str =
+        "The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)";
+    let message = |result: Result<Tolerance, Error>| result.unwrap_err().to_string();
+    assert_eq!(
+        message(Tolerance::from_f64(2_592_001.0)),
+        format!("{RULE}; it was more than 30 days")
+    );
+    assert_eq!(Tolerance::from_f64(2_592_000.0).unwrap().secs(), 2_592_000);
+    assert_eq!(
+        message(Tolerance::from_f64(0.0)),
+        format!("{RULE}; it was zero or negative")
+    );
+    assert_eq!(
+        message(Tolerance::from_f64(1.5)),
+        format!("{RULE}; it was not a whole number")
+    );
+    assert_eq!(
+        message(Tolerance::from_f64(f64::NAN)),
+        format!("{RULE}; it was not a whole number")
+    );
+    assert_eq!(
+        message(Tolerance::new(2_592_001)),
+        format!("{RULE}; it was more than 30 days")
+    );
+    assert_eq!(
+        unix_seconds_from_f64(f64::INFINITY)
+            .unwrap_err()
+            .to_string(),
+        "`now` and timestamps must be finite numbers of unix seconds"
+    );
+    assert_eq!(
+        sign(b"{}", SECRET, -1).unwrap_err().to_string(),
+        "Cannot sign at timestamp -1: a Payvost-Signature's t is whole unix seconds from 0, \
+         and every verifier refuses a negative one as header_malformed"
+    );
+}

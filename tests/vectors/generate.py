@@ -139,12 +139,29 @@ def secret_group():
     return g
 
 
+# The messages of header_malformed (protocol §6): the problem after the common start.
+MALFORMED = "The Payvost-Signature header is malformed: "
+NO_EQUALS = "the element %s has no '='"
+NO_T = "it has no t= timestamp"
+TWO_T = "it has more than one t= timestamp"
+JOINED = ('a t= or v1= element follows a space, as when the request carried the header twice '
+          'and they were joined by ", "; Payvost sends it once')
+BAD_T = "the timestamp t=%s is not 1 to 19 digits of unix seconds"
+TOO_LONG = "it is %d bytes long, more than the 8192 allowed"
+
+
+def quoted(text):
+    """A string as the core's messages quote it: in double quotes, with \\ and " escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def header_group():
     g = Group("header", "protocol §2: the grammar of the Payvost-Signature header, one rule at least once.")
     s = sig(PAYLOAD)
     t = "t=%d" % NOW
     ok = lambda id, comment, h: g.case(id, comment, header=h)
-    bad = lambda id, comment, h, code="header_malformed": g.case(id, comment, header=h, error=code)
+    bad = lambda id, comment, h, code="header_malformed", why=None: g.case(
+        id, comment, header=h, error=code, message=None if why is None else MALFORMED + why)
     ok("plain", "the canonical form", "%s,v1=%s" % (t, s))
     g.case("absent", "no header at all", header=None, sign=False, error="header_missing")
     bad("empty", "an empty header", "", "header_missing")
@@ -158,22 +175,24 @@ def header_group():
     ok("split-at-first-equals", "an element is split at its first '='", "%s,v1=%s,x=a=b" % (t, s))
     bad("equals-in-v1-value", "v1 value with a trailing '=' is not 64 hex digits: never matches",
         "%s,v1=%s=" % (t, s), "signature_mismatch")
-    bad("element-without-equals", "an element without '=' is malformed", "%s,v1=%s,garbage" % (t, s))
-    bad("only-garbage", "a value with no '=' at all", "garbage")
-    bad("malformed-before-no-signatures", "grammar errors come before the v1 check", "t=1,junk")
-    bad("key-case-t", "keys are case-sensitive: T is not t", "T=%d,v1=%s" % (NOW, s))
+    bad("element-without-equals", "an element without '=' is malformed", "%s,v1=%s,garbage" % (t, s),
+        why=NO_EQUALS % quoted("garbage"))
+    bad("only-garbage", "a value with no '=' at all", "garbage", why=NO_EQUALS % quoted("garbage"))
+    bad("malformed-before-no-signatures", "grammar errors come before the v1 check", "t=1,junk",
+        why=NO_EQUALS % quoted("junk"))
+    bad("key-case-t", "keys are case-sensitive: T is not t", "T=%d,v1=%s" % (NOW, s), why=NO_T)
     bad("key-case-v1", "keys are case-sensitive: V1 is not v1", "%s,V1=%s" % (t, s), "no_signatures")
-    bad("key-not-trimmed-t", "keys are not trimmed: ' t' is not t, and a t after a space is refused", "v1=%s, %s" % (s, t))
+    bad("key-not-trimmed-t", "keys are not trimmed: ' t' is not t, and a t after a space is refused", "v1=%s, %s" % (s, t), why=JOINED)
     bad("key-not-trimmed-v1", "keys are not trimmed: ' v1' is not v1, and a v1 after a space is refused",
-        "%s, v1=%s" % (t, s))
+        "%s, v1=%s" % (t, s), why=JOINED)
     ok("key-not-trimmed-other", "another key after a space is ignored, as any unknown key", "%s,v1=%s, v0=abc" % (t, s))
     bad("two-lines-joined", "the header sent twice and joined by ', ' (RFC 9110, Node, fetch, PSR-7) is refused",
-        "%s,v1=%s, %s,v1=%s" % (t, s, t, s))
+        "%s,v1=%s, %s,v1=%s" % (t, s, t, s), why=JOINED)
     bad("two-lines-joined-by-comma", "the header sent twice and joined by ',' (gunicorn, Werkzeug) has two t",
-        "%s,v1=%s,%s,v1=%s" % (t, s, t, s))
-    bad("no-t", "a header without t", "v1=%s" % s)
-    bad("two-t-equal", "two t elements, even equal ones", "%s,%s,v1=%s" % (t, t, s))
-    bad("two-t-different", "two different t elements", "%s,t=1,v1=%s" % (t, s))
+        "%s,v1=%s,%s,v1=%s" % (t, s, t, s), why=TWO_T)
+    bad("no-t", "a header without t", "v1=%s" % s, why=NO_T)
+    bad("two-t-equal", "two t elements, even equal ones", "%s,%s,v1=%s" % (t, t, s), why=TWO_T)
+    bad("two-t-different", "two different t elements", "%s,t=1,v1=%s" % (t, s), why=TWO_T)
     for id, value in [("empty", ""), ("negative", "-1764000000"), ("plus", "+1764000000"),
                       ("fraction", "1764000000.5"), ("underscore", "1_764_000_000"),
                       ("leading-space", " 1764000000"), ("trailing-space", "1764000000 "),
@@ -181,7 +200,8 @@ def header_group():
                       ("arabic-digits", "\u0661\u0667\u0666\u0664"),
                       ("twenty-digits", "0" + "1764000000".zfill(19)),
                       ("over-i64", str(I64_MAX + 1)), ("twenty-nines", "9" * 20)]:
-        bad("t-" + id, "t value %r is not 1 to 19 digits fitting i64" % value, "t=%s,v1=%s" % (value, s))
+        bad("t-" + id, "t value %r is not 1 to 19 digits fitting i64" % value, "t=%s,v1=%s" % (value, s),
+            why=BAD_T % quoted(value))
     g.case("t-leading-zeros", "leading zeros are allowed; the signed content uses canonical decimal",
            header="t=000%d,v1=%s" % (NOW, s))
     g.case("t-leading-zeros-noncanonical-signature",
@@ -204,6 +224,7 @@ def header_group():
     bad("v1-non-ascii", "non-ASCII in a v1 value never matches", "%s,v1=\u00e9%s" % (t, s[1:]),
         "signature_mismatch")
     ok("second-v1-matches", "several v1 signatures: one match is enough", "%s,v1=%s,v1=%s" % (t, "0" * 64, s))
+    ok("first-v1-matches", "the first of several v1 signatures matches", "%s,v1=%s,v1=%s" % (t, s, "0" * 64))
     ok("garbage-v1-then-valid", "an invalid candidate beside a valid one", "%s,v1=zz,v1=%s" % (t, s))
     ok("v0-and-v1", "v0 beside v1 is ignored", "%s,v0=%s,v1=%s" % (t, "0" * 64, s))
     padding = ",x=" + "a" * 100
@@ -212,8 +233,9 @@ def header_group():
     exact += ",x=" + "a" * (8192 - len(exact) - 3)
     assert len(exact) == 8192
     ok("length-8192", "a header of exactly 8192 bytes after trimming", "  " + exact + "  ")
-    bad("length-8193", "a header of 8193 bytes after trimming", exact + "a")
-    bad("length-huge", "a 64 KiB header", base + ",x=" + "a" * 65536)
+    bad("length-8193", "a header of 8193 bytes after trimming", exact + "a", why=TOO_LONG % 8193)
+    huge = base + ",x=" + "a" * 65536
+    bad("length-huge", "a 64 KiB header", huge, why=TOO_LONG % len(huge))
     return g
 
 

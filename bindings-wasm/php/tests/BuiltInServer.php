@@ -18,7 +18,7 @@ final class BuiltInServer
      * @param array<string, string> $env
      * @param list<string> $ini `-d` lines beyond ffi.enable=1
      */
-    public function __construct(string $directory, string $script, array $env, array $ini = [], string $readyPath = '/')
+    public function __construct(string $directory, string $script, array $env, array $ini = [])
     {
         $port = self::freePort();
         $command = [PHP_BINARY, '-d', 'ffi.enable=1'];
@@ -26,11 +26,13 @@ final class BuiltInServer
             array_push($command, '-d', $line);
         }
         array_push($command, '-S', "127.0.0.1:{$port}", $script);
+        // What the server says goes to a file, read back should it not start.
+        $log = tempnam(sys_get_temp_dir(), 'php-server-');
         $env += ['PAYVOST_AUTOLOAD' => getenv('PAYVOST_PHP_AUTOLOAD') ?: dirname(__DIR__) . '/vendor/autoload.php'] + getenv();
         $process = proc_open(
             // Debian's php.ini has ffi.enable=preload, which allows FFI in the CLI only.
             $command,
-            [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', '/dev/null', 'w']],
+            [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['file', $log, 'w']],
             $pipes,
             $directory,
             $env,
@@ -40,7 +42,13 @@ final class BuiltInServer
         }
         $this->process = $process;
         $this->url = "http://127.0.0.1:{$port}";
-        for ($i = 0; $i < 100 && @fsockopen('127.0.0.1', $port) === false; $i++) {
+        $deadline = microtime(true) + 10;
+        while (@fsockopen('127.0.0.1', $port) === false) {
+            if (microtime(true) > $deadline || !proc_get_status($process)['running']) {
+                $this->stop();
+                throw new \RuntimeException("php -S {$script} did not start listening on {$this->url} within 10 s:\n"
+                    . @file_get_contents($log));
+            }
             usleep(50_000);
         }
     }
