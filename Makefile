@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test test-steps test-idempotency dist differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node bench-node-parts test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test test-steps test-idempotency dist mutants differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node bench-node-parts test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -143,6 +143,13 @@ differential: tools node wasm
 
 test-differential:
 	$(MAKE) --no-print-directory differential DIFFERENTIAL_CASES=2000
+
+# Mutation testing: cargo-mutants on the core's verification files, StrykerJS
+# on js/, mutmut on the Python package, each scored against its target in
+# docs/security.md ("Mutation testing"). About an hour; not part of make test.
+# MUTANTS_JOBS (default 2), MUTANTS_JS and MUTANTS_PYTHON narrow it.
+mutants: tools
+	scripts/services.sh run scripts/mutants.sh $(MUTANTS_PARTS)
 
 # Every cargo-fuzz target for FUZZ_SECONDS each, seeded from tests/vectors/.
 FUZZ_SECONDS ?= 30

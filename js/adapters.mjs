@@ -5,7 +5,7 @@
 // protocol §10). Given `onDelivery`, each hands it the record of every
 // delivery it answered (protocol §10.2).
 
-import { rawBody, requestBody, tooLarge } from './body.mjs'
+import { rawBody, requestBody, tooLarge, unreadable } from './body.mjs'
 import { checkedLimit, describe } from './convert.mjs'
 import { DeliveryStats, busy, shedding } from './deliveries.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
@@ -105,12 +105,14 @@ export function createAdapters({ constructProven, checkConfig }) {
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
     app.setErrorHandler((error, request, reply) => {
-      if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error
-      const refused = tooLarge(limit)
+      // An error before the route ran is the body's: over the limit, or cut off.
+      if (request[ROUTED]) throw error
+      const refused = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge(limit) : unreadable(error)
       record(request[ARRIVAL], refusalOf(refused))
-      return reply.code(refused.status).send(refusalBody(refused))
+      return reply.code(refused.status || 400).send(refusalBody(refused))
     })
     app.post(path, async (request, reply) => {
+      request[ROUTED] = true
       const arrival = request[ARRIVAL]
       let proven
       try {
@@ -398,6 +400,8 @@ function counted(middleware, stats) {
 
 // Where Fastify's onRequest hook keeps a request's arrival.
 const ARRIVAL = Symbol('payvost arrival')
+/** Set on a Fastify request once its body was read and the route runs. */
+const ROUTED = Symbol('payvost routed')
 
 /**
  * The adapter's record of a delivery, as a function of what its answer was

@@ -5,7 +5,7 @@
 // to DRAIN_LIMIT, so that it gets the answer rather than a reset, and past
 // that the connection is closed.
 
-import { PayvostError, payvostError } from './errors.mjs'
+import { payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { platformFix } from './platform.mjs'
 
@@ -18,6 +18,16 @@ export function tooLarge(limit) {
     payvostError('payload_invalid_json', facts.messages.body_too_large.replace('{limit}', String(limit))),
     { status: 413 },
   )
+}
+
+/**
+ * A body whose stream failed before its end (the client hung up, a proxy cut
+ * it): refused unverified with the core's words, `payload_wrong_type`, 400,
+ * never the stream's own error code, and never a signature_mismatch that
+ * would blame the secret. The stream's error is its `cause`.
+ */
+export function unreadable(error) {
+  return Object.assign(payvostError('payload_wrong_type', facts.messages.body_cut_off), { cause: error })
 }
 
 /**
@@ -69,7 +79,7 @@ export function rawBody(req, limit, fix) {
       req.rawBody = body
       resolve(body)
     })
-    req.on('error', rejectBody)
+    req.on('error', (error) => rejectBody(unreadable(error)))
   })
 }
 
@@ -90,10 +100,15 @@ export async function requestBody(request, limit, fix) {
   let reader
   try {
     reader = request.body.getReader()
-    if (declaredLength(request.headers.get('content-length')) > limit) {
-      drain(reader, DRAIN_LIMIT)
-      throw tooLarge(limit)
-    }
+  } catch (error) {
+    // A stream locked by another reader (undici: "ReadableStream is locked").
+    throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${fix}`)
+  }
+  if (declaredLength(request.headers.get('content-length')) > limit) {
+    drain(reader, DRAIN_LIMIT)
+    throw tooLarge(limit)
+  }
+  try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
@@ -102,9 +117,7 @@ export async function requestBody(request, limit, fix) {
       chunks.push(value)
     }
   } catch (error) {
-    if (error instanceof PayvostError) throw error
-    // A stream locked by another reader (undici: "ReadableStream is locked"), or one that failed.
-    throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${fix}`)
+    throw unreadable(error)
   }
   if (size > limit) {
     drain(reader, DRAIN_LIMIT)

@@ -31,6 +31,7 @@
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::LengthLimitError;
 use payvost_webhooks::{Error, Event, Webhook};
 
 mod deliveries;
@@ -72,6 +73,14 @@ impl Refused {
             status,
             code: error.code(),
             message: error.to_string(),
+        }
+    }
+
+    fn cut_off() -> Self {
+        Refused {
+            status: StatusCode::BAD_REQUEST,
+            code: "payload_wrong_type",
+            message: payvost_webhooks::BODY_CUT_OFF_MESSAGE.into(),
         }
     }
 
@@ -121,8 +130,14 @@ where
                 .unwrap_or_default();
         let body = match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
             Ok(body) => body,
-            Err(_) => {
-                let refused = Refused::too_large();
+            Err(error) => {
+                // Over the limit, or a body that ended early or failed (the
+                // client hung up): never verified, never blamed on the secret.
+                let refused = if error.into_inner().is::<LengthLimitError>() {
+                    Refused::too_large()
+                } else {
+                    Refused::cut_off()
+                };
                 slot.fill(|seen| seen.code = Some(refused.code));
                 return Err(refused);
             }

@@ -367,3 +367,40 @@ async fn the_guards_answers_are_recorded_with_their_attempt() {
         ]
     );
 }
+
+/// A client that sends part of the body it declared, then stops sending:
+/// refused as cut off (400 `payload_wrong_type`), never verified, never
+/// answered as too large.
+#[tokio::test(flavor = "current_thread")]
+async fn a_body_cut_off_is_refused_as_such() {
+    let app = Router::new()
+        .route("/webhooks/payvost", post(receive))
+        .with_state(Webhook::new(SECRET).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let body = br#"{"id":"evt_cut","type":"refund.created","data":{"object":{"id":"ref_1"}}}"#;
+    let header = sign(body, SECRET, unix_now()).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /webhooks/payvost HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\npayvost-signature: {header}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    stream.shutdown().await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400 "), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(text.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"error": {"code": "payload_wrong_type", "message": payvost_webhooks::BODY_CUT_OFF_MESSAGE}})
+    );
+}

@@ -75,6 +75,33 @@ const APPS = {
 const SKIP = { fastify: major < 20 && 'Fastify 5 needs Node 20' }
 
 for (const [name, start] of Object.entries(APPS)) {
+  test(`${name}: a client that hangs up mid-body is on record, runs no handler, and the next delivery is served`, { skip: SKIP[name] }, async (t) => {
+    const records = []
+    const ran = []
+    const routed = new EventRouter().on('payment.succeeded', (e) => { ran.push(e.id) })
+    const base = await start(t, { secret: SECRET, limit: LIMIT, router: routed, onDelivery: (record) => records.push(record) })
+    const body = event('payment.succeeded', 'evt_cut_off')
+    const header = webhooks.generateTestHeaderString({ payload: body, secret: SECRET })
+    const { port } = new URL(base)
+    await new Promise((resolve, reject) => {
+      const socket = require('node:net').connect(Number(port), '127.0.0.1', () => {
+        socket.write(`POST /guarded HTTP/1.1\r\nhost: 127.0.0.1\r\npayvost-signature: ${header}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`, () => {
+          socket.destroy()
+          resolve()
+        })
+      })
+      socket.on('error', reject)
+    })
+    await until(() => records.length >= 1, 'the record of the delivery cut off')
+    const [cut] = records
+    // The stream's own error code (ECONNRESET) never stands for a Payvost one.
+    assert.deepEqual([cut.outcome, cut.code, cut.status, cut.event_id], ['refused', 'payload_wrong_type', 400, undefined])
+    assert.deepEqual(ran, [])
+    assert.equal((await post(`${base}/guarded`, body, { 'payvost-signature': header })).status, 200)
+    assert.deepEqual(ran, ['evt_cut_off'])
+  })
+
   test(`${name}: onDelivery gets the record of every delivery`, { skip: SKIP[name] }, async (t) => {
     const { IdempotencyGuard, MemoryStore } = payvost.idempotency
     const records = []

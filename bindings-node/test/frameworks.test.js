@@ -138,6 +138,48 @@ test('constructEventFromRequest reads at most its limit: the core\'s 5 MiB, or t
   }
 })
 
+/** A request whose body is an endless stream of 1 MiB chunks, counting what was pulled and whether it was cancelled. */
+function endless(headers = {}) {
+  const seen = { pulled: 0, cancelled: false }
+  const chunk = new Uint8Array(1024 * 1024).fill(0x20)
+  const stream = new ReadableStream({
+    pull(controller) { seen.pulled += chunk.length; controller.enqueue(chunk) },
+    cancel() { seen.cancelled = true },
+  }, { highWaterMark: 0 })
+  const request = new Request('https://example.com/', { method: 'POST', body: stream, duplex: 'half', headers: { 'payvost-signature': sign(body), ...headers } })
+  return { request, seen }
+}
+
+test('past the limit the rest is read and dropped up to 64 MiB behind the 413, then the stream is cancelled', async () => {
+  const { until } = require('./http')
+  for (const headers of [{}, { 'content-length': String(1024 * 1024 * 1024) }]) {
+    const { request, seen } = endless(headers)
+    await assert.rejects(payvost.webhooks.constructEventFromRequest(request, SECRET, { limit: 10 }), (e) => e.code === 'payload_invalid_json' && e.status === 413)
+    await until(() => seen.cancelled, 'the stream cancelled after the drain')
+    const mib = seen.pulled / (1024 * 1024)
+    assert.ok(mib >= 64 && mib <= 67, `${mib} MiB pulled (${JSON.stringify(headers)})`)
+  }
+})
+
+test('a body whose stream fails mid-way is refused as cut off, never verified', async () => {
+  let sent = false
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (sent) return controller.error(new Error('the client went away'))
+      sent = true
+      controller.enqueue(new TextEncoder().encode(body.slice(0, 10)))
+    },
+  })
+  const request = new Request('https://example.com/', { method: 'POST', body: stream, duplex: 'half', headers: { 'payvost-signature': sign(body) } })
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(request, SECRET), (e) => {
+    assert.ok(e instanceof payvost.PayvostInvalidPayloadError, `${e.name}: ${e.message}`)
+    assert.deepEqual([e.code, e.message, e.cause?.message], ['payload_wrong_type',
+      'The request body ended before it was whole: the client closed the connection or a proxy cut it, and Payvost delivers it again.',
+      'the client went away'])
+    return true
+  })
+})
+
 test('a body over the limit gets its 413 JSON, not a reset, and the server goes on', async (t) => {
   const app = express()
   app.post('/webhooks/payvost', payvost.webhooks.middleware({ secret: SECRET, limit: 1024 }), (req, res) => res.json({ id: req.payvostEvent.id }))

@@ -270,3 +270,42 @@ def test_the_docs_snippet_as_written(header: str, capsys: pytest.CaptureFixture[
     assert verify_webhook(BODY, fresh, SECRET).id == "evt_1"
     assert verify_webhook(BODY, fresh, "whsec_wrong") is None
     assert "Webhook signature verification failed: No signature" in capsys.readouterr().out
+
+
+def test_nested_lists_show_their_objects_as_payvost_objects() -> None:
+    body = (b'{"id":"evt_1","type":"payment.succeeded","data":{"object":{"id":"pay_1",'
+            b'"lines":[{"sku":"a"},[{"x":1}],3],"caf\xc3\xa9":"\xc3\xa9"}}}')
+    header = payvost.WebhookSignature.generate_header(body, SECRET, NOW)
+    obj = payvost.Webhook.construct_event(body, header, SECRET, now=NOW).data.object
+    assert obj.lines[0].sku == "a" and obj.lines[1][0].x == 1 and obj.lines[2] == 3
+    assert type(obj.lines[0]) is payvost.PayvostObject and type(obj.lines[1][0]) is payvost.PayvostObject
+    # dir() offers the keys that are names, beside the methods; repr keeps the text as sent.
+    assert {"lines", "id", "to_dict"} <= set(dir(obj)) and "café" in dir(obj)
+    assert repr(obj) == '<Payment {"id": "pay_1", "lines": [{"sku": "a"}, [{"x": 1}], 3], "café": "é"}>'
+
+
+def test_a_long_object_shows_its_first_500_characters() -> None:
+    exactly = payvost.PayvostObject({"a": "x" * 491})  # 500 characters of JSON
+    assert repr(exactly) == f'<PayvostObject {{"a": "{"x" * 491}"}}>'
+    longer = payvost.PayvostObject({"a": "x" * 492})
+    assert repr(longer) == f'<PayvostObject {{"a": "{"x" * 492}"... (501 characters)>'
+
+
+def test_an_error_survives_pickling_whole_and_shows_its_class() -> None:
+    header = payvost.WebhookSignature.generate_header(BODY, SECRET, NOW)
+    with pytest.raises(SignatureVerificationError) as raised:
+        payvost.Webhook.construct_event(BODY, header + "0", SECRET, now=NOW)
+    copy_ = pickle.loads(pickle.dumps(raised.value))
+    assert type(copy_) is SignatureVerificationError
+    assert (copy_.code, copy_.message, copy_.sig_header, copy_.http_body) == (
+        raised.value.code, raised.value.message, header + "0", BODY[:100].decode())
+    assert repr(copy_).startswith("SignatureVerificationError(code='signature_mismatch', message=\"No signature ")
+
+
+def test_the_kept_verifiers_tell_a_tolerance_of_true_from_one() -> None:
+    header = payvost.WebhookSignature.generate_header(BODY, SECRET, NOW)
+    assert payvost.Webhook.construct_event(BODY, header, SECRET, tolerance=1, now=NOW).id == "evt_1"
+    assert payvost.Webhook.construct_event(BODY, header, [SECRET], tolerance=1, now=NOW).id == "evt_1"
+    for secret in (SECRET, [SECRET]):
+        with pytest.raises(ConfigurationError, match=r"; it was not a number$"):
+            payvost.Webhook.construct_event(BODY, header, secret, tolerance=True, now=NOW)  # type: ignore[arg-type]

@@ -119,6 +119,41 @@ def test_the_handler_answers_each_front_end_in_its_shape() -> None:
     }
 
 
+def test_each_front_ends_caller_is_on_the_delivery_record() -> None:
+    """API Gateway REST gives the caller in ``identity``, HTTP APIs and function URLs in ``http``; an ALB gives none."""
+    for front, address in (("rest", "203.0.113.7"), ("http", "203.0.113.7"), ("url", "203.0.113.7"), ("alb", None)):
+        records: List[Dict[str, Any]] = []
+        _, handler = recording_handler(on_delivery=records.append)
+        handler(fresh(f"{front}-base64"), None)
+        assert [(r["outcome"], r.get("remote_address")) for r in records] == [("processed", address)], front
+    records = []
+    _, handler = recording_handler(on_delivery=records.append)
+    handler({"requestContext": {"http": {"sourceIp": 7}, "identity": {"sourceIp": "198.51.100.2"}}, "headers": {}}, None)
+    handler({"requestContext": "elsewhere", "headers": {}}, None)
+    assert [r.get("remote_address") for r in records] == ["198.51.100.2", None]
+
+
+def test_bodies_no_front_end_sends_are_refused_as_payvost_errors() -> None:
+    """Text that cannot be the bytes of a delivery: refused with a code, never a UnicodeEncodeError."""
+    base64_body = dict(CASES["http-base64"]["event"], body="é" + CASES["http-base64"]["event"]["body"])
+    with pytest.raises(InvalidPayloadError) as raised:
+        payvost.aws_lambda.construct_event(base64_body, SECRET, now=NOW)
+    assert raised.value.code == "payload_wrong_type"
+    surrogate = dict(CASES["http-text"]["event"], body='{"id":"\ud800"}')
+    with pytest.raises(PayvostError) as refused:
+        payvost.aws_lambda.construct_event(surrogate, SECRET, now=NOW)
+    assert refused.value.code == "signature_mismatch"
+
+
+def test_an_event_of_another_kind_is_named_by_its_source() -> None:
+    for event, named in (({"Records": [{"EventSource": "aws:sns"}]}, "an event from aws:sns"),
+                         ({"source": "aws.events", "detail": {}}, "an event from aws.events"),
+                         ({"Records": []}, "a dict"), ([1], "a list"), ("text", "a str")):
+        with pytest.raises(InvalidPayloadError) as raised:
+            payvost.aws_lambda.construct_event(event, SECRET)  # type: ignore[arg-type]
+        assert raised.value.message.endswith(f", not {named}."), (event, raised.value.message)
+
+
 def test_the_handler_refuses_without_running_a_handler() -> None:
     ran, handler = recording_handler()
     for name, code in (("http-forged", "signature_mismatch"), ("rest-header-sent-twice", "header_malformed"),

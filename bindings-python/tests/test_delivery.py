@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 import threading
 import time
@@ -38,6 +39,7 @@ class Slow:
     def __init__(self) -> None:
         self.entered = threading.Event()
         self.release = threading.Event()
+        self.ran: List[str] = []
 
     def router(self, asynchronous: bool) -> payvost.EventRouter:
         router = payvost.EventRouter()
@@ -52,6 +54,7 @@ class Slow:
                 if event.id == "evt_slow":
                     slow.entered.set()
                     await asyncio.to_thread(slow.release.wait, 10)
+                slow.ran.append(event.id)
 
         else:
 
@@ -60,6 +63,7 @@ class Slow:
                 if event.id == "evt_slow":
                     slow.entered.set()
                     slow.release.wait(10)
+                slow.ran.append(event.id)
 
         @router.on("refund.created")
         def refunded(event: payvost.RefundEvent) -> None:
@@ -280,6 +284,25 @@ def test_prometheus_counts_and_times_records_in_a_real_registry() -> None:
     assert sample("payvost_webhook_deliveries_total", {"outcome": "refused", "code": "signature_mismatch"}) == 2
     assert sample("payvost_webhook_delivery_duration_seconds_count", {"outcome": "refused"}) == 2
     assert sample("payvost_webhook_delivery_duration_seconds_sum", {"outcome": "processed"}) == pytest.approx(0.012)
+    exposition = prometheus_client.generate_latest(registry).decode()
+    assert "# HELP payvost_webhook_deliveries_total Payvost webhook deliveries answered, by outcome and error code " \
+        "(protocol §10.2).\n" in exposition
+    assert "# HELP payvost_webhook_delivery_duration_seconds Time from a Payvost webhook delivery's arrival to its answer " \
+        "(or, acknowledged first, its handlers' end).\n" in exposition
+
+
+def test_prometheus_registers_in_the_clients_registry_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import prometheus_client
+
+    # A prefix of this run's own: the global registry keeps what it is given.
+    prefix = f"payvost_default_registry_test_{time.monotonic_ns()}_"
+    observe = payvost.delivery.prometheus(prefix=prefix)
+    observe({"outcome": "duplicate", "status": 200, "duration_ms": 1.0, "received_at": 0})
+    labels = {"outcome": "duplicate", "code": ""}
+    assert prometheus_client.REGISTRY.get_sample_value(f"{prefix}deliveries_total", labels) == 1
+    monkeypatch.setitem(sys.modules, "prometheus_client", None)
+    with pytest.raises(ImportError, match=r"^payvost.delivery.prometheus needs prometheus-client: pip install prometheus-client$"):
+        payvost.delivery.prometheus()
 
 
 def test_the_likely_causes_are_the_cores() -> None:
@@ -297,3 +320,25 @@ def test_the_likely_causes_are_the_cores() -> None:
         "running?), or a queue that holds deliveries back before they reach the receiver",
     ]
     assert stats.anomalies() == [], "a summary starts the next window"
+
+
+@pytest.mark.parametrize("framework", list(FRAMEWORKS))
+def test_a_client_that_hangs_up_mid_body_is_on_record_and_runs_nothing(framework: str) -> None:
+    make, serve, _ = FRAMEWORKS[framework]
+    records: List[Dict[str, Any]] = []
+    slow = Slow()
+    slow.release.set()
+    body = event("payment.succeeded", "evt_cut_off")
+    header = payvost.WebhookSignature.generate_header(body, SECRET)
+    for base in serve(make(slow, IdempotencyGuard(MemoryStore(), namespace=f"cut-{framework}"), {"on_delivery": records.append})):
+        host, port = base.rsplit("/", 1)[1].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(
+                f"POST /guarded HTTP/1.1\r\nHost: {host}\r\nPayvost-Signature: {header}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10]
+            )
+        wait_for(lambda: len(records) >= 1, "the record of the delivery cut off")
+        assert post(f"{base}/guarded", body, header)[0] == 200
+    assert [(r["outcome"], r.get("code"), r["status"], r.get("event_id")) for r in records[:1]] == [
+        ("refused", "payload_wrong_type", 400, None)]
+    assert slow.ran == ["evt_cut_off"]

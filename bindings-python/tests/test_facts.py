@@ -114,3 +114,10 @@ def test_an_echo_is_cut_at_the_cores_limit_in_bytes() -> None:
     assert echoed is not None
     assert len(echoed.encode()) <= FACTS["echo_limit"]
     assert echoed.startswith('{"id":"evt_1","pad":"éé')
+
+
+def test_every_processing_codes_status_is_the_cores() -> None:
+    processing = [error for error in FACTS["errors"] if error["category"] == "processing"]
+    assert [(IdempotencyError("m", code=e["code"]).status, e["code"]) for e in processing] == [
+        (e["status"], e["code"]) for e in processing]
+    assert IdempotencyError("m", code="not_a_code").status == 500

@@ -74,8 +74,23 @@ def test_async_handlers_run_with_dispatch_async_and_are_refused_by_dispatch() ->
 
     asyncio.run(router.dispatch_async(event("dispute.opened")))
     assert ran == ["evt_r1"]
-    with pytest.raises(TypeError, match=r"opened is async: await router\.dispatch_async\(event\)"):
+    with pytest.raises(TypeError, match=r"^test_async_handlers_run_with_dispatch_async_and_are_refused_by_dispatch\.<locals>\.opened "
+                       r"is async: await router\.dispatch_async\(event\) instead of router\.dispatch\(event\)$"):
         router.dispatch(event("dispute.opened"))
+
+    class Handler:
+        """A callable object that returns an awaitable: named by itself, having no __qualname__."""
+
+        def __call__(self, e: payvost.AnyEvent) -> "asyncio.Future[None]":
+            return asyncio.get_event_loop_policy().new_event_loop().create_future()
+
+        def __str__(self) -> str:
+            return "the Handler object"
+
+    awaiting = payvost.EventRouter()
+    awaiting.on_any(Handler())
+    with pytest.raises(TypeError, match=r"^the Handler object is async: "):
+        awaiting.dispatch(event("dispute.opened"))
 
 
 def test_registering_something_else_is_refused_at_once() -> None:
@@ -84,3 +99,8 @@ def test_registering_something_else_is_refused_at_once() -> None:
         router.on("")  # type: ignore[call-overload]
     with pytest.raises(TypeError, match="EventRouter.on_any takes a function of the event, not 3"):
         router.on_any(3)  # type: ignore[arg-type]
+    # Each method names itself: the message says which call was wrong.
+    with pytest.raises(TypeError, match=r"^EventRouter\.on takes a function of the event, not 4$"):
+        router.on("payment.succeeded")(4)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^EventRouter\.on_unhandled takes a function of the event, not 5$"):
+        router.on_unhandled(5)  # type: ignore[arg-type]

@@ -11,7 +11,8 @@ use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
 use crate::receiver::{
-    BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE, body_too_large_message,
+    BODY_CUT_OFF_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE,
+    body_too_large_message,
 };
 use crate::tolerance::Tolerance;
 
@@ -84,7 +85,7 @@ pub fn facts_json() -> String {
   "event_types": {event_types},
   "idempotency": {idempotency},
   "delivery": {delivery},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "body_cut_off": {cut_off}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
         packed = crate::PACKED_SECRETS,
@@ -106,6 +107,7 @@ pub fn facts_json() -> String {
         absent = text(&absent),
         too_large = text(&too_large),
         content_length = text(CONTENT_LENGTH_INVALID_MESSAGE),
+        cut_off = text(BODY_CUT_OFF_MESSAGE),
         limit_invalid = text(LIMIT_INVALID_MESSAGE),
         unexplained = text(crate::error::MISMATCH_UNEXPLAINED),
         base64_invalid = text(crate::BASE64_BODY_INVALID_MESSAGE),

@@ -377,6 +377,14 @@ mod tests {
                     "byte {byte} at {at}"
                 );
             }
+            // Both digits of a pair wrong at once, which must not cancel out.
+            let mut candidate = *b"ff".repeat(32).first_chunk::<64>().unwrap();
+            candidate[..2].copy_from_slice(&[byte, byte]);
+            assert_eq!(
+                decode_tag(&candidate).is_some(),
+                digit.is_some(),
+                "byte {byte} twice"
+            );
         }
     }
 }

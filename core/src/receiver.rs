@@ -35,6 +35,12 @@ pub fn body_too_large_message(limit: u64) -> String {
 /// none of it is read.
 pub const CONTENT_LENGTH_INVALID_MESSAGE: &str = "The Content-Length header is not a whole number of bytes (ASCII digits only), so the body cannot be read.";
 
+/// The message a receiver refuses a body with (400, `payload_wrong_type`)
+/// when its stream ended before the length it declared, or in an error: the
+/// client hung up or a proxy cut it. Never verified, so never a
+/// `signature_mismatch` that would blame the secret.
+pub const BODY_CUT_OFF_MESSAGE: &str = "The request body ended before it was whole: the client closed the connection or a proxy cut it, and Payvost delivers it again.";
+
 /// The message of `option_invalid` for a body limit that is not a positive
 /// whole number of bytes, raised when an adapter is built; each door puts
 /// how its language writes the value given for `{value}`.

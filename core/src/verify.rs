@@ -68,6 +68,8 @@ impl Verified {
     /// let verified = Verified { timestamp: -3, secret_index: 2 };
     /// assert_eq!(verified.packed(), -3.0 * 1024.0 + 2.0);
     /// assert!(Verified { timestamp: i64::MAX, secret_index: 0 }.packed().is_nan());
+    /// assert_eq!(Verified { timestamp: 1, secret_index: 1023 }.packed(), 2047.0);
+    /// assert!(Verified { timestamp: 1, secret_index: 1024 }.packed().is_nan());
     /// ```
     pub fn packed(&self) -> f64 {
         const LIMIT: i64 = 1 << 43;
@@ -166,6 +168,16 @@ impl Webhook {
     }
 
     /// The tolerance in force.
+    ///
+    /// ```
+    /// use payvost_webhooks::{Tolerance, Webhook};
+    ///
+    /// let webhook = Webhook::new("whsec_x")?;
+    /// assert_eq!(webhook.current_tolerance().secs(), 300);
+    /// let wider = webhook.with_tolerance(Tolerance::new(600)?);
+    /// assert_eq!(wider.current_tolerance().secs(), 600);
+    /// # Ok::<(), payvost_webhooks::Error>(())
+    /// ```
     pub fn current_tolerance(&self) -> Tolerance {
         self.tolerance
     }

@@ -225,6 +225,7 @@ def header_group():
         "signature_mismatch")
     ok("second-v1-matches", "several v1 signatures: one match is enough", "%s,v1=%s,v1=%s" % (t, "0" * 64, s))
     ok("first-v1-matches", "the first of several v1 signatures matches", "%s,v1=%s,v1=%s" % (t, s, "0" * 64))
+    ok("same-v1-twice", "the matching signature twice is still a match", "%s,v1=%s,v1=%s" % (t, s, s))
     ok("garbage-v1-then-valid", "an invalid candidate beside a valid one", "%s,v1=zz,v1=%s" % (t, s))
     ok("v0-and-v1", "v0 beside v1 is ignored", "%s,v0=%s,v1=%s" % (t, "0" * 64, s))
     padding = ",x=" + "a" * 100

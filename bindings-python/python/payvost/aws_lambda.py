@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, TypeVar, Union
 
 from . import _native
 from ._adapter import (
@@ -94,23 +94,29 @@ class _Request:
         self.body: Any = body
 
 
-def _shape(event: Any) -> Tuple[str, bool]:
-    """Which front end sent ``event`` (``alb``, ``http`` for payload 2.0, ``rest``), and whether it wants multi-value headers back."""
-    if not isinstance(event, Mapping):
-        return "rest", False
-    context = event.get("requestContext")
+class _Front(NamedTuple):
+    """How the front end that sent an event wants its answer: an ALB adds a
+    status line and may want multi-value headers; API Gateway and function
+    URLs take the same plain shape."""
+
+    alb: bool
+    multi_value: bool
+
+
+def _front(event: Any) -> _Front:
+    context = event.get("requestContext") if isinstance(event, Mapping) else None
     if isinstance(context, Mapping) and isinstance(context.get("elb"), Mapping):
-        return "alb", isinstance(event.get("multiValueHeaders"), dict)
-    return ("http" if event.get("version") == "2.0" else "rest"), False
+        return _Front(alb=True, multi_value=isinstance(event.get("multiValueHeaders"), dict))
+    return _Front(alb=False, multi_value=False)
 
 
-def _answer(front: str, multi_value: bool, status: int, body: Dict[str, Any]) -> LambdaResult:
+def _answer(front: _Front, status: int, body: Dict[str, Any]) -> LambdaResult:
     result: LambdaResult = {"statusCode": status, "body": json.dumps(body, separators=(",", ":")), "isBase64Encoded": False}
-    if multi_value:
+    if front.multi_value:
         result["multiValueHeaders"] = {"content-type": ["application/json"]}
     else:
         result["headers"] = {"content-type": "application/json"}
-    if front == "alb":
+    if front.alb:
         result["statusDescription"] = f"{status} {_STATUSES[str(status)]}"
     return result
 
@@ -230,24 +236,24 @@ def webhook(
         @functools.wraps(receive)
         def verified(lambda_event: LambdaEvent, context: Any = None) -> Union[R, LambdaResult]:
             # Every answer, refusals included, goes back in the shape of the front end that asked.
-            front, multi_value = _shape(lambda_event)
+            front = _front(lambda_event)
             arrival = recorder.arrive(_source_ip(lambda_event))
             try:
                 request = _Request(lambda_event, limit)
                 proven = verify(request.body, request.header, verifier)
             except Answer as answer:
                 recorder.refused(arrival, answer)
-                return _answer(front, multi_value, answer.status, answer.body)
+                return _answer(front, answer.status, answer.body)
             returned: List[Optional[R]] = []
             # The decorated function, as a router of one handler for the guard to run.
             router = EventRouter()
             router.on_any(lambda e: returned.append(receive(e, context)))
             refusal = routed(Delivery(recorder, arrival, proven, request.body, request.header), guard, router, None, lambda after: after())
             if refusal is not None:
-                return _answer(front, multi_value, refusal.status, refusal.body)
+                return _answer(front, refusal.status, refusal.body)
             if returned and isinstance(returned[0], dict) and "statusCode" in returned[0]:
                 return returned[0]
-            return _answer(front, multi_value, 200, {"received": True})
+            return _answer(front, 200, {"received": True})
 
         return verified
 

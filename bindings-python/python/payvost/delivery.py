@@ -144,18 +144,19 @@ def prometheus(registry: Any = None, *, prefix: str = "payvost_webhook_") -> Cal
         import prometheus_client
     except ImportError as error:
         raise ImportError("payvost.delivery.prometheus needs prometheus-client: pip install prometheus-client") from error
-    where = {} if registry is None else {"registry": registry}
+    # The client's own default; its None would register nowhere.
+    registry = prometheus_client.REGISTRY if registry is None else registry
     deliveries = prometheus_client.Counter(
         f"{prefix}deliveries",
         "Payvost webhook deliveries answered, by outcome and error code (protocol §10.2).",
         ["outcome", "code"],
-        **where,
+        registry=registry,
     )
     duration = prometheus_client.Histogram(
         f"{prefix}delivery_duration_seconds",
         "Time from a Payvost webhook delivery's arrival to its answer (or, acknowledged first, its handlers' end).",
         ["outcome"],
-        **where,
+        registry=registry,
     )
 
     def observe(record: DeliveryRecord) -> None:

@@ -23,6 +23,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, Union
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
@@ -35,6 +36,7 @@ from ._adapter import (
     answered,
     checked_guard,
     checked_limit,
+    cut_off,
     declared_length,
     routed_async,
     signature_header,
@@ -142,11 +144,16 @@ async def _body(request: Request, limit: int) -> bytes:
         raise too_large(limit)
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect as error:
+        raise cut_off() from error
+    if declared is not None and size < declared:
+        raise cut_off()
     return b"".join(chunks)
 
 
