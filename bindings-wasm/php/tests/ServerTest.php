@@ -43,6 +43,7 @@ final class ServerTest extends TestCase
             // For the test: what the first call cost, and which worker answered.
             header('X-Micros: ' . intdiv(hrtime(true) - $started, 1000));
             header('X-Pid: ' . getmypid());
+            header('X-Module: ' . \Payvost\Runtime::get()->source());
             echo $event->id;
             PHP);
     }
@@ -96,13 +97,17 @@ final class ServerTest extends TestCase
         return ['LD_LIBRARY_PATH' => dirname(Engine::bundledLibrary())];
     }
 
-    /** @param list<string> $ini */
-    private function startFpm(array $ini): string
+    /**
+     * @param list<string> $ini
+     * @param list<string> $pool more lines of the pool's configuration
+     */
+    private function startFpm(array $ini, array $pool = []): string
     {
         $socket = $this->directory . '/fpm.sock';
         $pool = [
             '[global]', 'error_log = ' . $this->directory . '/fpm.log', 'daemonize = no',
             '[www]', 'listen = ' . $socket, 'pm = static', 'pm.max_children = 1', 'clear_env = yes',
+            ...$pool,
         ];
         foreach (self::environment() as $name => $value) {
             $pool[] = "env[{$name}] = {$value}";
@@ -289,6 +294,48 @@ final class ServerTest extends TestCase
     {
         $url = $this->startBuiltIn($ini);
         $this->drive('php -S', $ini[0], fn (string $body, string $signature) => $this->http($url, $body, $signature), 100);
+    }
+
+    /**
+     * The module cache as PHP-FPM workers use it: each worker here serves one
+     * request (pm.max_requests = 1), so each is a fresh process. The first
+     * compiles the module and writes the cache; the next loads it; once the
+     * engine library changes (its time, as an upgrade changes it), the next
+     * worker compiles again rather than run machine code made for another
+     * engine, and writes a cache of its own beside the old one.
+     */
+    public function testTheModuleCacheUnderPhpFpmIsLoadedAndRenewedWhenTheEngineChanges(): void
+    {
+        $engine = $this->directory . '/engine/' . basename(Engine::bundledLibrary());
+        mkdir(dirname($engine), 0700);
+        copy(Engine::bundledLibrary(), $engine);
+        $cache = $this->directory . '/cache';
+        mkdir($cache, 0700);
+        $socket = $this->startFpm(['ffi.enable=true'], [
+            'pm.max_requests = 1',
+            "env[PAYVOST_WASMTIME_LIB] = {$engine}",
+            "env[PAYVOST_WASM_CACHE_DIR] = {$cache}",
+        ]);
+        $modules = function (int $requests) use ($socket): array {
+            $seen = [];
+            for ($n = 0; $n < $requests; $n++) {
+                [$body, $signature] = self::delivery($n);
+                [$status, $headers, $content] = $this->fastcgi($socket, $body, $signature);
+                self::assertSame([200, "evt_{$n}"], [$status, $content], @file_get_contents($this->directory . '/fpm.log') ?: '');
+                $seen[] = $headers['x-pid'] . ' ' . $headers['x-module'];
+            }
+            return $seen;
+        };
+        $first = $modules(3);
+        self::assertSame(['compiled', 'cache', 'cache'], array_map(fn ($s) => explode(' ', $s)[1], $first));
+        self::assertCount(3, array_unique(array_map(fn ($s) => explode(' ', $s)[0], $first)), 'one worker per request');
+        $files = glob($cache . '/*.cwasm') ?: [];
+        self::assertCount(1, $files);
+        clearstatcache();
+        touch($engine, (int) filemtime($engine) + 60);
+        $after = array_map(fn ($s) => explode(' ', $s)[1], $modules(2));
+        self::assertSame(['compiled', 'cache'], $after);
+        self::assertCount(2, glob($cache . '/*.cwasm') ?: [], 'a cache for each engine');
     }
 
     /**
