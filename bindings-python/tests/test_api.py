@@ -309,3 +309,6 @@ def test_the_kept_verifiers_tell_a_tolerance_of_true_from_one() -> None:
     for secret in (SECRET, [SECRET]):
         with pytest.raises(ConfigurationError, match=r"; it was not a number$"):
             payvost.Webhook.construct_event(BODY, header, secret, tolerance=True, now=NOW)  # type: ignore[arg-type]
+        # A tolerance no cache can key (a list) is still judged, not defaulted.
+        with pytest.raises(ConfigurationError, match=r"^The tolerance must be"):
+            payvost.Webhook.construct_event(BODY, header, secret, tolerance=[300], now=NOW)  # type: ignore[arg-type]

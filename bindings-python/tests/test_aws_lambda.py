@@ -145,6 +145,32 @@ def test_bodies_no_front_end_sends_are_refused_as_payvost_errors() -> None:
     assert refused.value.code == "signature_mismatch"
 
 
+def test_the_handler_answers_an_event_that_is_not_a_mapping() -> None:
+    ran, handler = recording_handler()
+    for odd in ([1], "text", None):
+        answer = handler(odd, None)
+        assert (answer["statusCode"], json.loads(answer["body"])["error"]["code"]) == (400, "payload_wrong_type"), odd
+        assert "statusDescription" not in answer and answer["headers"] == {"content-type": "application/json"}
+    assert ran == []
+
+
+def test_the_decorator_records_and_counts_and_names_itself() -> None:
+    records: List[Dict[str, Any]] = []
+    stats = payvost.delivery.DeliveryStats()
+
+    @payvost.aws_lambda.webhook(SECRET, on_delivery=records.append, stats=stats)
+    def receive(event: payvost.AnyEvent, context: Any) -> None:
+        return None
+
+    assert receive(fresh("http-base64"), None)["statusCode"] == 200
+    assert [(r["outcome"], r["event_id"]) for r in records] == [("processed", "evt_1")]
+    assert stats.snapshot()["outcomes"]["processed"] == 1
+    with pytest.raises(ConfigurationError, match=r"^payvost\.aws_lambda\.webhook: stats "):
+        payvost.aws_lambda.webhook(SECRET, stats=3)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=r"^payvost\.aws_lambda\.handler takes a payvost\.EventRouter, not str\.$"):
+        payvost.aws_lambda.handler(SECRET, "a router")  # type: ignore[arg-type]
+
+
 def test_an_event_of_another_kind_is_named_by_its_source() -> None:
     for event, named in (({"Records": [{"EventSource": "aws:sns"}]}, "an event from aws:sns"),
                          ({"source": "aws.events", "detail": {}}, "an event from aws.events"),

@@ -342,3 +342,20 @@ def test_a_client_that_hangs_up_mid_body_is_on_record_and_runs_nothing(framework
     assert [(r["outcome"], r.get("code"), r["status"], r.get("event_id")) for r in records[:1]] == [
         ("refused", "payload_wrong_type", 400, None)]
     assert slow.ran == ["evt_cut_off"]
+
+
+def test_codes_are_counted_and_addresses_bounded_as_the_core_does() -> None:
+    stats = payvost.delivery.DeliveryStats()
+    limit = FACTS["delivery"]["max_addresses"]
+    for n in range(limit + 5):
+        stats.record({"outcome": "refused", "code": "signature_mismatch", "status": 400, "duration_ms": 0,
+                      "received_at": 0, "remote_address": f"198.51.{n // 256}.{n % 256}"})
+    assert stats.snapshot()["codes"] == {"signature_mismatch": limit + 5}
+    assert stats.anomalies()[0].startswith(f"{limit + 5} refused with signature_mismatch since the last summary, from {limit} addresses;")
+
+
+def test_a_code_without_causes_of_its_own_has_the_bodys() -> None:
+    # The core names no cause for a code a summary rarely shows: it falls back to the body's.
+    assert "receiver_busy" not in FACTS["delivery"]["causes"]
+    for senders in (1, 3):
+        assert payvost.delivery.likely_cause("receiver_busy", senders) == payvost.delivery.likely_cause("payload_invalid_json", senders)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import warnings
 from typing import List
 
 import payvost
@@ -74,6 +76,13 @@ def test_async_handlers_run_with_dispatch_async_and_are_refused_by_dispatch() ->
 
     asyncio.run(router.dispatch_async(event("dispute.opened")))
     assert ran == ["evt_r1"]
+    # The coroutine dispatch refuses is closed, never left to warn "was never awaited".
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TypeError):
+            router.dispatch(event("dispute.opened"))
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
     with pytest.raises(TypeError, match=r"^test_async_handlers_run_with_dispatch_async_and_are_refused_by_dispatch\.<locals>\.opened "
                        r"is async: await router\.dispatch_async\(event\) instead of router\.dispatch\(event\)$"):
         router.dispatch(event("dispute.opened"))

@@ -29,7 +29,8 @@ class _Verifiers:
     SIZE = 16
 
     def __init__(self) -> None:
-        self._kept: Dict[Any, _native.Verifier] = {}
+        # Made once, as the module loads, before a mutation test can change it.
+        self._kept: Dict[Any, _native.Verifier] = {}  # pragma: no mutate
 
     def get(self, secret: Any, tolerance: Any) -> _native.Verifier:
         if isinstance(secret, str):
