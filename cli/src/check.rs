@@ -206,36 +206,55 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
             }
         })
         .collect();
-    // A probe without an answer (refused, reset, or past the timeout) fails
-    // this row too: "slowest answer" would otherwise judge only the others.
+    rows.push(timely(slowest, unanswered, probes.len(), http::TIMEOUT));
+    rows.push(uses_https(url));
+    rows
+}
+
+/// The time row: every probe answered, the slowest within `timeout` (the
+/// time Payvost waits). A probe without an answer (refused, reset, or past
+/// the timeout) fails this row too: "slowest answer" would otherwise judge
+/// only the others.
+fn timely(slowest: Option<Duration>, unanswered: usize, probes: usize, timeout: Duration) -> Row {
     let (outcome, detail) = match slowest {
         None => (Outcome::Fail, "no probe got an answer".into()),
         Some(slowest) if unanswered > 0 => (
             Outcome::Fail,
             format!(
-                "{unanswered} of {} probes got no answer; slowest answer {} ms",
-                probes.len(),
+                "{unanswered} of {probes} probes got no answer; slowest answer {} ms",
                 slowest.as_millis()
             ),
         ),
-        Some(slowest) if slowest < http::TIMEOUT => (
+        Some(slowest) if slowest < timeout => (
             Outcome::Pass,
             format!("slowest answer {} ms", slowest.as_millis()),
         ),
         Some(slowest) => (
             Outcome::Fail,
-            format!("slowest answer {} ms", slowest.as_millis()),
+            format!(
+                "slowest answer {} ms, past the {} s Payvost waits",
+                slowest.as_millis(),
+                timeout.as_secs()
+            ),
         ),
     };
-    rows.push(Row {
+    Row {
         id: "timely",
         check: "answers within 30 s",
         outcome,
         detail,
         answer: None,
-    });
-    let https = url.starts_with("https://");
-    rows.push(Row {
+    }
+}
+
+/// The HTTPS row: a warning, not a failure, for a plain http:// endpoint,
+/// which is how one tests on 127.0.0.1.
+fn uses_https(url: &str) -> Row {
+    // A scheme is case-insensitive (RFC 3986 §3.1).
+    let https = url
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    Row {
         id: "https",
         check: "uses HTTPS",
         outcome: if https { Outcome::Pass } else { Outcome::Warn },
@@ -245,8 +264,7 @@ fn verdict(url: &str, probes: &[Probe], progress: bool) -> Vec<Row> {
             "no: fine on 127.0.0.1, required in production".into()
         },
         answer: None,
-    });
-    rows
+    }
 }
 
 fn render_json(url: &str, passed: bool, rows: &[Row]) -> serde_json::Value {
@@ -314,11 +332,63 @@ mod tests {
     }
 
     #[test]
-    fn no_answers_fail_the_time_row() {
-        // The verdict alone, given no answers (the probes that go unanswered
-        // over TCP: cli/tests/cli.rs check_fails_probes_that_get_no_answer).
-        let rows = verdict("http://127.0.0.1:9/", &[], false);
-        let timely = rows.iter().find(|r| r.id == "timely");
-        assert_eq!(timely.map(|r| r.outcome), Some(Outcome::Fail));
+    fn the_time_row_judges_every_probe_and_the_slowest_answer() {
+        let row = |slowest: Option<u64>, unanswered| {
+            let row = timely(
+                slowest.map(Duration::from_millis),
+                unanswered,
+                7,
+                Duration::from_secs(30),
+            );
+            (row.outcome, row.detail)
+        };
+        assert_eq!(
+            row(None, 7),
+            (Outcome::Fail, "no probe got an answer".into())
+        );
+        assert_eq!(
+            row(Some(120), 6),
+            (
+                Outcome::Fail,
+                "6 of 7 probes got no answer; slowest answer 120 ms".into()
+            )
+        );
+        assert_eq!(
+            row(Some(29_999), 0),
+            (Outcome::Pass, "slowest answer 29999 ms".into())
+        );
+        assert_eq!(
+            row(Some(30_000), 0),
+            (
+                Outcome::Fail,
+                "slowest answer 30000 ms, past the 30 s Payvost waits".into()
+            )
+        );
+    }
+
+    #[test]
+    fn the_https_row_warns_for_plain_http() {
+        let row = |url| {
+            let row = uses_https(url);
+            (row.outcome, row.detail)
+        };
+        assert_eq!(
+            row("https://example.com/webhooks"),
+            (Outcome::Pass, "yes".into())
+        );
+        assert_eq!(
+            row("http://127.0.0.1:8080/webhooks"),
+            (
+                Outcome::Warn,
+                "no: fine on 127.0.0.1, required in production".into()
+            )
+        );
+        assert_eq!(
+            row("HTTP://example.com/"),
+            (
+                Outcome::Warn,
+                "no: fine on 127.0.0.1, required in production".into()
+            )
+        );
     }
 }
