@@ -41,14 +41,20 @@ async fn post_to(port: u16, body: &[u8], header: Option<&str>) -> (u16, String) 
     (status, body)
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_extractor_verifies_before_the_handler() {
+/// `receive` behind the extractor on 127.0.0.1: its port.
+async fn serve_extractor() -> u16 {
     let app = Router::new()
         .route("/webhooks/payvost", post(receive))
         .with_state(Webhook::new(SECRET).unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    port
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_extractor_verifies_before_the_handler() {
+    let port = serve_extractor().await;
 
     let body = br#"{"id":"evt_axum","type":"refund.created","data":{"object":{"id":"ref_1"}}}"#;
     let now = unix_now();
@@ -373,12 +379,7 @@ async fn the_guards_answers_are_recorded_with_their_attempt() {
 /// answered as too large.
 #[tokio::test(flavor = "current_thread")]
 async fn a_body_cut_off_is_refused_as_such() {
-    let app = Router::new()
-        .route("/webhooks/payvost", post(receive))
-        .with_state(Webhook::new(SECRET).unwrap());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let port = serve_extractor().await;
 
     let body = br#"{"id":"evt_cut","type":"refund.created","data":{"object":{"id":"ref_1"}}}"#;
     let header = sign(body, SECRET, unix_now()).unwrap();

@@ -56,7 +56,9 @@ pub use sqlite::SqliteStore;
 pub type StoreError = String;
 
 /// A claim's answer as a store's statement or script gave it: the outcome
-/// named by the core, and the record's attempt.
+/// named by the core, and the record's attempt. The stores behind features
+/// use it; the memory store answers in the core's types.
+#[cfg(any(feature = "postgres", feature = "redis", feature = "sqlite"))]
 fn claim_answer(outcome: &str, attempt: i64) -> Result<(Outcome, u32), StoreError> {
     let parsed =
         Outcome::parse(outcome).ok_or_else(|| format!("the claim answered {outcome:?}"))?;
