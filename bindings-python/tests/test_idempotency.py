@@ -16,6 +16,9 @@ import pytest
 from payvost.error import IdempotencyError
 from payvost.idempotency import FailedEvent, IdempotencyGuard, MemoryStore, PostgresStore, ProcessResult, RedisStore, SqliteStore
 
+import test_adapters
+from conftest import post, wait_for
+
 SECRET = "whsec_guard"
 
 
@@ -467,3 +470,35 @@ def test_flask_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_re
     failing[0] = False
     assert guard.retry("evt_flask_after", router.dispatch) == ProcessResult("processed", 2)
     assert ran == ["evt_flask_after"] and guard.failed() == []
+
+
+def test_fastapi_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_retry() -> None:
+    import fastapi
+    import payvost.fastapi
+
+    guard = IdempotencyGuard(MemoryStore())
+    failing = [True]
+    ran: List[str] = []
+    router = payvost.EventRouter()
+
+    @router.on("payment.succeeded")
+    async def paid(event: Any) -> None:
+        if failing[0]:
+            raise RuntimeError("the mailer is down")
+        ran.append(event.id)
+
+    errors: List[str] = []
+    app = fastapi.FastAPI()
+    verified = payvost.fastapi.WebhookEvent(SECRET)
+    app.post("/")(payvost.fastapi.endpoint(verified, router, idempotency=guard, acknowledge_first=True,
+                                           on_error=lambda e, ev: errors.append(str(e))))
+    body = b'{"id":"evt_fastapi_after","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
+    header = payvost.WebhookSignature.generate_header(body, SECRET)
+    for base in test_adapters.serve_asgi(app):
+        assert post(f"{base}/", body, header) == (200, '{"received":true}')
+        wait_for(lambda: bool(errors), "the handler's error reported after the answer")
+    assert errors == ["the mailer is down"]
+    assert guard.failed() == [FailedEvent("evt_fastapi_after", 1, body.decode(), header)]
+    failing[0] = False
+    assert asyncio.run(guard.aretry("evt_fastapi_after", router.dispatch_async)) == ProcessResult("processed", 2)
+    assert ran == ["evt_fastapi_after"] and guard.failed() == []
