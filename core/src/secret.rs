@@ -245,6 +245,23 @@ mod tests {
         }
     }
 
+    /// RFC 2104 at the block's edge: a key of exactly 64 bytes is used as
+    /// given, one byte more is hashed first; the precomputed state agrees
+    /// with the `hmac` crate on both sides (the property above draws these
+    /// lengths too rarely to be relied on).
+    #[test]
+    fn keys_at_the_block_size_are_read_as_hmac_reads_them() {
+        for len in [BLOCK - 1, BLOCK, BLOCK + 1] {
+            let key = SigningKey::from_key_bytes(&alloc::vec![0x6b; len]);
+            let digits = b"1764000000";
+            assert_eq!(
+                key.small_tag(digits, b"{}"),
+                Some(key.mac(&[digits, b".", b"{}"])),
+                "{len}"
+            );
+        }
+    }
+
     #[test]
     fn mac_of_parts_equals_mac_of_whole() {
         let key = SigningKey::unchecked("whsec_x");
