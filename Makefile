@@ -146,7 +146,7 @@ test-differential:
 
 # Mutation testing: cargo-mutants on the core's verification files, StrykerJS
 # on js/, mutmut on the Python package, each scored against its target in
-# docs/security.md ("Mutation testing"). About an hour; not part of make test.
+# docs/security.md ("Mutation testing"). About four hours; not part of make test.
 # MUTANTS_JOBS (default 2), MUTANTS_JS and MUTANTS_PYTHON narrow it.
 mutants: tools
 	scripts/services.sh run scripts/mutants.sh $(MUTANTS_PARTS)

@@ -14,7 +14,7 @@
 # js:     StrykerJS on js/ against the Node suite (scripts/mutants/stryker.config.json)
 # python: mutmut on bindings-python/python/payvost against the pytest suite
 #
-# Reports land in target/mutants/. Not part of make test: it takes about an hour.
+# Reports land in target/mutants/. Not part of make test: it takes about four hours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
