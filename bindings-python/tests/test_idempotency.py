@@ -440,24 +440,30 @@ def test_aretry_runs_an_async_handler_for_a_failed_event() -> None:
     assert asyncio.run(scenario()) == ["RefundEvent"]
 
 
+class Mailer:
+    """A payment handler whose mailer is down until the test brings it back."""
+
+    def __init__(self) -> None:
+        self.down = True
+        self.ran: List[str] = []
+        self.router = payvost.EventRouter()
+        self.router.on("payment.succeeded")(self.send)
+
+    def send(self, event: Any) -> None:
+        if self.down:
+            raise RuntimeError("the mailer is down")
+        self.ran.append(event.id)
+
+
 def test_flask_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_retry() -> None:
     import flask
     import payvost.flask
 
     guard = IdempotencyGuard(MemoryStore())
-    failing = [True]
-    ran: List[str] = []
-    router = payvost.EventRouter()
-
-    @router.on("payment.succeeded")
-    def paid(event: Any) -> None:
-        if failing[0]:
-            raise RuntimeError("the mailer is down")
-        ran.append(event.id)
-
+    mailer = Mailer()
     errors: List[str] = []
     app = flask.Flask(__name__)
-    view = payvost.flask.view(SECRET, router, idempotency=guard, acknowledge_first=True, on_error=lambda e, ev: errors.append(str(e)))
+    view = payvost.flask.view(SECRET, mailer.router, idempotency=guard, acknowledge_first=True, on_error=lambda e, ev: errors.append(str(e)))
     app.add_url_rule("/", view_func=view, methods=["POST"])
     body = b'{"id":"evt_flask_after","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
     header = payvost.WebhookSignature.generate_header(body, SECRET)
@@ -467,9 +473,9 @@ def test_flask_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_re
         answer.close()  # the WSGI server's close(): the handlers run now
     assert errors == ["the mailer is down"]
     assert guard.failed() == [FailedEvent("evt_flask_after", 1, body.decode(), header)]
-    failing[0] = False
-    assert guard.retry("evt_flask_after", router.dispatch) == ProcessResult("processed", 2)
-    assert ran == ["evt_flask_after"] and guard.failed() == []
+    mailer.down = False
+    assert guard.retry("evt_flask_after", mailer.router.dispatch) == ProcessResult("processed", 2)
+    assert mailer.ran == ["evt_flask_after"] and guard.failed() == []
 
 
 def test_fastapi_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_retry() -> None:
@@ -477,20 +483,11 @@ def test_fastapi_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_
     import payvost.fastapi
 
     guard = IdempotencyGuard(MemoryStore())
-    failing = [True]
-    ran: List[str] = []
-    router = payvost.EventRouter()
-
-    @router.on("payment.succeeded")
-    async def paid(event: Any) -> None:
-        if failing[0]:
-            raise RuntimeError("the mailer is down")
-        ran.append(event.id)
-
+    mailer = Mailer()
     errors: List[str] = []
     app = fastapi.FastAPI()
     verified = payvost.fastapi.WebhookEvent(SECRET)
-    app.post("/")(payvost.fastapi.endpoint(verified, router, idempotency=guard, acknowledge_first=True,
+    app.post("/")(payvost.fastapi.endpoint(verified, mailer.router, idempotency=guard, acknowledge_first=True,
                                            on_error=lambda e, ev: errors.append(str(e))))
     body = b'{"id":"evt_fastapi_after","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}'
     header = payvost.WebhookSignature.generate_header(body, SECRET)
@@ -499,6 +496,6 @@ def test_fastapi_acknowledged_first_keeps_a_failed_delivery_with_its_header_for_
         wait_for(lambda: bool(errors), "the handler's error reported after the answer")
     assert errors == ["the mailer is down"]
     assert guard.failed() == [FailedEvent("evt_fastapi_after", 1, body.decode(), header)]
-    failing[0] = False
-    assert asyncio.run(guard.aretry("evt_fastapi_after", router.dispatch_async)) == ProcessResult("processed", 2)
-    assert ran == ["evt_fastapi_after"] and guard.failed() == []
+    mailer.down = False
+    assert asyncio.run(guard.aretry("evt_fastapi_after", mailer.router.dispatch_async)) == ProcessResult("processed", 2)
+    assert mailer.ran == ["evt_fastapi_after"] and guard.failed() == []
