@@ -88,9 +88,12 @@ export function createWebhooks(backend) {
 
   /** One call's arguments converted, after its verifier (the order is protocol §4's). */
   function call(verifier, payload, sigHeader, now) {
+    const at = convert.now(now)
     return {
       verifier,
-      now: convert.now(now),
+      now: at,
+      // A bigint `now` asks for the timestamp as a bigint too, exact to the last second of i64.
+      exact: typeof at === 'bigint',
       payload: convert.payload(payload),
       header: convert.header(sigHeader),
     }
@@ -137,7 +140,7 @@ export function createWebhooks(backend) {
       throw fromNative(error, call)
     }
     if (proof !== undefined) {
-      proof.verified = Number.isNaN(packed) ? verify(call) : convert.verified(packed, typeof call.now === 'bigint')
+      proof.verified = Number.isNaN(packed) ? verify(call) : convert.verified(packed, call.exact)
     }
     return event
   }
@@ -154,12 +157,12 @@ export function createWebhooks(backend) {
         : call.verifier.verifyPackedAt(call.payload, call.header, call.now)
       // A timestamp beyond ±2^43 s, or a secret past the 1024th: the two values apart.
       if (Number.isNaN(packed)) {
-        return convert.verifiedApart(call.verifier.verify(call.payload, call.header, call.now), typeof call.now === 'bigint')
+        return convert.verifiedApart(call.verifier.verify(call.payload, call.header, call.now), call.exact)
       }
     } catch (error) {
       throw fromNative(error, call)
     }
-    return convert.verified(packed, typeof call.now === 'bigint')
+    return convert.verified(packed, call.exact)
   }
 
   /**

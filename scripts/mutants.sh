@@ -50,8 +50,13 @@ js() {
   cp -r bindings-node/native.js bindings-node/native.d.ts bindings-node/*.node bindings-node/lib "$tree/bindings-node/"
   cp scripts/mutants/stryker.config.json "$tree/"
   # MUTANTS_JS narrows the run to some files ("js/webhooks.mjs,js/convert.mjs").
+  # Incremental: a mutant whose code and covering tests are unchanged since
+  # the last run keeps its result; MUTANTS_FRESH=1 tests every mutant again.
+  local again=()
+  [ -n "${MUTANTS_FRESH:-}" ] && again=(--force)
   (cd "$tree" && "$root/scripts/mutants/node_modules/.bin/stryker" run stryker.config.json \
-    --concurrency "${MUTANTS_JOBS:-2}" ${MUTANTS_JS:+--mutate "$MUTANTS_JS"})
+    --concurrency "${MUTANTS_JOBS:-2}" ${MUTANTS_JS:+--mutate "$MUTANTS_JS"} \
+    --incremental --incrementalFile "$out/js-incremental.json" "${again[@]}")
   python3 scripts/mutants/summary.py js "$out/js-report.json"
 }
 

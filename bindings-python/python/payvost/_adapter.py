@@ -198,8 +198,7 @@ def read_body(read: Callable[[int], bytes], declared: Optional[int], limit: int)
     limit is refused before reading, and a body that turns out longer (no
     length, or chunked) as soon as it passes the limit. A cut body is never
     returned, so never verified."""
-    if declared is not None and declared > limit:
-        raise too_large(limit)
+    refuse_declared(declared, limit)
     chunks: List[bytes] = []
     size = 0
     while size <= limit:
@@ -213,6 +212,18 @@ def read_body(read: Callable[[int], bytes], declared: Optional[int], limit: int)
         size += len(chunk)
     if size > limit:
         raise too_large(limit)
+    return whole_body(chunks, size, declared)
+
+
+def refuse_declared(declared: Optional[int], limit: int) -> None:
+    """A declared length over the limit is refused before a byte is read."""
+    if declared is not None and declared > limit:
+        raise too_large(limit)
+
+
+def whole_body(chunks: List[bytes], size: int, declared: Optional[int]) -> bytes:
+    """The body read (``size`` bytes in ``chunks``), or :func:`cut_off` when
+    it ended before its declared length: a cut body is never verified."""
     if declared is not None and size < declared:
         raise cut_off()
     return b"".join(chunks)

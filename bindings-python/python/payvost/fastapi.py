@@ -38,11 +38,13 @@ from ._adapter import (
     checked_limit,
     cut_off,
     declared_length,
+    refuse_declared,
     routed_async,
     signature_header,
     too_large,
     verifier_for,
     verify,
+    whole_body,
 )
 from ._event import AnyEvent
 from ._router import EventRouter
@@ -140,8 +142,7 @@ async def _body(request: Request, limit: int) -> bytes:
     length) as soon as it passes the limit. The rest is left unread; the
     413 closes the connection."""
     declared = declared_length(request.headers.get("content-length"))
-    if declared is not None and declared > limit:
-        raise too_large(limit)
+    refuse_declared(declared, limit)
     chunks = []
     size = 0
     try:
@@ -152,9 +153,7 @@ async def _body(request: Request, limit: int) -> bytes:
             chunks.append(chunk)
     except ClientDisconnect as error:
         raise cut_off() from error
-    if declared is not None and size < declared:
-        raise cut_off()
-    return b"".join(chunks)
+    return whole_body(chunks, size, declared)
 
 
 def endpoint(
