@@ -490,6 +490,49 @@ def test_a_chunked_body_is_read_to_the_limit_and_no_further(
     assert handled == ["evt_chunked"]
 
 
+def test_a_body_of_exactly_the_limit_is_read_whole_and_one_byte_more_is_not(
+    counted_server: Tuple[str, List[str], str, List[int], bool]
+) -> None:
+    base, handled, key, _, _ = counted_server
+    url = f"{base}/webhooks/payvost"
+    for chunked in (False, True):
+        event_id = f"evt_at_limit_{'chunked' if chunked else 'declared'}"
+        body = event("payment.succeeded", event_id)
+        body += b" " * (LIMIT - len(body))  # JSON allows the spaces: a signed body of exactly the limit
+        for sent, expected in ((body, (200, {"received": event_id})), (body + b" ", (413, TOO_LARGE))):
+            head = [f"Payvost-Signature: {payvost.WebhookSignature.generate_header(sent, SECRET)}"]
+            if not chunked:
+                head.append(f"Content-Length: {len(sent)}")
+            status, answer = raw_post(url, head, pieces(sent, 1000), chunked=chunked)
+            assert (status, answer if status == 200 else answer[key]) == expected, (len(sent), chunked)
+    assert handled == ["evt_at_limit_declared", "evt_at_limit_chunked"]
+
+
+def test_read_body_reads_a_body_of_many_reads_to_its_end() -> None:
+    """The reads a WSGI stream answers are at most 64 KiB: a body of several
+    is joined whole, at the limit exactly too, and one longer is refused."""
+    import io
+
+    from payvost._adapter import Answer, read_body
+
+    body = bytes(range(256)) * 800  # 204,800 bytes: four reads
+    reads: List[int] = []
+
+    def reader(data: bytes) -> Callable[[int], bytes]:
+        stream = io.BytesIO(data)
+        return lambda n: (reads.append(n), stream.read(n))[1]
+
+    assert read_body(reader(body), len(body), len(body)) == body
+    assert reads == [65536, 65536, 65536, 8193, 1], "never more than one byte past the limit is asked for"
+    assert read_body(reader(body), None, 300_000) == body
+    with pytest.raises(Answer) as refused:
+        read_body(reader(body), None, len(body) - 1)
+    assert (refused.value.status, refused.value.code) == (413, "payload_invalid_json")
+    with pytest.raises(Answer) as cut:
+        read_body(reader(body[:1000]), len(body), 300_000)
+    assert (cut.value.status, cut.value.code) == (400, "payload_wrong_type")
+
+
 def test_a_content_length_that_is_not_digits_is_refused_unread() -> None:
     """``²`` is a digit to ``str.isdigit`` and to nobody else. Werkzeug hands
     it to the app as sent; uvicorn refuses it itself, so FastAPI's dependency

@@ -194,7 +194,7 @@ def test_every_delivery_is_recorded_logged_and_counted(framework: str, caplog: p
         assert 0 <= record.pop("duration_ms") < 10000
         assert now <= record.pop("received_at") < now + 60
         assert record.pop("remote_address") == "127.0.0.1"
-        if "signature_age" in record:
+        if "event_id" in record:  # verified: its signature's age is on record
             assert 5 <= record.pop("signature_age") < 15
     paid_record = lambda outcome: {  # noqa: E731
         "event_id": "evt_paid", "event_type": "payment.succeeded", "outcome": outcome, "status": 200, "secret_index": 0, "attempt": 1,
@@ -212,11 +212,19 @@ def test_every_delivery_is_recorded_logged_and_counted(framework: str, caplog: p
         {"event_id": "evt_slow", "event_type": "payment.succeeded", "outcome": "processed", "status": 200, "secret_index": 0, "attempt": 1},
     ]
     # The same records on the real logger, each at its outcome's level, the record in `extra`.
-    logged = [(r.levelname, r.delivery["outcome"]) for r in caplog.records if hasattr(r, "delivery")]
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records if hasattr(r, "delivery")]
     assert logged == [
-        ("INFO", "processed"), ("INFO", "duplicate"), ("WARNING", "refused"), ("WARNING", "refused"), ("ERROR", "failed"),
-        ("INFO", "processed"), ("INFO", "in_progress"), ("WARNING", "shed"), ("INFO", "processed"),
+        ("INFO", "payvost delivery processed: 200 evt_paid"),
+        ("INFO", "payvost delivery duplicate: 200 evt_paid"),
+        ("WARNING", "payvost delivery refused: 400 signature_mismatch"),
+        ("WARNING", "payvost delivery refused: 413 payload_invalid_json"),
+        ("ERROR", "payvost delivery failed: 500 evt_refund"),
+        ("INFO", "payvost delivery processed: 202 evt_plain"),
+        ("INFO", "payvost delivery in_progress: 409 event_in_progress"),
+        ("WARNING", "payvost delivery shed: 503 receiver_busy"),
+        ("INFO", "payvost delivery processed: 200 evt_slow"),
     ]
+    assert [r.delivery["outcome"] for r in caplog.records if hasattr(r, "delivery")] == [r["outcome"] for r in records]
     assert not any(SECRET in r.getMessage() for r in caplog.records)
     assert stats.snapshot() == {
         "total": 9,
@@ -359,3 +367,107 @@ def test_a_code_without_causes_of_its_own_has_the_bodys() -> None:
     assert "receiver_busy" not in FACTS["delivery"]["causes"]
     for senders in (1, 3):
         assert payvost.delivery.likely_cause("receiver_busy", senders) == payvost.delivery.likely_cause("payload_invalid_json", senders)
+
+
+def acknowledging_app(framework: str, router: payvost.EventRouter, guard: IdempotencyGuard, options: Options) -> Any:
+    """A guarded route at /guarded that answers first, then runs ``router``."""
+    if framework == "flask":
+        import flask
+        import payvost.flask
+
+        app = flask.Flask(__name__)
+        app.add_url_rule("/guarded", view_func=payvost.flask.view(SECRET, router, idempotency=guard, acknowledge_first=True, **options), methods=["POST"])
+        return app
+    if framework == "fastapi":
+        import fastapi
+        import payvost.fastapi
+
+        on_delivery = options.pop("on_delivery")
+        app = fastapi.FastAPI()
+        verified = payvost.fastapi.WebhookEvent(SECRET, on_delivery=on_delivery)
+        app.post("/guarded")(payvost.fastapi.endpoint(verified, router, idempotency=guard, acknowledge_first=True, **options))
+        return app
+    from django.conf import settings
+
+    if not settings.configured:
+        test_adapters.django_app([])
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.urls import clear_url_caches, path
+
+    import payvost.django
+
+    view = payvost.django.view(SECRET, router, idempotency=guard, acknowledge_first=True, **options)
+    sys.modules[settings.ROOT_URLCONF].urlpatterns = [path("guarded", view)]  # type: ignore[attr-defined]
+    clear_url_caches()
+    return WSGIHandler()
+
+
+@pytest.mark.parametrize("framework", list(FRAMEWORKS))
+def test_acknowledged_first_the_record_follows_the_handlers(framework: str) -> None:
+    """Answered 200 at once, each delivery is on record once its handlers
+    ran: processed, or failed (reported to on_error, and kept by the guard
+    with the header it came with), then a duplicate, each with its attempt."""
+    _, serve, _ = FRAMEWORKS[framework]
+    records: List[Dict[str, Any]] = []
+    errors: List[Tuple[str, str]] = []
+    slow = Slow()
+    slow.release.set()
+    guard = IdempotencyGuard(MemoryStore(), namespace=f"ack-{framework}")
+    options: Options = {"on_delivery": records.append, "on_error": lambda error, event: errors.append((str(error), event.id))}
+    sign = payvost.WebhookSignature.generate_header
+    paid, refund = event("payment.succeeded", "evt_ack_paid"), event("refund.created", "evt_ack_refund")
+    refund_header = sign(refund, SECRET)
+    for base in serve(acknowledging_app(framework, slow.router(framework == "fastapi"), guard, options)):
+        status, answer = post(f"{base}/guarded", paid, sign(paid, SECRET))
+        assert (status, json.loads(answer)) == (200, {"received": True})
+        wait_for(lambda: len(records) == 1, "the paid delivery's record")
+        assert post(f"{base}/guarded", refund, refund_header)[0] == 200
+        wait_for(lambda: len(records) == 2, "the failed delivery's record")
+        assert post(f"{base}/guarded", paid, sign(paid, SECRET))[0] == 200
+        wait_for(lambda: len(records) == 3, "the duplicate's record")
+    trimmed = [{k: v for k, v in r.items() if k not in ("duration_ms", "received_at", "remote_address", "signature_age")} for r in records]
+    assert trimmed == [
+        {"event_id": "evt_ack_paid", "event_type": "payment.succeeded", "outcome": "processed", "status": 200, "secret_index": 0, "attempt": 1},
+        {"event_id": "evt_ack_refund", "event_type": "refund.created", "outcome": "failed", "status": 200, "secret_index": 0, "attempt": 1},
+        {"event_id": "evt_ack_paid", "event_type": "payment.succeeded", "outcome": "duplicate", "status": 200, "secret_index": 0, "attempt": 1},
+    ]
+    assert slow.ran == ["evt_ack_paid"]
+    assert errors == [("the database is down", "evt_ack_refund")]
+    assert [(f.id, f.attempt, f.header) for f in guard.failed()] == [("evt_ack_refund", 1, refund_header)]
+
+
+def test_fastapi_records_what_the_endpoint_behind_the_dependency_answered() -> None:
+    """The dependency records the route's own answer: its declared status
+    (200 when it declares none), an HTTPException's, or 500 for an error."""
+    import fastapi
+    import payvost.fastapi
+
+    records: List[Dict[str, Any]] = []
+    verified = payvost.fastapi.WebhookEvent(SECRET, on_delivery=records.append, max_concurrent=1)
+    app = fastapi.FastAPI()
+
+    @app.post("/ok")
+    async def ok(event: payvost.AnyEvent = fastapi.Depends(verified)) -> Dict[str, str]:
+        return {"id": event.id}
+
+    @app.post("/conflict")
+    async def conflict(event: payvost.AnyEvent = fastapi.Depends(verified)) -> None:
+        raise fastapi.HTTPException(409, "not now")
+
+    @app.post("/broken")
+    async def broken(event: payvost.AnyEvent = fastapi.Depends(verified)) -> None:
+        raise RuntimeError("the database is down")
+
+    body = event("payment.succeeded", "evt_dep")
+    header = payvost.WebhookSignature.generate_header(body, SECRET)
+    for base in test_adapters.serve_asgi(app):
+        assert post(f"{base}/ok", body, header) == (200, '{"id":"evt_dep"}')
+        assert post(f"{base}/conflict", body, header) == (409, '{"detail":"not now"}')
+        assert post(f"{base}/broken", body, header)[0] == 500
+        wait_for(lambda: len(records) == 3, "the three records")
+        # Each was counted out once answered: max_concurrent=1 lets the next one in.
+        assert post(f"{base}/ok", body, header)[0] == 200
+        wait_for(lambda: len(records) == 4, "the fourth record")
+    assert [(r["outcome"], r["status"], r["event_id"]) for r in records] == [
+        ("processed", 200, "evt_dep"), ("failed", 409, "evt_dep"), ("failed", 500, "evt_dep"), ("processed", 200, "evt_dep"),
+    ]

@@ -37,27 +37,17 @@ from ._adapter import (
     received,
     routed,
     verifier_for,
-    verify,
     wsgi_body,
 )
-from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
 from .delivery import DeliveryRecord, DeliveryStats
 
-__all__ = ["webhook", "view", "verified_event"]
+__all__ = ["webhook", "view"]
 
 R = TypeVar("R")
 Refusal = Tuple[flask.Response, int]
 OnDelivery = Callable[[DeliveryRecord], Any]
-
-
-def verified_event(secret: Secret, tolerance: Union[int, float] = DEFAULT_TOLERANCE, *, limit: int = DEFAULT_BODY_LIMIT) -> AnyEvent:
-    """The event of the current request, from its raw body; raises
-    :class:`payvost._adapter.Answer` to refuse it."""
-    request = flask.request
-    body = wsgi_body(request.environ, request.stream.read, checked_limit(limit))
-    return verify(body, request.headers.get(SIGNATURE_HEADER), verifier_for(secret, tolerance)).event
 
 
 def _refusal(answer: Answer) -> Refusal:
