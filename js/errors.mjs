@@ -43,15 +43,27 @@ const MISMATCH_HINT =
 
 const encoder = new TextEncoder()
 
-/** At most the core's echo limit of a header or payload, in bytes, as text. */
+/** The backend's echo: the core's cut of a header or payload (protocol §6). */
+let echoOf
+
+/** Takes the backend's `echo` when the SDK is created. */
+export function useEcho(backend) {
+  echoOf = backend.echo
+}
+
+/**
+ * What an error echoes of a header or payload, cut by the core. Only its
+ * start crosses into the core: one byte past the limit, which tells a
+ * character the cut split from one broken before it (a string's first
+ * limit + 1 UTF-16 units encode to at least that many bytes).
+ */
 function echo(value) {
   if (value === undefined || value === null) return undefined
   const limit = facts.echo_limit
-  const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, limit)) : value
+  const bytes = typeof value === 'string' ? encoder.encode(value.slice(0, limit + 1)) : value
   if (!(bytes instanceof Uint8Array)) return undefined
   try {
-    // Streaming holds back a character the cut split, as the core's echo does.
-    return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes.subarray(0, limit), { stream: true })
+    return echoOf(bytes.subarray(0, limit + 1))
   } catch {
     return undefined // a view over memory detached since the call began: no bytes left to echo
   }

@@ -7,7 +7,7 @@ import * as convert from './convert.mjs'
 import { createAdapters } from './adapters.mjs'
 import { DeliveryStats, prometheus } from './deliveries.mjs'
 import { createLambda } from './lambda.mjs'
-import { fromNative, payvostError } from './errors.mjs'
+import { fromNative, payvostError, useEcho } from './errors.mjs'
 import { loadFacts } from './facts.mjs'
 import { requestBody } from './body.mjs'
 import { EventRouter } from './router.mjs'
@@ -16,10 +16,11 @@ import { EventRouter } from './router.mjs'
 const VERIFIER_CACHE_SIZE = 16
 
 /**
- * @param backend {name, Verifier, checkEnvelope, sign, fingerprint, base64Body, facts}
+ * @param backend {name, Verifier, checkEnvelope, sign, fingerprint, echo, base64Body, facts}
  */
 export function createWebhooks(backend) {
   const facts = loadFacts(backend)
+  useEcho(backend)
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const errorCodes = Object.freeze(
     Object.fromEntries(facts.errors.map(({ code }) => [code.toUpperCase(), code])),

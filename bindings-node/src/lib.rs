@@ -198,6 +198,13 @@ pub fn fingerprint(payload: Payload<'_>) -> String {
     payvost_webhooks::idempotency::fingerprint(bytes(&payload))
 }
 
+/// The start of a header or payload an error carries, cut by the core's
+/// rule (protocol §6: its first bytes, back to a whole character).
+#[napi]
+pub fn echo(value: Payload<'_>) -> String {
+    payvost_webhooks::echo(bytes(&value))
+}
+
 /// The raw body of a serverless event whose `isBase64Encoded` is true,
 /// decoded by the core's strict rule.
 #[napi]

@@ -90,6 +90,16 @@ def test_error_hierarchy_and_attributes(header: str) -> None:
     assert config.sig_header is None and SECRET not in repr(config)
 
 
+def test_an_error_echoes_100_bytes_never_half_a_character(header: str) -> None:
+    # 't=1,v1=' and 46 é are 99 bytes: the 47th é would straddle the cut.
+    long = raises(SignatureVerificationError, "signature_mismatch", lambda: construct(BODY, "t=1,v1=" + "é" * 80, SECRET, now=NOW))
+    assert long.sig_header == "t=1,v1=" + "é" * 46
+    odd = raises(SignatureVerificationError, "signature_mismatch", lambda: construct(("a" + "é" * 60).encode(), header, SECRET, now=NOW))
+    assert odd.http_body == "a" + "é" * 49
+    assert raises(SignatureVerificationError, "signature_mismatch", lambda: construct(b"{\xff}", header, SECRET, now=NOW)).http_body == "{\ufffd}"
+    assert raises(SignatureVerificationError, "header_malformed", lambda: construct(BODY, "\ufefft=1,v1=ab", SECRET, now=NOW)).sig_header == "\ufefft=1,v1=ab"
+
+
 def test_error_codes_match_the_spec() -> None:
     assert payvost.ERROR_CODES == [
         "secret_invalid", "tolerance_invalid", "header_missing", "header_malformed", "no_signatures",

@@ -39,6 +39,7 @@ export const backend = {
   checkEnvelope: wasm.checkEnvelope,
   sign: (payload, secret, timestamp) => wasm.sign(bytes(payload), secret, timestamp),
   fingerprint: (payload) => wasm.fingerprint(bytes(payload)),
+  echo: (value) => wasm.echo(bytes(value)),
   base64Body: (text) => wasm.base64Body(bytes(text)),
   facts: wasm.facts,
 }

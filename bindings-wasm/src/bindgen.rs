@@ -122,6 +122,13 @@ pub fn fingerprint(payload: &[u8]) -> String {
     payvost_webhooks::idempotency::fingerprint(payload)
 }
 
+/// The start of a header or payload an error carries, cut by the core's
+/// rule (protocol §6: its first bytes, back to a whole character).
+#[wasm_bindgen]
+pub fn echo(value: &[u8]) -> String {
+    payvost_webhooks::echo(value)
+}
+
 /// The raw body of a serverless event whose `isBase64Encoded` is true,
 /// decoded by the core's strict rule.
 #[wasm_bindgen(js_name = base64Body)]

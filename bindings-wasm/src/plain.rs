@@ -17,6 +17,7 @@
 //! | `pv_verify` | as `pv_construct`, without judging the payload | as `pv_construct` |
 //! | `pv_sign` | `payload_len: u32, secret_len: u32, timestamp: i64`; input holds payload, then secret | `0` (output: the header value) |
 //! | `pv_fingerprint` | `payload_len: u32`; input holds the payload | `0` (output: the idempotency guard's fingerprint, the payload's SHA-256 in hex) |
+//! | `pv_echo` | `len: u32`; input holds a header or payload (its first `ECHO_LIMIT + 1` bytes are enough) | `0` (output: what an error echoes of it, `payvost_webhooks::echo`) |
 //! | `pv_facts` | none | `0` (output: the core's shared facts as JSON, `payvost_webhooks::facts_json`) |
 //! | `pv_unix_seconds` | `secs: f64` | unix seconds by the core's rule (`unix_seconds_from_f64`), `i64::MIN` when not finite |
 //! | `pv_output_ptr`, `pv_output_len` | none | the output buffer |
@@ -232,6 +233,17 @@ pub extern "C" fn pv_fingerprint(payload_len: u32) -> i32 {
         let (payload, _) = state.split(payload_len, 0);
         let fingerprint = payvost_webhooks::idempotency::fingerprint(payload);
         state.succeed(fingerprint)
+    })
+}
+
+/// What an error echoes of a header or payload: the core's cut (protocol §6).
+#[allow(unsafe_code)] // see pv_input
+#[unsafe(no_mangle)]
+pub extern "C" fn pv_echo(len: u32) -> i32 {
+    with(|state| {
+        let (value, _) = state.split(len, 0);
+        let echoed = payvost_webhooks::echo(value);
+        state.succeed(echoed)
     })
 }
 

@@ -24,15 +24,14 @@ final class Errors
         if ($code === 'signature_mismatch' && str_starts_with($message, $runtime->facts()['messages']['signature_mismatch_unexplained'])) {
             $message .= self::MISMATCH_HINT;
         }
-        $echo = $runtime->facts()['echo_limit'];
         return match ($runtime->category($code)) {
             'configuration' => new InvalidArgumentException($message, $code),
             'processing' => new IdempotencyException($message, $code),
             'signature' => new SignatureVerificationException(
                 $message,
                 $code,
-                $sigHeader === null ? null : substr($sigHeader, 0, $echo),
-                $payload === null ? null : substr($payload, 0, $echo),
+                $sigHeader === null ? null : $runtime->echo($sigHeader),
+                $payload === null ? null : $runtime->echo($payload),
             ),
             // 'payload', and any code the module does not name, which can only be a bug of ours.
             default => new UnexpectedValueException($message, $code),

@@ -33,6 +33,7 @@ final class Runtime
         'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
         'pv_sign' => [[self::I32, self::I32, self::I64], self::I32],
         'pv_fingerprint' => [[self::I32], self::I32],
+        'pv_echo' => [[self::I32], self::I32],
         'pv_facts' => [[], self::I32],
         'pv_unix_seconds' => [[self::F64], self::I64],
         'pv_output_ptr' => [[], self::I32],
@@ -363,6 +364,19 @@ final class Runtime
             throw new EngineException('The module reported an input buffer outside its memory', 'engine_unavailable');
         }
         FFI::memcpy($memory + $this->inputAddress, $bytes, $length);
+    }
+
+    /**
+     * What an error echoes of a header or payload, cut by the core (protocol §6):
+     * its first bytes, back to a whole character. Only one byte past the limit
+     * crosses into the module: enough for the core to tell a character the cut
+     * split from one broken before it.
+     */
+    public function echo(string $value): string
+    {
+        $this->write(substr($value, 0, $this->facts['echo_limit'] + 1));
+        $this->call('pv_echo', min(strlen($value), $this->facts['echo_limit'] + 1));
+        return $this->output();
     }
 
     /** The module's output buffer: a result, or an error's message. */

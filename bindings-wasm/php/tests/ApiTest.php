@@ -61,6 +61,26 @@ final class ApiTest extends TestCase
         unset($_SERVER['HTTP_PAYVOST_SIGNATURE']);
     }
 
+    /** The core cuts what an exception echoes (protocol §6): 100 bytes, back to a whole character. */
+    public function testTheEchoNeverCutsACharacterInHalf(): void
+    {
+        // 't=1,v1=' and 46 é are 99 bytes: the 47th é would straddle the cut.
+        $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
+            fn () => Webhook::constructEvent(self::BODY, 't=1,v1=' . str_repeat('é', 80), self::SECRET, 300, self::NOW));
+        self::assertSame('t=1,v1=' . str_repeat('é', 46), $e->getSigHeader());
+        self::assertTrue(mb_check_encoding((string) $e->getSigHeader(), 'UTF-8'));
+        // 'a' and 49 é are 99 bytes; a byte that is not UTF-8 shows as U+FFFD; a byte order mark is kept.
+        $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
+            fn () => Webhook::constructEvent('a' . str_repeat('é', 60), self::header(), self::SECRET, 300, self::NOW));
+        self::assertSame('a' . str_repeat('é', 49), $e->getHttpBody());
+        $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
+            fn () => Webhook::constructEvent("{\xff}", self::header(), self::SECRET, 300, self::NOW));
+        self::assertSame("{\u{FFFD}}", $e->getHttpBody());
+        $e = self::fails(SignatureVerificationException::class, 'header_malformed',
+            fn () => Webhook::constructEvent(self::BODY, "\u{FEFF}t=1,v1=ab", self::SECRET, 300, self::NOW));
+        self::assertSame("\u{FEFF}t=1,v1=ab", $e->getSigHeader());
+    }
+
     public function testExceptionClassesAndCodes(): void
     {
         $e = self::fails(SignatureVerificationException::class, 'signature_mismatch',
