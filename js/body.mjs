@@ -2,15 +2,12 @@
 // Node IncomingMessage (Express, Koa) or a WHATWG Request (Hono, Next.js,
 // constructEventFromRequest). A body is refused as soon as it passes the
 // limit (protocol §10); what the client still sends is read and dropped, up
-// to DRAIN_LIMIT, so that it gets the answer rather than a reset, and past
-// that the connection is closed.
+// to the core's drain limit (64 MiB), so that it gets the answer rather than
+// a reset, and past that the connection is closed.
 
 import { payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
 import { platformFix } from './platform.mjs'
-
-/** How much of a body over the limit is read and dropped after the 413, so the client reads it rather than a reset. */
-const DRAIN_LIMIT = 64 * 1024 * 1024
 
 /** A body over the limit: `payload_invalid_json` with the core's message, and the 413 an adapter answers. */
 export function tooLarge(limit) {
@@ -64,7 +61,7 @@ export function rawBody(req, limit, fix) {
       // Past the limit: refused at once (a second refusal is a no-op), nothing kept.
       chunks.length = 0
       rejectBody(tooLarge(limit))
-      if (size > limit + DRAIN_LIMIT) {
+      if (size > limit + facts.drain_limit) {
         // The answer has had its chance: stop reading and end the connection.
         req.removeListener('data', onData)
         req.socket?.destroy()
@@ -105,7 +102,7 @@ export async function requestBody(request, limit, fix) {
     throw payvostError('payload_wrong_type', `The request body could not be read (${error && error.message}): ${fix}`)
   }
   if (declaredLength(request.headers.get('content-length')) > limit) {
-    drain(reader, DRAIN_LIMIT)
+    drain(reader, facts.drain_limit)
     throw tooLarge(limit)
   }
   try {
@@ -120,7 +117,7 @@ export async function requestBody(request, limit, fix) {
     throw unreadable(error)
   }
   if (size > limit) {
-    drain(reader, DRAIN_LIMIT)
+    drain(reader, facts.drain_limit)
     throw tooLarge(limit)
   }
   return concat(chunks, size)

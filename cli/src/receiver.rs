@@ -39,11 +39,6 @@ pub const MAX_CONNECTIONS: usize = 512;
 /// The largest request head (request line and headers) hyper buffers.
 const MAX_HEAD: usize = 64 * 1024;
 
-/// The largest over-limit body read and thrown away before answering 413,
-/// so that a client still sending reads the answer instead of a reset
-/// connection. A larger one is answered at once and the connection closed.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
-
 /// What one request gets from the receiver.
 pub struct Limits {
     pub header_timeout: Duration,
@@ -174,7 +169,7 @@ async fn read(
     let body = request.into_body();
     let read = async {
         let declared = body.size_hint().lower();
-        if declared > DRAIN_LIMIT {
+        if declared > payvost_webhooks::DRAIN_LIMIT {
             return Err(refusal_too_large(limits));
         }
         if declared > limits.body_limit {
@@ -213,7 +208,7 @@ async fn read(
 }
 
 /// Reads and discards an over-limit body (its declared length is at most
-/// `DRAIN_LIMIT`), then refuses it.
+/// `payvost_webhooks::DRAIN_LIMIT`), then refuses it.
 async fn drained(mut body: Incoming, limits: &Limits) -> Refusal {
     // The client stopped sending or went away: answer what we can.
     while let Some(Ok(_)) = body.frame().await {}

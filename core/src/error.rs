@@ -442,6 +442,21 @@ impl fmt::Display for Nth {
     }
 }
 
+/// The largest tolerance in days, as the messages state it.
+const MAX_DAYS: u64 = crate::Tolerance::MAX_SECS / 86_400;
+
+/// The range every tolerance message states, written from the bounds
+/// themselves (the facts carry it as `messages.tolerance_range`, for the
+/// doors that refuse a tolerance of the wrong type before the core sees it).
+pub(crate) fn tolerance_range(f: &mut impl fmt::Write) -> fmt::Result {
+    write!(
+        f,
+        "The tolerance must be a whole number of seconds from {} to {} ({MAX_DAYS} days)",
+        crate::Tolerance::MIN_SECS,
+        crate::Tolerance::MAX_SECS,
+    )
+}
+
 impl fmt::Display for ToleranceProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
@@ -457,11 +472,11 @@ impl fmt::Display for ToleranceProblem {
             }
             _ => {}
         }
-        f.write_str("The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)")?;
+        tolerance_range(f)?;
         match self {
             ToleranceProblem::NotPositive => f.write_str("; it was zero or negative"),
             ToleranceProblem::NotWhole => f.write_str("; it was not a whole number"),
-            ToleranceProblem::TooLarge => f.write_str("; it was more than 30 days"),
+            ToleranceProblem::TooLarge => write!(f, "; it was more than {} days", MAX_DAYS),
             ToleranceProblem::NotANumber => f.write_str("; it was not a number"),
             ToleranceProblem::TimeNotFinite | ToleranceProblem::SigningTimeNegative(_) => Ok(()),
         }

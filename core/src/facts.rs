@@ -11,8 +11,8 @@ use crate::event::{EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
 use crate::receiver::{
-    BODY_CUT_OFF_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, LIMIT_INVALID_MESSAGE,
-    body_too_large_message,
+    BODY_CUT_OFF_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE, DRAIN_LIMIT,
+    LIMIT_INVALID_MESSAGE, body_too_large_message,
 };
 use crate::tolerance::Tolerance;
 
@@ -56,6 +56,8 @@ pub fn facts_json() -> String {
     // A template: bindings put how their language writes the value for `{what}`.
     let absent = Error::SecretInvalid(SecretProblem::Absent("{what}")).to_string();
     let too_large = body_too_large_message(BODY_LIMIT).replace(&BODY_LIMIT.to_string(), "{limit}");
+    let mut tolerance_range = String::new();
+    let _ = crate::error::tolerance_range(&mut tolerance_range);
     // Templates of the processing codes' messages: doors fill `{id}`, `{why}`, `{limit}`.
     let guard = [
         Error::EventInProgress("{id}".into()),
@@ -78,6 +80,7 @@ pub fn facts_json() -> String {
   "max_header_len": {MAX_HEADER_LEN},
   "max_depth": {MAX_DEPTH},
   "body_limit": {BODY_LIMIT},
+  "drain_limit": {DRAIN_LIMIT},
   "statuses": {{{statuses}}},
   "packed_secrets": {packed},
   "kinds": {kinds},
@@ -85,7 +88,7 @@ pub fn facts_json() -> String {
   "event_types": {event_types},
   "idempotency": {idempotency},
   "delivery": {delivery},
-  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "body_cut_off": {cut_off}, "limit_invalid": {limit_invalid}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
+  "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "body_cut_off": {cut_off}, "limit_invalid": {limit_invalid}, "tolerance_range": {tolerance_range}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
         packed = crate::PACKED_SECRETS,
@@ -109,6 +112,7 @@ pub fn facts_json() -> String {
         content_length = text(CONTENT_LENGTH_INVALID_MESSAGE),
         cut_off = text(BODY_CUT_OFF_MESSAGE),
         limit_invalid = text(LIMIT_INVALID_MESSAGE),
+        tolerance_range = text(&tolerance_range),
         unexplained = text(crate::error::MISMATCH_UNEXPLAINED),
         base64_invalid = text(crate::BASE64_BODY_INVALID_MESSAGE),
         guard = guard.join(", "),

@@ -34,8 +34,8 @@ pub use json::{MAX_DEPTH, check_json_limits};
 pub use mismatch::BodyChange;
 pub use receiver::{
     BASE64_BODY_INVALID_MESSAGE, BODY_CUT_OFF_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE,
-    LIMIT_INVALID_MESSAGE, STATUSES, base64_body, body_too_large_message, content_length,
-    joined_header_lines, status_of,
+    DRAIN_LIMIT, LIMIT_INVALID_MESSAGE, STATUSES, base64_body, body_too_large_message,
+    content_length, joined_header_lines, status_of,
 };
 pub use sign::sign;
 pub use tolerance::{Tolerance, unix_seconds_from_f64};

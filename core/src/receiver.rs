@@ -16,6 +16,12 @@ use crate::Error;
 /// and the code `payload_invalid_json` before it is verified.
 pub const BODY_LIMIT: u64 = 5 * 1024 * 1024;
 
+/// How much of a body over the limit a receiver still reads and throws away
+/// after deciding on its 413 (64 MiB), so that a client still sending reads
+/// the answer rather than a reset connection; past that it closes the
+/// connection.
+pub const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+
 /// The message a receiver answers a body over its `limit` with.
 ///
 /// ```

@@ -71,7 +71,8 @@ final class Arguments
         if (is_int($tolerance) || is_float($tolerance)) {
             return (float) $tolerance;
         }
-        throw Errors::make('tolerance_invalid', 'The tolerance must be a whole number of seconds from 1 to 2592000 (30 days), not ' . get_debug_type($tolerance));
+        $range = Runtime::get()->facts()['messages']['tolerance_range'];
+        throw Errors::make('tolerance_invalid', "{$range}, not " . get_debug_type($tolerance));
     }
 
     /** Unix seconds: an int, a DateTimeInterface, or null for the system clock. */
