@@ -27,7 +27,7 @@ test-demo: tools node wasm
 test:
 	scripts/services.sh run $(MAKE) --no-print-directory test-steps
 
-test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-idempotency test-demo test-differential
+test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-plain-host test-idempotency test-demo test-differential
 
 # The idempotency guard across a fleet of Node, Python, PHP and Rust workers on
 # real SQLite, Redis and PostgreSQL: fleet, languages, crash, paused worker,
@@ -48,6 +48,7 @@ clippy:
 	$(CARGO) clippy -p payvost-webhooks --no-default-features --lib -- -D warnings
 	# The WASM crate's plain-module half compiles only for wasm32.
 	$(CARGO) clippy -p payvost-wasm --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -p payvost-wasm --target wasm32-unknown-unknown --no-default-features --features test-hooks -- -D warnings
 
 # Unit, integration, property and doc tests; the vectors run in core/tests/vectors.rs.
 test-rust:
@@ -113,6 +114,11 @@ test-wasm: wasm node
 test-php: wasm
 	@scripts/ensure-tools.sh php
 	scripts/services.sh run scripts/test-php.sh
+
+# The plain module under a second host, Python's wasmtime package, on the
+# conformance vectors (docs/wasm-abi.md).
+test-plain-host: wasm
+	scripts/test-plain-host.sh
 
 bench-php: wasm
 	@scripts/ensure-tools.sh php

@@ -85,14 +85,20 @@ export const {
 } = sdk
 `)
 }
-// The plain module of the PHP package: the same crate without wasm-bindgen.
+// The plain module (docs/wasm-abi.md), shipped in the PHP package: the same
+// crate without wasm-bindgen. Then its test build, with pv_trap_for_tests,
+// for the hosts' tests only (target/wasm-plain/payvost-test-hooks.wasm).
 if (!process.env.PAYVOST_WASM_OUT) {
   const plainTarget = join(root, 'target', 'wasm-plain')
-  run('cargo', ['build', '-p', 'payvost-wasm', '--no-default-features', '--features', 'plain', '--target', 'wasm32-unknown-unknown', '--release'], {
-    env: { ...process.env, CARGO_TARGET_DIR: plainTarget, RUSTFLAGS },
-  })
-  const plain = join(here, 'php', 'resources', 'payvost.wasm')
-  mkdirSync(dirname(plain), { recursive: true })
-  wasmOpt(join(plainTarget, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm'), plain)
+  const built = join(plainTarget, 'wasm32-unknown-unknown', 'release', 'payvost_wasm.wasm')
+  const plain = (features, output) => {
+    run('cargo', ['build', '-p', 'payvost-wasm', '--no-default-features', '--features', features, '--target', 'wasm32-unknown-unknown', '--release'], {
+      env: { ...process.env, CARGO_TARGET_DIR: plainTarget, RUSTFLAGS },
+    })
+    mkdirSync(dirname(output), { recursive: true })
+    wasmOpt(built, output)
+  }
+  plain('plain', join(here, 'php', 'resources', 'payvost.wasm'))
+  plain('test-hooks', join(plainTarget, 'payvost-test-hooks.wasm'))
 }
 console.log(`built ${pkg}`)

@@ -8,7 +8,7 @@ structurally (file format, architecture, exported entry point, dynamic
 dependencies, glibc symbol versions, wheel tags and RECORD). A target that
 fails to build is named in the manifest with its error; the run then exits 1.
 
-    scripts/dist.py [--only npm,python,php,crates,cli]
+    scripts/dist.py [--only npm,python,php,plain,crates,cli]
 """
 
 import argparse
@@ -481,6 +481,21 @@ def php_artifact_install(archive):
            "(the docs' snippet under PHP-FPM and php -S, the bundled engine found with nothing configured)"
 
 
+def dist_plain():
+    """The plain module on its own (docs/wasm-abi.md), for hosts in any
+    language, put through the second host's tests (Python's wasmtime)."""
+    module = ROOT / "bindings-wasm" / "php" / "resources" / "payvost.wasm"
+    if not module.exists():
+        raise CheckError(f"{module} is missing: run make wasm")
+    dest = DIST / "wasm" / "payvost_plain.wasm"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(module, dest)
+    out = run(ROOT / "scripts" / "test-plain-host.sh", env={**ENV, "PAYVOST_PLAIN_WASM": str(dest)}, capture=True)
+    record(dest, "payvost_plain.wasm (the plain module)", "wasm32 (any WebAssembly runtime)",
+           [f"ABI version 1, every export as docs/wasm-abi.md lists it, no imports; the conformance vectors under "
+            f"Python's wasmtime: {out.strip().splitlines()[-1]}"])
+
+
 def dist_crates():
     run("cargo", "publish", "--dry-run", "-p", "payvost-webhooks", "--allow-dirty")
     # The dry run built the package from itself; this writes it where cargo keeps packages.
@@ -557,11 +572,12 @@ def run_cli(exe, runner):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", default="npm,python,php,crates,cli")
+    parser.add_argument("--only", default="npm,python,php,plain,crates,cli")
     parts = parser.parse_args().only.split(",")
     shutil.rmtree(DIST, ignore_errors=True)
     DIST.mkdir()
-    steps = {"npm": dist_npm, "python": dist_python, "php": dist_php, "crates": dist_crates, "cli": dist_cli}
+    steps = {"npm": dist_npm, "python": dist_python, "php": dist_php, "plain": dist_plain, "crates": dist_crates,
+             "cli": dist_cli}
     for part in parts:
         attempt(part, part, "-", steps[part])
 

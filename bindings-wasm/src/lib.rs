@@ -2,8 +2,9 @@
 //!
 //! - `bindgen` (default): the module of `@payvost/webhooks-wasm`, with
 //!   wasm-bindgen's JavaScript glue (`bindgen.rs`);
-//! - `plain`: a module with no imports and a small C ABI (`plain.rs`), which
-//!   the PHP package drives through the standard WebAssembly C API.
+//! - `plain`: a module with no imports and a small C ABI (`plain.rs`,
+//!   `docs/wasm-abi.md`), which the PHP package drives through the standard
+//!   WebAssembly C API; `test-hooks` adds a test-only export to it.
 //!
 //! Neither writes a rule of the protocol: they convert and call the core.
 

@@ -1,33 +1,22 @@
 //! The plain module's C ABI, for hosts that load WebAssembly without
-//! wasm-bindgen (the PHP package, through the standard `wasm.h` C API).
+//! wasm-bindgen: the PHP package through the standard `wasm.h` C API, and any
+//! language with a WebAssembly runtime (`docs/wasm-abi.md`, which lists each
+//! export; a test holds that list to this module's exports).
 //!
 //! The module owns its memory. The host asks for the input buffer with
 //! [`pv_input`], which returns its address in linear memory, writes the
 //! call's bytes there, and calls a function with their lengths; results and
 //! error messages come back in the output buffer ([`pv_output_ptr`],
 //! [`pv_output_len`]). So Rust never reads through a pointer the host made
-//! up, and a verification is one call across the boundary.
-//!
-//! | export | arguments | returns |
-//! | --- | --- | --- |
-//! | `pv_input` | `len: u32` | address of an input buffer of at least `len` bytes (0 if none can be had); valid until the next `pv_input` |
-//! | `pv_verifier_new` | `secrets_len: u32, tolerance: f64`; input holds `u32le count`, then per secret `u32le len` and its UTF-8 bytes | a verifier handle `> 0`, or `-code` |
-//! | `pv_verifier_free` | `handle: u32` | nothing; freeing twice or an unknown handle is harmless |
-//! | `pv_construct` | `verifier: u32, payload_len: u32, header_len: u32, now: i64`; input holds the payload, then the header | `0` when the payload is an authentic event (output: `t,secret_index`), or `code` |
-//! | `pv_verify` | as `pv_construct`, without judging the payload | as `pv_construct` |
-//! | `pv_sign` | `payload_len: u32, secret_len: u32, timestamp: i64`; input holds payload, then secret | `0` (output: the header value) |
-//! | `pv_fingerprint` | `payload_len: u32`; input holds the payload | `0` (output: the idempotency guard's fingerprint, the payload's SHA-256 in hex) |
-//! | `pv_echo` | `len: u32`; input holds a header or payload (its first `ECHO_LIMIT + 1` bytes are enough) | `0` (output: what an error echoes of it, `payvost_webhooks::echo`) |
-//! | `pv_facts` | none | `0` (output: the core's shared facts as JSON, `payvost_webhooks::facts_json`) |
-//! | `pv_unix_seconds` | `secs: f64` | unix seconds by the core's rule (`unix_seconds_from_f64`), `i64::MIN` when not finite |
-//! | `pv_output_ptr`, `pv_output_len` | none | the output buffer |
-//! | `pv_trap_for_tests` | none | never: it traps, so that hosts can test their recovery |
-//!
-//! `code` is the 1-based position of the error's code in the facts' `errors`;
-//! on an error the output holds the message. A trap leaves the instance
-//! unusable: hosts make a new instance (the compiled module stays valid).
+//! up, and a verification is one call across the boundary. Hosts check
+//! [`pv_abi_version`] before any other call.
 
 use std::cell::RefCell;
+
+/// The ABI's version (`docs/wasm-abi.md`, "Versions"): raised when an export
+/// is removed or changes its arguments, results or meaning; a new export
+/// leaves it as it is.
+pub const ABI_VERSION: u32 = 1;
 
 use payvost_webhooks::{Error, SecretProblem, Verified, Webhook, sign};
 
@@ -276,7 +265,17 @@ pub extern "C" fn pv_output_len() -> u32 {
     with(|state| u32::try_from(state.output.len()).unwrap_or(0))
 }
 
-/// Traps, always: hosts test that they recover from a trap with it.
+/// The version of this ABI, [`ABI_VERSION`]: a host refuses a module whose
+/// version is not the one it was written for.
+#[allow(unsafe_code)] // see pv_input
+#[unsafe(no_mangle)]
+pub extern "C" fn pv_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+/// Traps, always: hosts test that they recover from a trap with it. Only in
+/// the test build (feature `test-hooks`), never in the released module.
+#[cfg(feature = "test-hooks")]
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_trap_for_tests() {

@@ -48,8 +48,12 @@ final class Engine
     /** The engine's functions: the declarations php.ini preloaded (ffi.preload), else the library loaded now. */
     public static function ffi(): FFI
     {
-        return self::preloaded() ?? self::load();
+        // One per process: PHP's FFI mixes up the types of a second cdef()
+        // of the same declarations once the first is freed.
+        return self::$ffi ??= self::preloaded() ?? self::load();
     }
+
+    private static ?FFI $ffi = null;
 
     /** The declarations php.ini preloaded (ffi.preload), if it did. */
     private static function preloaded(): ?FFI

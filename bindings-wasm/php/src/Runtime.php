@@ -10,7 +10,7 @@ use Payvost\Exception\EngineException;
 
 /**
  * @internal The plain WebAssembly module (resources/payvost.wasm, its C ABI
- * documented in bindings-wasm/src/plain.rs), instantiated and called through
+ * in docs/wasm-abi.md), instantiated and called through
  * the engine Engine finds (the standard WebAssembly C API, wasm.h, so that no
  * engine's private layouts are relied on), its machine code kept by
  * ModuleCache.
@@ -24,24 +24,12 @@ final class Runtime
     private const I64 = 1;
     private const F64 = 3;
 
-    /** Each export's parameter kinds, and the kind of its result (null for none). */
-    public const SIGNATURES = [
-        'pv_input' => [[self::I32], self::I32],
-        'pv_verifier_new' => [[self::I32, self::F64], self::I32],
-        'pv_verifier_free' => [[self::I32], null],
-        'pv_construct' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
-        'pv_verify' => [[self::I32, self::I32, self::I32, self::I64], self::I32],
-        'pv_sign' => [[self::I32, self::I32, self::I64], self::I32],
-        'pv_fingerprint' => [[self::I32], self::I32],
-        'pv_echo' => [[self::I32], self::I32],
-        'pv_facts' => [[], self::I32],
-        'pv_unix_seconds' => [[self::F64], self::I64],
-        'pv_output_ptr' => [[], self::I32],
-        'pv_output_len' => [[], self::I32],
-        'pv_trap_for_tests' => [[], null],
-    ];
+    /** The ABI version this package calls (docs/wasm-abi.md, "Versions"). */
+    public const ABI_VERSION = 1;
 
     private static ?self $shared = null;
+    /** The module the shared runtime loads: the package's, unless a test swapped in another. */
+    private static ?string $modulePath = null;
 
     private FFI $ffi;
     private CData $engine;
@@ -52,12 +40,15 @@ final class Runtime
     private ?CData $memory = null;
     /** @var array<string, CData> */
     private array $functions = [];
+    /** @var array<string, array{list<int>, ?int}> each export's parameter kinds and result kind, read from the module */
+    private array $signatures = [];
     private CData $args;
     private CData $argsVec;
     private CData $results;
     private CData $resultsVec;
-    /** Counts instances: a verifier handle is only valid in the instance that made it. */
+    /** Numbers instances, of every runtime: a verifier handle is only valid in the instance that made it. */
     private int $generation = 0;
+    private static int $instances = 0;
     private int $inputAddress = 0;
     private int $inputCapacity = 0;
     /** @var list<string> */
@@ -69,10 +60,21 @@ final class Runtime
 
     public static function get(): self
     {
-        return self::$shared ??= new self();
+        return self::$shared ??= new self(self::$modulePath ?? __DIR__ . '/../resources/payvost.wasm');
     }
 
-    private function __construct()
+    /**
+     * @internal For the package's own tests: the shared runtime is made anew
+     * from another build of the module (the test build, whose
+     * pv_trap_for_tests the released one lacks), or, given null, the package's.
+     */
+    public static function useModuleForTests(?string $path): void
+    {
+        self::$shared = null;
+        self::$modulePath = $path;
+    }
+
+    private function __construct(private readonly string $path)
     {
         if (!extension_loaded('ffi')) {
             throw new EngineException(
@@ -91,7 +93,13 @@ final class Runtime
         $this->results = $this->ffi->new('wasm_val_t[1]');
         $this->resultsVec = $this->ffi->new('wasm_val_vec_t');
         $this->resultsVec->data = FFI::addr($this->results[0]);
-        $this->instantiate();
+        try {
+            $this->instantiate();
+        } catch (EngineException $refused) {
+            // PHP runs no destructor for an object whose constructor threw.
+            $this->__destruct();
+            throw $refused;
+        }
         $this->call('pv_facts');
         $facts = json_decode($this->output(), true, 512, JSON_THROW_ON_ERROR);
         $this->facts = is_array($facts) ? $facts : [];
@@ -114,7 +122,7 @@ final class Runtime
      */
     private function compile(): CData
     {
-        $wasm = file_get_contents(__DIR__ . '/../resources/payvost.wasm');
+        $wasm = @file_get_contents($this->path);
         if ($wasm === false) {
             throw new EngineException('resources/payvost.wasm is missing from the package', 'engine_unavailable');
         }
@@ -167,12 +175,7 @@ final class Runtime
         if ($instance === null) {
             throw new EngineException('The WebAssembly module could not be instantiated', 'engine_unavailable');
         }
-        $exported = $this->exportedSignatures();
-        foreach (self::SIGNATURES as $name => $signature) {
-            if (($exported[$name] ?? null) !== $signature) {
-                throw new EngineException("The WebAssembly module's export {$name} is missing or has another type than this package calls", 'engine_unavailable');
-            }
-        }
+        $this->signatures = $this->exportedSignatures();
         $types = $this->ffi->new('wasm_exporttype_vec_t');
         $this->ffi->wasm_module_exports($this->module, FFI::addr($types));
         $exports = $this->ffi->new('wasm_extern_vec_t', false);
@@ -182,24 +185,31 @@ final class Runtime
             $name = FFI::string($name->data, $name->size);
             if ($name === 'memory') {
                 $this->memory = $this->ffi->wasm_extern_as_memory($exports->data[$i]);
-            } elseif (isset(self::SIGNATURES[$name])) {
+            } elseif (isset($this->signatures[$name])) {
                 $this->functions[$name] = $this->ffi->wasm_extern_as_func($exports->data[$i]);
             }
         }
         $this->ffi->wasm_exporttype_vec_delete(FFI::addr($types));
-        if ($this->memory === null || count($this->functions) !== count(self::SIGNATURES)) {
-            throw new EngineException('The WebAssembly module lacks exports this package needs', 'engine_unavailable');
-        }
         $this->instance = $instance;
         $this->exports = $exports;
         $this->inputAddress = 0;
         $this->inputCapacity = 0;
-        $this->generation++;
+        $this->generation = ++self::$instances;
+        // The ABI's one rule for hosts: its version before any other call.
+        $version = isset($this->signatures['pv_abi_version']) ? $this->call('pv_abi_version') : 0;
+        if ($this->memory === null || $version !== self::ABI_VERSION) {
+            throw new EngineException(
+                "The WebAssembly module {$this->path} speaks ABI version {$version}; this package calls version "
+                . self::ABI_VERSION . ': reinstall payvost/payvost-php, whose module and PHP code come together',
+                'engine_unavailable',
+            );
+        }
     }
 
     /**
      * Each function the module exports, with its parameter kinds and result
-     * kind (null for none), in the form of SIGNATURES, read from the module.
+     * kind (null for none), read from the module: the calls this package
+     * makes take their types from here (docs/wasm-abi.md lists them).
      *
      * @internal
      * @return array<string, array{list<int>, ?int}>
@@ -280,7 +290,13 @@ final class Runtime
     /** Calls an export with integer and float arguments; its integer result, or 0. */
     public function call(string $name, int|float ...$values): int
     {
-        [$kinds, $result] = self::SIGNATURES[$name];
+        [$kinds, $result] = $this->signatures[$name] ?? throw new EngineException(
+            "The WebAssembly module {$this->path} has no export {$name}: reinstall payvost/payvost-php",
+            'engine_unavailable',
+        );
+        if (count($values) !== count($kinds) || count($kinds) > count($this->args)) {
+            throw new EngineException("{$name} takes " . count($kinds) . ' arguments, not ' . count($values), 'engine_unavailable');
+        }
         foreach ($kinds as $i => $kind) {
             $arg = $this->args[$i];
             $arg->kind = $kind;

@@ -205,14 +205,20 @@ final class ApiTest extends TestCase
 
     public function testEveryCallWorksAfterATrap(): void
     {
-        self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
-        $generation = Runtime::get()->generation();
-        self::fails(EngineException::class, 'engine_trap', fn () => Runtime::get()->call('pv_trap_for_tests'));
-        self::assertSame($generation + 1, Runtime::get()->generation());
-        // The kept verifier belonged to the old instance: a new one is made.
-        self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
-        self::fails(SignatureVerificationException::class, 'signature_mismatch', fn () => Webhook::constructEvent(self::BODY, self::header(), 'whsec_y', 300, self::NOW));
-        self::assertStringStartsWith('t=' . self::NOW . ',v1=', self::header());
+        // The module's test build (bindings-wasm/build.mjs): the released one has no way to trap.
+        Runtime::useModuleForTests(dirname(__DIR__, 3) . '/target/wasm-plain/payvost-test-hooks.wasm');
+        try {
+            self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
+            $generation = Runtime::get()->generation();
+            self::fails(EngineException::class, 'engine_trap', fn () => Runtime::get()->call('pv_trap_for_tests'));
+            self::assertSame($generation + 1, Runtime::get()->generation());
+            // The kept verifier belonged to the old instance: a new one is made.
+            self::assertSame('evt_1', Webhook::constructEvent(self::BODY, self::header(), self::SECRET, 300, self::NOW)->id);
+            self::fails(SignatureVerificationException::class, 'signature_mismatch', fn () => Webhook::constructEvent(self::BODY, self::header(), 'whsec_y', 300, self::NOW));
+            self::assertStringStartsWith('t=' . self::NOW . ',v1=', self::header());
+        } finally {
+            Runtime::useModuleForTests(null);
+        }
     }
 
     public function testAnFfiPreloadLineNamingTheHeaderWorks(): void

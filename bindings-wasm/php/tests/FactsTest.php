@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace Payvost\Tests;
 
+use Payvost\Exception\EngineException;
 use Payvost\Exception\InvalidArgumentException;
 use Payvost\Exception\SignatureVerificationException;
 use Payvost\Exception\UnexpectedValueException;
@@ -157,10 +158,58 @@ final class FactsTest extends TestCase
     public function testTheCallsThePackageMakesAreTheModulesExports(): void
     {
         $exported = Runtime::get()->exportedSignatures();
-        foreach (Runtime::SIGNATURES as $name => $signature) {
-            $this->assertSame($signature, $exported[$name] ?? null, $name);
+        $sources = new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator(__DIR__ . '/../src', \FilesystemIterator::SKIP_DOTS));
+        $text = '';
+        foreach ($sources as $file) {
+            $text .= (string) file_get_contents((string) $file);
         }
-        $this->assertSame([], array_diff_key($exported, Runtime::SIGNATURES), 'exports the package never calls');
+        preg_match_all("/'(pv_[a-z_]+)'/", $text, $called);
+        $called = array_values(array_unique($called[1]));
+        sort($called);
+        $this->assertSame(['pv_abi_version', 'pv_construct', 'pv_echo', 'pv_facts', 'pv_fingerprint', 'pv_input', 'pv_output_len',
+            'pv_output_ptr', 'pv_sign', 'pv_unix_seconds', 'pv_verifier_free', 'pv_verifier_new', 'pv_verify'], $called);
+        $this->assertSame([], array_diff($called, array_keys($exported)), 'calls to exports the module lacks');
+        // The released module has no test hook; the test build has.
+        $this->assertArrayNotHasKey('pv_trap_for_tests', $exported);
+        $this->assertSame(Runtime::ABI_VERSION, Runtime::get()->call('pv_abi_version'));
+    }
+
+    /**
+     * A module that exports its memory and, unless `$version` is null,
+     * `pv_abi_version` answering it: the smallest module a host checks.
+     */
+    private static function moduleOfVersion(?int $version): string
+    {
+        $exports = "\x06memory\x02\x00" . ($version === null ? '' : "\x0epv_abi_version\x00\x00");
+        $exports = chr($version === null ? 1 : 2) . $exports;
+        return "\x00asm\x01\x00\x00\x00"
+            . "\x01\x05\x01\x60\x00\x01\x7f"           // one type: () -> i32
+            . "\x03\x02\x01\x00"                       // one function of it
+            . "\x05\x03\x01\x00\x01"                   // one memory of one page
+            . "\x07" . chr(strlen($exports)) . $exports
+            . "\x0a\x06\x01\x04\x00\x41" . chr($version ?? 0) . "\x0b"; // i32.const $version
+    }
+
+    public function testAModuleOfAnotherAbiVersionIsRefused(): void
+    {
+        foreach ([2 => 2, 'none' => null] as $said => $version) {
+            $other = sys_get_temp_dir() . '/payvost-abi-' . getmypid() . "-{$said}.wasm";
+            file_put_contents($other, self::moduleOfVersion($version));
+            try {
+                Runtime::useModuleForTests($other);
+                Runtime::get();
+                $this->fail("a module of ABI version {$said} was loaded");
+            } catch (EngineException $e) {
+                $this->assertSame('engine_unavailable', $e->getErrorCode());
+                $this->assertSame("The WebAssembly module {$other} speaks ABI version " . ($version ?? 0) . '; this package calls '
+                    . 'version 1: reinstall payvost/payvost-php, whose module and PHP code come together', $e->getMessage());
+            } finally {
+                Runtime::useModuleForTests(null);
+                unlink($other);
+            }
+        }
+        // And the package's own module is loaded again.
+        $this->assertSame(Runtime::ABI_VERSION, Runtime::get()->call('pv_abi_version'));
     }
 
     public function testTheClockIsTheCores(): void
