@@ -1,0 +1,1 @@
+"""`make dist`, one module per kind of artifact (scripts/dist.py drives them)."""
