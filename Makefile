@@ -60,6 +60,8 @@ test-rust:
 # minimal versions of every dependency, the declared MSRV (scripts/check-crate.sh).
 test-crate:
 	scripts/check-crate.sh
+	# docs.rs's page: every intra-doc link resolves (the API in two layers, crate root and bindings).
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -q -p payvost-webhooks --no-deps --all-features
 
 # The core must build without std: a target that has none proves it.
 no-std:

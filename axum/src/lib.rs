@@ -67,7 +67,7 @@ impl Refused {
     }
 
     pub(crate) fn of(error: &Error) -> Self {
-        let status = StatusCode::from_u16(payvost_webhooks::status_of(error.code()))
+        let status = StatusCode::from_u16(payvost_webhooks::bindings::status_of(error.code()))
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         Refused {
             status,
@@ -80,7 +80,7 @@ impl Refused {
         Refused {
             status: StatusCode::BAD_REQUEST,
             code: "payload_wrong_type",
-            message: payvost_webhooks::BODY_CUT_OFF_MESSAGE.into(),
+            message: payvost_webhooks::bindings::BODY_CUT_OFF_MESSAGE.into(),
         }
     }
 
@@ -88,7 +88,9 @@ impl Refused {
         Refused {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "payload_invalid_json",
-            message: payvost_webhooks::body_too_large_message(payvost_webhooks::BODY_LIMIT),
+            message: payvost_webhooks::bindings::body_too_large_message(
+                payvost_webhooks::BODY_LIMIT,
+            ),
         }
     }
 }
@@ -125,9 +127,10 @@ where
         let lines = request
             .headers()
             .get_all(payvost_webhooks::SIGNATURE_HEADER);
-        let header =
-            payvost_webhooks::joined_header_lines(lines.iter().filter_map(|v| v.to_str().ok()))
-                .unwrap_or_default();
+        let header = payvost_webhooks::bindings::joined_header_lines(
+            lines.iter().filter_map(|v| v.to_str().ok()),
+        )
+        .unwrap_or_default();
         let body = match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
             Ok(body) => body,
             Err(error) => {

@@ -402,6 +402,6 @@ async fn a_body_cut_off_is_refused_as_such() {
         serde_json::from_str(text.split_once("\r\n\r\n").unwrap().1).unwrap();
     assert_eq!(
         json,
-        serde_json::json!({"error": {"code": "payload_wrong_type", "message": payvost_webhooks::BODY_CUT_OFF_MESSAGE}})
+        serde_json::json!({"error": {"code": "payload_wrong_type", "message": payvost_webhooks::bindings::BODY_CUT_OFF_MESSAGE}})
     );
 }

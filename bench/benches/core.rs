@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| webhook.verify(black_box(&payload), black_box(&header), NOW))
         });
         group.bench_function("check_json_limits", |b| {
-            b.iter(|| payvost_webhooks::check_json_limits(black_box(&payload)).is_ok())
+            b.iter(|| payvost_webhooks::bindings::check_json_limits(black_box(&payload)).is_ok())
         });
         group.bench_function("construct_raw_event", |b| {
             b.iter(|| {

@@ -6,7 +6,11 @@
 
 use napi::bindgen_prelude::{BigInt, Either, Float64Array, Uint8ArraySlice};
 use napi_derive::napi;
-use payvost_webhooks::{Envelope, Error, Webhook, unix_now, unix_seconds_from_f64};
+use payvost_webhooks::{
+    Error, Webhook,
+    bindings::{Envelope, unix_seconds_from_f64},
+    unix_now,
+};
 
 /// A raw body: bytes, or text that is sent as its UTF-8 bytes.
 type Payload<'a> = Either<Uint8ArraySlice<'a>, String>;
@@ -202,7 +206,7 @@ pub fn fingerprint(payload: Payload<'_>) -> String {
 /// rule (protocol §6: its first bytes, back to a whole character).
 #[napi]
 pub fn echo(value: Payload<'_>) -> String {
-    payvost_webhooks::echo(bytes(&value))
+    payvost_webhooks::bindings::echo(bytes(&value))
 }
 
 /// The raw body of a serverless event whose `isBase64Encoded` is true,
@@ -211,7 +215,7 @@ pub fn echo(value: Payload<'_>) -> String {
 pub fn base64_body(
     text: Payload<'_>,
 ) -> Result<napi::bindgen_prelude::Buffer, napi::Error<&'static str>> {
-    payvost_webhooks::base64_body(bytes(&text))
+    payvost_webhooks::bindings::base64_body(bytes(&text))
         .map(Into::into)
         .map_err(forward)
 }
@@ -219,5 +223,5 @@ pub fn base64_body(
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[napi]
 pub fn facts() -> String {
-    payvost_webhooks::facts_json()
+    payvost_webhooks::bindings::facts_json()
 }

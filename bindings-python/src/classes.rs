@@ -4,7 +4,7 @@
 //! so that item and attribute access give the same objects. Deeper values
 //! stay the plain dicts and lists `json.loads` makes.
 
-use payvost_webhooks::Place;
+use payvost_webhooks::bindings::Place;
 use pyo3::exceptions::PyKeyError;
 use pyo3::intern;
 use pyo3::prelude::*;

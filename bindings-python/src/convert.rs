@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use payvost_webhooks::{Error, SecretProblem, Tolerance, unix_seconds_from_f64};
+use payvost_webhooks::{Error, SecretProblem, Tolerance, bindings::unix_seconds_from_f64};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
 

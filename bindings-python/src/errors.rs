@@ -1,7 +1,7 @@
 //! The one mapping of core errors to the package's exception classes,
 //! defined in `payvost/error.py`.
 
-use payvost_webhooks::{Category, Error, echo};
+use payvost_webhooks::{Category, Error, bindings::echo};
 use pyo3::prelude::*;
 
 use crate::convert::Call;

@@ -1,9 +1,12 @@
 //! Python objects built from the verified payload in the core's own pass
-//! (`payvost_webhooks::build_event`): exactly what `json.loads` builds
+//! (`payvost_webhooks::bindings::build_event`): exactly what `json.loads` builds
 //! (integers of any size, floats correctly rounded, the last of duplicate
 //! keys), with the core's grammar, limits and envelope rules.
 
-use payvost_webhooks::{BuildError, Builder, Error, Place, build_event};
+use payvost_webhooks::{
+    Error,
+    bindings::{BuildError, Builder, Place, build_event},
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString};
 use std::sync::Mutex;

@@ -138,7 +138,7 @@ fn trusted_event<'py>(py: Python<'py>, payload: &[u8]) -> PyResult<Bound<'py, Py
 
 #[pyfunction]
 fn content_length(value: &[u8]) -> Option<u64> {
-    payvost_webhooks::content_length(value)
+    payvost_webhooks::bindings::content_length(value)
 }
 
 /// The fingerprint of a delivery for the idempotency guard: the SHA-256 of its raw body, in hex.
@@ -152,14 +152,14 @@ fn fingerprint(py: Python<'_>, payload: &Bound<'_, PyAny>) -> PyResult<String> {
 /// decoded by the core's strict rule.
 #[pyfunction]
 fn base64_body<'py>(py: Python<'py>, text: &[u8]) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-    let body = payvost_webhooks::base64_body(text).raise(py, None)?;
+    let body = payvost_webhooks::bindings::base64_body(text).raise(py, None)?;
     Ok(pyo3::types::PyBytes::new(py, &body))
 }
 
 /// A header's lines as the one value protocol §2 reads, `None` without any.
 #[pyfunction]
 fn joined_header_lines(lines: Vec<String>) -> Option<String> {
-    payvost_webhooks::joined_header_lines(lines.iter().map(String::as_str))
+    payvost_webhooks::bindings::joined_header_lines(lines.iter().map(String::as_str))
 }
 
 #[pymodule]
@@ -172,7 +172,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(joined_header_lines, m)?)?;
     m.add_function(wrap_pyfunction!(trusted_event, m)?)?;
     m.add("ERROR_CODES", Error::ALL.to_vec())?;
-    m.add("FACTS", payvost_webhooks::facts_json())?;
+    m.add("FACTS", payvost_webhooks::bindings::facts_json())?;
     m.add(
         "DEFAULT_TOLERANCE",
         payvost_webhooks::Tolerance::DEFAULT.secs(),

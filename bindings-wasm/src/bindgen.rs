@@ -7,7 +7,10 @@
 //! of the protocol is written in this crate.
 
 use js_sys::{BigInt, Reflect};
-use payvost_webhooks::{Envelope, Error, Webhook, unix_seconds_from_f64};
+use payvost_webhooks::{
+    Error, Webhook,
+    bindings::{Envelope, unix_seconds_from_f64},
+};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -126,18 +129,18 @@ pub fn fingerprint(payload: &[u8]) -> String {
 /// rule (protocol §6: its first bytes, back to a whole character).
 #[wasm_bindgen]
 pub fn echo(value: &[u8]) -> String {
-    payvost_webhooks::echo(value)
+    payvost_webhooks::bindings::echo(value)
 }
 
 /// The raw body of a serverless event whose `isBase64Encoded` is true,
 /// decoded by the core's strict rule.
 #[wasm_bindgen(js_name = base64Body)]
 pub fn base64_body(text: &[u8]) -> Result<Vec<u8>, JsValue> {
-    payvost_webhooks::base64_body(text).map_err(throw)
+    payvost_webhooks::bindings::base64_body(text).map_err(throw)
 }
 
 /// The facts every door shares, as the core's JSON (`js/facts.mjs` reads it).
 #[wasm_bindgen]
 pub fn facts() -> String {
-    payvost_webhooks::facts_json()
+    payvost_webhooks::bindings::facts_json()
 }

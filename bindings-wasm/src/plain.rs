@@ -231,7 +231,7 @@ pub extern "C" fn pv_fingerprint(payload_len: u32) -> i32 {
 pub extern "C" fn pv_echo(len: u32) -> i32 {
     with(|state| {
         let (value, _) = state.split(len, 0);
-        let echoed = payvost_webhooks::echo(value);
+        let echoed = payvost_webhooks::bindings::echo(value);
         state.succeed(echoed)
     })
 }
@@ -240,7 +240,7 @@ pub extern "C" fn pv_echo(len: u32) -> i32 {
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_facts() -> i32 {
-    with(|state| state.succeed(payvost_webhooks::facts_json()))
+    with(|state| state.succeed(payvost_webhooks::bindings::facts_json()))
 }
 
 /// Unix seconds from the host's clock as a number (PHP's `microtime(true)`),
@@ -248,7 +248,7 @@ pub extern "C" fn pv_facts() -> i32 {
 #[allow(unsafe_code)] // see pv_input
 #[unsafe(no_mangle)]
 pub extern "C" fn pv_unix_seconds(secs: f64) -> i64 {
-    payvost_webhooks::unix_seconds_from_f64(secs).unwrap_or(i64::MIN)
+    payvost_webhooks::bindings::unix_seconds_from_f64(secs).unwrap_or(i64::MIN)
 }
 
 /// The address of the output buffer.

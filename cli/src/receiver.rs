@@ -165,11 +165,12 @@ async fn read(
         .map(|value| String::from_utf8_lossy(value.as_bytes()))
         .collect();
     let signature =
-        payvost_webhooks::joined_header_lines(lines.iter().map(AsRef::as_ref)).unwrap_or_default();
+        payvost_webhooks::bindings::joined_header_lines(lines.iter().map(AsRef::as_ref))
+            .unwrap_or_default();
     let body = request.into_body();
     let read = async {
         let declared = body.size_hint().lower();
-        if declared > payvost_webhooks::DRAIN_LIMIT {
+        if declared > payvost_webhooks::bindings::DRAIN_LIMIT {
             return Err(refusal_too_large(limits));
         }
         if declared > limits.body_limit {
@@ -208,7 +209,7 @@ async fn read(
 }
 
 /// Reads and discards an over-limit body (its declared length is at most
-/// `payvost_webhooks::DRAIN_LIMIT`), then refuses it.
+/// `payvost_webhooks::bindings::DRAIN_LIMIT`), then refuses it.
 async fn drained(mut body: Incoming, limits: &Limits) -> Refusal {
     // The client stopped sending or went away: answer what we can.
     while let Some(Ok(_)) = body.frame().await {}
@@ -220,7 +221,7 @@ fn refusal_too_large(limits: &Limits) -> Refusal {
         StatusCode::PAYLOAD_TOO_LARGE,
         error(
             "payload_invalid_json",
-            &payvost_webhooks::body_too_large_message(limits.body_limit),
+            &payvost_webhooks::bindings::body_too_large_message(limits.body_limit),
         ),
     )
 }

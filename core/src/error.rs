@@ -6,7 +6,7 @@ use core::fmt;
 /// Everything that can go wrong while checking or parsing a webhook.
 ///
 /// Each variant has a stable snake_case [`code`](Error::code), the same
-/// string in every Payvost SDK, and a one-sentence [`Display`] message that
+/// string in every Payvost SDK, and a one-sentence [`Display`](core::fmt::Display) message that
 /// says what to do. Messages never contain a secret and never echo more than
 /// the first 100 bytes of a payload or header.
 ///
@@ -153,7 +153,7 @@ pub enum ToleranceProblem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HeaderProblem {
-    /// The value is longer than [`crate::MAX_HEADER_LEN`] bytes after trimming.
+    /// The value is longer than [`crate::bindings::MAX_HEADER_LEN`] bytes after trimming.
     TooLong {
         /// Its length in bytes.
         len: usize,
@@ -489,7 +489,7 @@ impl fmt::Display for HeaderProblem {
             HeaderProblem::TooLong { len } => write!(
                 f,
                 "it is {len} bytes long, more than the {} allowed",
-                crate::MAX_HEADER_LEN
+                crate::header::MAX_HEADER_LEN
             ),
             HeaderProblem::ElementWithoutEquals(start) => {
                 write!(f, "the element {start:?} has no '='")
@@ -527,13 +527,13 @@ pub(crate) fn truncated(s: &str, max: usize) -> String {
 ///
 /// ```
 /// let body = "é".repeat(60); // 120 bytes
-/// assert_eq!(payvost_webhooks::echo(body.as_bytes()), "é".repeat(50));
-/// assert_eq!(payvost_webhooks::echo(b"a\xffb"), "a\u{FFFD}b");
+/// assert_eq!(payvost_webhooks::bindings::echo(body.as_bytes()), "é".repeat(50));
+/// assert_eq!(payvost_webhooks::bindings::echo(b"a\xffb"), "a\u{FFFD}b");
 /// // A character the cut splits is left out; one broken before the end is not.
 /// let odd = format!("a{}", "é".repeat(60)); // é at bytes 99 and 100
-/// assert_eq!(payvost_webhooks::echo(odd.as_bytes()), format!("a{}", "é".repeat(49)));
-/// assert_eq!(payvost_webhooks::echo(b"ab\xe2\x82"), "ab\u{FFFD}");
-/// assert_eq!(payvost_webhooks::echo(b"a\xff"), "a\u{FFFD}");
+/// assert_eq!(payvost_webhooks::bindings::echo(odd.as_bytes()), format!("a{}", "é".repeat(49)));
+/// assert_eq!(payvost_webhooks::bindings::echo(b"ab\xe2\x82"), "ab\u{FFFD}");
+/// assert_eq!(payvost_webhooks::bindings::echo(b"a\xff"), "a\u{FFFD}");
 /// ```
 pub fn echo(bytes: &[u8]) -> String {
     let cut = bytes.get(..ECHO_LIMIT).unwrap_or(bytes);

@@ -22,7 +22,7 @@ use crate::tolerance::Tolerance;
 /// types with their objects, and the messages bindings raise themselves.
 ///
 /// ```
-/// let facts: serde_json::Value = serde_json::from_str(&payvost_webhooks::facts_json()).unwrap();
+/// let facts: serde_json::Value = serde_json::from_str(&payvost_webhooks::bindings::facts_json()).unwrap();
 /// assert_eq!(facts["tolerance"]["default"], 300);
 /// assert_eq!(facts["errors"][0]["code"], "secret_invalid");
 /// assert_eq!(facts["errors"][0]["category"], "configuration");
@@ -37,7 +37,7 @@ pub fn facts_json() -> String {
                 r#"{{"code": {}, "category": {}, "status": {}}}"#,
                 text(code),
                 text(category),
-                crate::status_of(code)
+                crate::receiver::status_of(code)
             )
         })
         .collect();
@@ -91,8 +91,8 @@ pub fn facts_json() -> String {
   "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "body_cut_off": {cut_off}, "limit_invalid": {limit_invalid}, "tolerance_range": {tolerance_range}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
 }}"#,
         header = text(crate::SIGNATURE_HEADER),
-        packed = crate::PACKED_SECRETS,
-        statuses = crate::STATUSES
+        packed = crate::verify::PACKED_SECRETS,
+        statuses = crate::receiver::STATUSES
             .iter()
             .map(|(status, reason)| alloc::format!(r#""{status}": {}"#, text(reason)))
             .collect::<Vec<_>>()
@@ -114,7 +114,7 @@ pub fn facts_json() -> String {
         limit_invalid = text(LIMIT_INVALID_MESSAGE),
         tolerance_range = text(&tolerance_range),
         unexplained = text(crate::error::MISMATCH_UNEXPLAINED),
-        base64_invalid = text(crate::BASE64_BODY_INVALID_MESSAGE),
+        base64_invalid = text(crate::receiver::BASE64_BODY_INVALID_MESSAGE),
         guard = guard.join(", "),
     );
     json

@@ -33,10 +33,10 @@ pub(crate) fn invalid(why: impl ToString) -> Error {
 ///
 /// ```
 /// let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
-/// let e = payvost_webhooks::check_json_limits(deep.as_bytes()).unwrap_err();
+/// let e = payvost_webhooks::bindings::check_json_limits(deep.as_bytes()).unwrap_err();
 /// assert_eq!(e.code(), "payload_invalid_json");
-/// assert!(payvost_webhooks::check_json_limits(br#"{"ok":"\ud83d\ude00"}"#).is_ok());
-/// assert!(payvost_webhooks::check_json_limits(br#"{"no":"\ud83d"}"#).is_err());
+/// assert!(payvost_webhooks::bindings::check_json_limits(br#"{"ok":"\ud83d\ude00"}"#).is_ok());
+/// assert!(payvost_webhooks::bindings::check_json_limits(br#"{"no":"\ud83d"}"#).is_err());
 /// ```
 ///
 /// # Errors

@@ -6,6 +6,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bindings;
 pub mod delivery;
 mod error;
 mod event;
@@ -20,26 +21,18 @@ mod sign;
 mod tolerance;
 mod verify;
 
-pub use error::{
-    Category, ECHO_LIMIT, Error, HeaderProblem, MISMATCH_UNEXPLAINED, SECRET_VARIABLE,
-    SecretProblem, ToleranceProblem, echo,
-};
+// The user's API. What the bindings build on is in `bindings`.
+pub use error::{Category, Error, HeaderProblem, SECRET_VARIABLE, SecretProblem, ToleranceProblem};
 pub use event::{
-    BuildError, Builder, Customer, Dispute, Envelope, Event, EventObject, EventType, Member,
-    ObjectKind, Payment, Place, RawEvent, Refund, Subscription, build_event,
+    Customer, Dispute, Event, EventObject, EventType, ObjectKind, Payment, RawEvent, Refund,
+    Subscription,
 };
-pub use facts::facts_json;
-pub use header::{MAX_HEADER_LEN, SignatureHeader};
-pub use json::{MAX_DEPTH, check_json_limits};
+pub use header::SignatureHeader;
 pub use mismatch::BodyChange;
-pub use receiver::{
-    BASE64_BODY_INVALID_MESSAGE, BODY_CUT_OFF_MESSAGE, BODY_LIMIT, CONTENT_LENGTH_INVALID_MESSAGE,
-    DRAIN_LIMIT, LIMIT_INVALID_MESSAGE, STATUSES, base64_body, body_too_large_message,
-    content_length, joined_header_lines, status_of,
-};
+pub use receiver::BODY_LIMIT;
 pub use sign::sign;
-pub use tolerance::{Tolerance, unix_seconds_from_f64};
-pub use verify::{PACKED_SECRETS, Verified, Webhook};
+pub use tolerance::Tolerance;
+pub use verify::{Verified, Webhook};
 
 /// The name of the HTTP header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "Payvost-Signature";
@@ -68,7 +61,7 @@ pub fn construct_event(payload: &[u8], header: &str, secret: &str) -> Result<Eve
 }
 
 /// The system clock in unix seconds, the one clock of every door that has
-/// one: the fraction is dropped toward zero, as [`unix_seconds_from_f64`]
+/// one: the fraction is dropped toward zero, as [`bindings::unix_seconds_from_f64`]
 /// does for the doors that read time as a number, so a clock before 1970
 /// reads the same everywhere.
 ///

@@ -26,7 +26,7 @@ pub const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 ///
 /// ```
 /// assert_eq!(
-///     payvost_webhooks::body_too_large_message(payvost_webhooks::BODY_LIMIT),
+///     payvost_webhooks::bindings::body_too_large_message(payvost_webhooks::BODY_LIMIT),
 ///     "The body is larger than the 5242880-byte limit; Payvost's events are far smaller."
 /// );
 /// ```
@@ -59,7 +59,7 @@ pub const LIMIT_INVALID_MESSAGE: &str = "The body limit must be a positive whole
 /// reads as `u64::MAX`: larger than any limit either way.
 ///
 /// ```
-/// use payvost_webhooks::content_length;
+/// use payvost_webhooks::bindings::content_length;
 ///
 /// assert_eq!(content_length(b"2048"), Some(2048));
 /// assert_eq!(content_length(b"99999999999999999999999"), Some(u64::MAX));
@@ -83,7 +83,7 @@ pub fn content_length(value: &[u8]) -> Option<u64> {
 /// as it does where the server joined the lines itself.
 ///
 /// ```
-/// use payvost_webhooks::joined_header_lines;
+/// use payvost_webhooks::bindings::joined_header_lines;
 ///
 /// assert_eq!(joined_header_lines(["t=1,v1=ab"]).as_deref(), Some("t=1,v1=ab"));
 /// assert_eq!(joined_header_lines(["t=1,v1=ab", "t=2"]).as_deref(), Some("t=1,v1=ab, t=2"));
@@ -114,7 +114,7 @@ pub const BASE64_BODY_INVALID_MESSAGE: &str = "The event's body is marked isBase
 /// same bytes from the same event.
 ///
 /// ```
-/// use payvost_webhooks::base64_body;
+/// use payvost_webhooks::bindings::base64_body;
 ///
 /// assert_eq!(base64_body(b"eyJpZCI6MX0=").unwrap(), br#"{"id":1}"#);
 /// assert_eq!(base64_body(b"").unwrap(), b"");
@@ -149,7 +149,7 @@ pub(crate) fn decoded_base64(payload: &[u8]) -> Option<Vec<u8>> {
 /// down) and 500 (a lease lost after the handler ran).
 ///
 /// ```
-/// use payvost_webhooks::status_of;
+/// use payvost_webhooks::bindings::status_of;
 ///
 /// assert_eq!(status_of("signature_mismatch"), 400);
 /// assert_eq!(status_of("event_in_progress"), 409);
@@ -173,7 +173,7 @@ pub fn status_of(code: &str) -> u16 {
 /// `statusDescription`.
 ///
 /// ```
-/// use payvost_webhooks::{STATUSES, status_of};
+/// use payvost_webhooks::{bindings::{STATUSES, status_of}};
 ///
 /// for code in payvost_webhooks::Error::ALL {
 ///     assert!(STATUSES.iter().any(|(status, _)| *status == status_of(code)));

@@ -93,7 +93,7 @@ impl Tolerance {
 /// handles exactly.
 ///
 /// ```
-/// use payvost_webhooks::unix_seconds_from_f64;
+/// use payvost_webhooks::bindings::unix_seconds_from_f64;
 ///
 /// assert_eq!(unix_seconds_from_f64(1_764_000_000.75).unwrap(), 1_764_000_000);
 /// assert_eq!(unix_seconds_from_f64(f64::NAN).unwrap_err().code(), "tolerance_invalid");

@@ -244,9 +244,9 @@ impl Webhook {
         Ok((verified, RawEvent::from_slice(payload)?))
     }
 
-    /// [`Webhook::verify`], then [`crate::check_json_limits`]: for bindings
+    /// [`Webhook::verify`], then [`crate::bindings::check_json_limits`]: for bindings
     /// that build the event with their own language's strict JSON parser and
-    /// then judge it with [`crate::Envelope::check`]. Returns the payload as
+    /// then judge it with [`crate::bindings::Envelope::check`]. Returns the payload as
     /// text for that parser.
     ///
     /// # Errors

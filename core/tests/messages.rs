@@ -218,7 +218,7 @@ fn an_absent_secret_names_what_was_passed_and_the_variable() {
 
 #[test]
 fn tolerance_messages_name_the_rule() {
-    use payvost_webhooks::{Tolerance, unix_seconds_from_f64};
+    use payvost_webhooks::{Tolerance, bindings::unix_seconds_from_f64};
     const RULE: &str =
         "The tolerance must be a whole number of seconds from 1 to 2592000 (30 days)";
     let message = |result: Result<Tolerance, Error>| result.unwrap_err().to_string();

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use payvost_webhooks::{Event, check_json_limits};
+use payvost_webhooks::{Event, bindings::check_json_limits};
 
 fuzz_target!(|payload: &[u8]| {
     let parsed = Event::from_slice(payload);

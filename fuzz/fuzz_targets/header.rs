@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     if let Ok(header) = SignatureHeader::parse(text) {
         assert!(header.timestamp() >= 0);
-        assert!(text.trim_matches([' ', '\t']).len() <= payvost_webhooks::MAX_HEADER_LEN);
+        assert!(text.trim_matches([' ', '\t']).len() <= payvost_webhooks::bindings::MAX_HEADER_LEN);
         let _ = header.signatures().count();
     }
 });

@@ -21,7 +21,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use payvost_bench::{NOW, SECRET, payment_event};
-use payvost_webhooks::{Webhook, check_json_limits, sign};
+use payvost_webhooks::{Webhook, bindings::check_json_limits, sign};
 
 const ROUNDS: usize = 300;
 

@@ -107,7 +107,7 @@ impl Member {
 /// The parts of a parsed payload that make it an event (protocol §5.2).
 ///
 /// ```
-/// use payvost_webhooks::{Envelope, Member};
+/// use payvost_webhooks::{bindings::{Envelope, Member}};
 ///
 /// let envelope = Envelope {
 ///     top_level: Member::Object,
@@ -168,7 +168,7 @@ impl Envelope {
     /// value when it is a number. Missing entries read as missing.
     ///
     /// ```
-    /// use payvost_webhooks::Envelope;
+    /// use payvost_webhooks::bindings::Envelope;
     ///
     /// assert_eq!(Envelope::from_codes(&[7.0, 4.0, 4.0, 7.0, 7.0, 3.0, 1.764e9]).check()?, Some(1_764_000_000));
     /// let empty_id = Envelope::from_codes(&[7.0, 5.0, 4.0, 7.0, 7.0, 0.0, 0.0]);

@@ -154,7 +154,7 @@ impl<'a> RawEvent<'a> {
     /// # Errors
     ///
     /// `payload_invalid_json` unless the payload is UTF-8 JSON (RFC 8259,
-    /// within the limits of [`crate::check_json_limits`]) whose top level is
+    /// within the limits of [`crate::bindings::check_json_limits`]) whose top level is
     /// an object; `payload_invalid_event` when [`Envelope::check`] refuses it.
     pub fn from_slice(payload: &'a [u8]) -> Result<Self, Error> {
         let scanned = scan(payload)?;

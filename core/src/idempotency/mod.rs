@@ -117,7 +117,7 @@ impl Outcome {
 }
 
 /// The idempotency facts, as the JSON object under `idempotency` in
-/// [`crate::facts_json`]: defaults, outcome names, and each store's
+/// [`crate::bindings::facts_json`]: defaults, outcome names, and each store's
 /// statements and scripts.
 pub(crate) fn facts_json() -> String {
     use core::fmt::Write;
