@@ -76,6 +76,7 @@ node: wasm
 	@scripts/ensure-tools.sh zig
 	scripts/napi-build.sh $(NAPI_HOST_TARGET) --js native.js --dts native.d.ts
 	cd bindings-node && npx esbuild ../js/sdk.mjs --bundle --format=cjs --platform=neutral --external:better-sqlite3 --log-level=warning --outfile=lib/sdk.js
+	node bindings-node/esm-entry.mjs
 	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
 	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/
 	cp js/index.d.ts bindings-node/index.d.ts

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { esmEntry } from '../js/exports.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -56,34 +57,13 @@ const init = {
   browser: `import init from './dist/payvost_wasm.js'\n\nawait init({ module_or_path: ${wasmUrl} })`,
 }
 for (const [runtime, load] of Object.entries(init)) {
-  writeFileSync(join(pkg, `${runtime}.mjs`), `// @payvost/webhooks-wasm for ${runtime}, written by bindings-wasm/build.mjs.
+  writeFileSync(join(pkg, `${runtime}.mjs`), esmEntry(`// @payvost/webhooks-wasm for ${runtime}, written by bindings-wasm/build.mjs.
 ${load}
 
 import { backend } from './backend.mjs'
 import { createSdk } from './sdk.mjs'
 
-const sdk = createSdk(backend)
-export default sdk
-export const {
-  webhooks,
-  constructEvent,
-  verifyHeader,
-  generateTestHeaderString,
-  constructEventFromRequest,
-  constructEventFromLambda,
-  isKnownEvent,
-  WebhookVerifier,
-  EventRouter,
-  PayvostError,
-  PayvostSignatureVerificationError,
-  PayvostInvalidPayloadError,
-  PayvostConfigurationError,
-  PayvostIdempotencyError,
-  idempotency,
-  DEFAULT_TOLERANCE,
-  errorCodes,
-} = sdk
-`)
+const sdk = createSdk(backend)`))
 }
 // The plain module (docs/wasm-abi.md), shipped in the PHP package: the same
 // crate without wasm-bindgen. Then its test build, with pv_trap_for_tests,

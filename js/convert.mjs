@@ -188,8 +188,11 @@ function own(object, name) {
   return Object.prototype.hasOwnProperty.call(object, name) ? object[name] : undefined
 }
 
-// Reused by every call: the envelope, as the core's kind codes.
-const envelope = new Float64Array(7)
+// Reused by every call: the envelope as the core's kind codes, and where
+// each goes in it, as the facts say (`facts.envelope`: Envelope::from_codes's
+// order). Made from the facts on first use.
+let envelope
+let at
 
 /**
  * Judges what JSON.parse built by the core's event rules (protocol §5.2),
@@ -199,19 +202,26 @@ const envelope = new Float64Array(7)
  * to the core's checkEnvelope, which throws the error saying why.
  */
 export function checkEnvelope(backend, event) {
+  if (envelope === undefined) {
+    const rules = facts.envelope
+    const member = Object.fromEntries(rules.members.map(({ at, name }) => [name, at]))
+    envelope = new Float64Array(rules.size)
+    at = { top: rules.top_level_at, id: member.id, type: member.type, data: member.data, object: member['data.object'],
+      created: rules.created.at, value: rules.created.value_at }
+  }
   const code = facts.kindCode
   const top = kind(event)
   const object = top === 'object' ? event : {}
   const data = own(object, 'data')
   const dataKind = kind(data)
   const created = own(object, 'created')
-  envelope[0] = code[top]
-  envelope[1] = code[kind(own(object, 'id'))]
-  envelope[2] = code[kind(own(object, 'type'))]
-  envelope[3] = code[dataKind]
-  envelope[4] = code[dataKind === 'object' ? kind(own(data, 'object')) : 'missing']
-  envelope[5] = code[kind(created)]
-  envelope[6] = typeof created === 'number' ? created : 0
+  envelope[at.top] = code[top]
+  envelope[at.id] = code[kind(own(object, 'id'))]
+  envelope[at.type] = code[kind(own(object, 'type'))]
+  envelope[at.data] = code[dataKind]
+  envelope[at.object] = code[dataKind === 'object' ? kind(own(data, 'object')) : 'missing']
+  envelope[at.created] = code[kind(created)]
+  envelope[at.value] = typeof created === 'number' ? created : 0
   if (!envelopeAccepted(envelope)) backend.checkEnvelope(envelope)
 }
 
@@ -223,7 +233,7 @@ export function checkEnvelope(backend, event) {
  */
 export function envelopeAccepted(codes) {
   const rules = facts.envelope
-  if (codes[0] !== rules.top_level) return false
+  if (codes[rules.top_level_at] !== rules.top_level) return false
   for (const { at, kind } of rules.members) {
     if (codes[at] !== kind) return false
   }

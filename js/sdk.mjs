@@ -6,12 +6,13 @@ import {
   PayvostInvalidPayloadError,
   PayvostSignatureVerificationError,
 } from './errors.mjs'
+import { EXPORTS } from './exports.mjs'
 import { createIdempotency } from './idempotency.mjs'
 import { createWebhooks } from './webhooks.mjs'
 
 export function createSdk(backend) {
   const webhooks = createWebhooks(backend)
-  return {
+  const sdk = {
     webhooks,
     // The calls as named exports too (`import { constructEvent } from ...`).
     constructEvent: webhooks.constructEvent,
@@ -32,4 +33,9 @@ export function createSdk(backend) {
     DEFAULT_TOLERANCE: webhooks.DEFAULT_TOLERANCE,
     errorCodes: webhooks.errorCodes,
   }
+  // The ES module entries name exactly EXPORTS: a name added here alone would be missing from them.
+  if (Object.keys(sdk).join() !== EXPORTS.join()) {
+    throw new Error(`js/sdk.mjs makes ${Object.keys(sdk).join(', ')}; js/exports.mjs lists ${EXPORTS.join(', ')}`)
+  }
+  return sdk
 }

@@ -47,7 +47,7 @@ js() {
   local tree=$out/js-tree
   tree_copy "$tree"
   ln -s "$root/bindings-node/node_modules" "$tree/bindings-node/node_modules"
-  cp -r bindings-node/native.js bindings-node/native.d.ts bindings-node/*.node bindings-node/lib "$tree/bindings-node/"
+  cp -r bindings-node/native.js bindings-node/native.d.ts bindings-node/index.mjs bindings-node/*.node bindings-node/lib "$tree/bindings-node/"
   cp scripts/mutants/stryker.config.json "$tree/"
   # MUTANTS_JS narrows the run to some files ("js/webhooks.mjs,js/convert.mjs").
   # Incremental: a mutant whose code and covering tests are unchanged since

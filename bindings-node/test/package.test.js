@@ -61,6 +61,16 @@ let code
 try { webhooks.constructEvent(body, header, 'whsec_other') } catch (e) { code = e instanceof PayvostSignatureVerificationError && e.code }
 console.log(webhooks.constructEvent(body, header, 'whsec_pack').id, code, payvost === cjs, webhooks === cjs.webhooks)`)
   assert.equal(out.trim(), 'evt_pack signature_mismatch true true')
+  // Each name of the CommonJS object is a named export too, the same object (index.mjs is written from js/exports.mjs).
+  const names = run('names.mjs', `import * as esm from '@payvost/node-sdk'
+import { createRequire } from 'node:module'
+const cjs = createRequire(import.meta.url)('@payvost/node-sdk')
+const named = Object.keys(esm).filter((name) => name !== 'default')
+console.log(JSON.stringify([named.sort(), Object.keys(cjs).sort(), named.every((name) => esm[name] === cjs[name])]))`)
+  const [named, required, same] = JSON.parse(names)
+  assert.deepEqual(named, required)
+  assert.equal(named.length, 17)
+  assert.equal(same, true)
 })
 
 test("the docs' Express snippet runs unchanged against the installed package", () => {

@@ -44,7 +44,10 @@ for (const config of CONFIGS) {
     const dir = path.join(project, `types-${config.ext.slice(1)}`)
     fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir)
+    // Every name the package exports at run time is declared, as a named import.
+    const names = Object.keys(sdk).filter((name) => name !== '__target' && name !== 'default')
     const sources = [
+      ['exports', `import { ${names.join(', ')} } from 'PACKAGE'\nexport const every = [${names.join(', ')}]\n`],
       ...['checks', 'express'].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
       ...readmeBlocks().map((block, i) => [`readme-${i + 1}`, block]),
     ]

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 
 use crate::error::{Category, ECHO_LIMIT, Error, SecretProblem};
-use crate::event::{EventType, Member};
+use crate::event::{Envelope, EventType, Member};
 use crate::header::MAX_HEADER_LEN;
 use crate::json::MAX_DEPTH;
 use crate::receiver::{
@@ -140,8 +140,12 @@ fn envelope_json() -> String {
         .map(|kind| kind.code().to_string())
         .collect();
     alloc::format!(
-        r#"{{"top_level": {top}, "members": [{members}], "created": {{"at": 5, "value_at": 6, "absent": [{absent}], "number": {number}, "whole_up_to": {max}}}}}"#,
+        r#"{{"size": {size}, "top_level": {top}, "top_level_at": {top_at}, "members": [{members}], "created": {{"at": {created_at}, "value_at": {value_at}, "absent": [{absent}], "number": {number}, "whole_up_to": {max}}}}}"#,
+        size = Envelope::CODES_LEN,
         top = Member::Object.code(),
+        top_at = Envelope::TOP_LEVEL_AT,
+        created_at = Envelope::CREATED_AT,
+        value_at = Envelope::CREATED_VALUE_AT,
         members = members.join(", "),
         absent = absent.join(", "),
         number = Member::Number(0.0).code(),

@@ -178,16 +178,27 @@ impl Envelope {
     pub fn from_codes(codes: &[f64]) -> Self {
         let at = |i: usize| codes.get(i).copied().unwrap_or(0.0);
         // A code that is not a small whole number saturates to an unknown one.
-        let member = |i: usize| Member::from_code(at(i) as u32, at(6));
+        let member = |i: usize| Member::from_code(at(i) as u32, at(Self::CREATED_VALUE_AT));
+        let [id, event_type, data, data_object] = MEMBER_RULES.map(|(i, _, _)| member(i));
         Envelope {
-            top_level: member(0),
-            id: member(1),
-            event_type: member(2),
-            data: member(3),
-            data_object: member(4),
-            created: member(5),
+            top_level: member(Self::TOP_LEVEL_AT),
+            id,
+            event_type,
+            data,
+            data_object,
+            created: member(Self::CREATED_AT),
         }
     }
+
+    /// How many numbers [`Envelope::from_codes`] reads (the facts' `envelope.size`).
+    pub const CODES_LEN: usize = 7;
+    /// Where the top level's kind code is in that list; each member's
+    /// position is in [`MEMBER_RULES`].
+    pub const TOP_LEVEL_AT: usize = 0;
+    /// Where `created`'s kind code is.
+    pub const CREATED_AT: usize = 5;
+    /// Where `created`'s value is, when it is a number (0 otherwise).
+    pub const CREATED_VALUE_AT: usize = 6;
 
     /// The event rules of protocol §5.2, in one place; returns `created`.
     ///
