@@ -27,7 +27,7 @@ test-demo: tools node wasm
 test:
 	scripts/services.sh run $(MAKE) --no-print-directory test-steps
 
-test-steps: tools fmt-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-plain-host test-idempotency test-demo test-differential
+test-steps: tools fmt-check generated-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-plain-host test-idempotency test-demo test-differential
 
 # The idempotency guard across a fleet of Node, Python, PHP and Rust workers on
 # real SQLite, Redis and PostgreSQL: fleet, languages, crash, paused worker,
@@ -42,6 +42,10 @@ tools:
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+# Every door's typed objects are what scripts/generate-objects.py writes from the core's schema.
+generated-check:
+	python3 scripts/generate-objects.py --check
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

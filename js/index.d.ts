@@ -78,14 +78,18 @@ export type JsonObject = { [field: string]: unknown }
 // (`.amout`) is a compile error. Only `id` is required: protocol §5.2 never
 // refuses an authentic event for a missing field, so the others may be absent.
 
+// generated objects: begin: written by scripts/generate-objects.py from the core's schema (facts.json `objects`): edit the core, not this.
+
 /** A payment (`pay_...`). */
 export type Payment = {
+  /** The payment's id. */
   id: string
   object?: 'payment'
   /** In minor units (cents). */
   amount?: number
   /** ISO 4217, lower case. */
   currency?: string
+  /** The payment's status. */
   status?: string
   /** The customer's id (`cust_...`). */
   customer?: string
@@ -93,10 +97,12 @@ export type Payment = {
 
 /** A subscription (`sub_...`). */
 export type Subscription = {
+  /** The subscription's id. */
   id: string
   object?: 'subscription'
   /** The customer's id (`cust_...`). */
   customer?: string
+  /** The subscription's status. */
   status?: string
   /** Unix seconds. */
   currentPeriodStart?: number
@@ -106,34 +112,80 @@ export type Subscription = {
 
 /** A refund (`ref_...`). */
 export type Refund = {
+  /** The refund's id. */
   id: string
   object?: 'refund'
   /** The refunded payment's id. */
   payment?: string
   /** In minor units (cents). */
   amount?: number
+  /** The refund's status. */
   status?: string
 }
 
 /** A customer (`cust_...`). */
 export type Customer = {
+  /** The customer's id. */
   id: string
   object?: 'customer'
+  /** The customer's email address. */
   email?: string
+  /** The customer's name. */
   name?: string
 }
 
 /** A dispute (`dp_...`). */
 export type Dispute = {
+  /** The dispute's id. */
   id: string
   object?: 'dispute'
   /** The disputed payment's id. */
   payment?: string
   /** In minor units (cents). */
   amount?: number
+  /** Why the payment is disputed. */
   reason?: string
+  /** The dispute's status. */
   status?: string
 }
+
+export type PaymentEventType =
+  | 'payment.created'
+  | 'payment.succeeded'
+  | 'payment.failed'
+  | 'payment.canceled'
+  | 'payment.processing'
+export type SubscriptionEventType =
+  | 'subscription.created'
+  | 'subscription.updated'
+  | 'subscription.deleted'
+  | 'subscription.trial_will_end'
+export type RefundEventType =
+  | 'refund.created'
+  | 'refund.updated'
+  | 'refund.failed'
+export type CustomerEventType =
+  | 'customer.created'
+  | 'customer.updated'
+export type DisputeEventType =
+  | 'dispute.opened'
+  | 'dispute.resolved'
+export type KnownEventType =
+  | PaymentEventType
+  | SubscriptionEventType
+  | RefundEventType
+  | CustomerEventType
+  | DisputeEventType
+
+export type PaymentEvent = EventOf<PaymentEventType, Payment>
+export type SubscriptionEvent = EventOf<SubscriptionEventType, Subscription>
+export type RefundEvent = EventOf<RefundEventType, Refund>
+export type CustomerEvent = EventOf<CustomerEventType, Customer>
+export type DisputeEvent = EventOf<DisputeEventType, Dispute>
+
+/** An event of one of the 16 types this SDK version knows. */
+export type KnownEvent = PaymentEvent | SubscriptionEvent | RefundEvent | CustomerEvent | DisputeEvent
+// generated objects: end
 
 /** An event of one of the known types, carrying its typed object. */
 export type EventOf<Type extends string, Object> = {
@@ -152,35 +204,6 @@ export type EventOf<Type extends string, Object> = {
   }
 }
 
-export type PaymentEventType =
-  | 'payment.created'
-  | 'payment.succeeded'
-  | 'payment.failed'
-  | 'payment.canceled'
-  | 'payment.processing'
-export type SubscriptionEventType =
-  | 'subscription.created'
-  | 'subscription.updated'
-  | 'subscription.deleted'
-  | 'subscription.trial_will_end'
-export type RefundEventType = 'refund.created' | 'refund.updated' | 'refund.failed'
-export type CustomerEventType = 'customer.created' | 'customer.updated'
-export type DisputeEventType = 'dispute.opened' | 'dispute.resolved'
-export type KnownEventType =
-  | PaymentEventType
-  | SubscriptionEventType
-  | RefundEventType
-  | CustomerEventType
-  | DisputeEventType
-
-export type PaymentEvent = EventOf<PaymentEventType, Payment>
-export type SubscriptionEvent = EventOf<SubscriptionEventType, Subscription>
-export type RefundEvent = EventOf<RefundEventType, Refund>
-export type CustomerEvent = EventOf<CustomerEventType, Customer>
-export type DisputeEvent = EventOf<DisputeEventType, Dispute>
-
-/** An event of one of the 16 types this SDK version knows. */
-export type KnownEvent = PaymentEvent | SubscriptionEvent | RefundEvent | CustomerEvent | DisputeEvent
 
 /**
  * The `type` of an event this SDK version does not know. At run time it is

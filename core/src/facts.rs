@@ -86,6 +86,7 @@ pub fn facts_json() -> String {
   "kinds": {kinds},
   "envelope": {envelope},
   "event_types": {event_types},
+  "objects": {objects},
   "idempotency": {idempotency},
   "delivery": {delivery},
   "messages": {{"payload_not_json": {not_json}, "secret_absent": {absent}, "body_too_large": {too_large}, "content_length_invalid": {content_length}, "body_cut_off": {cut_off}, "limit_invalid": {limit_invalid}, "tolerance_range": {tolerance_range}, "signature_mismatch_unexplained": {unexplained}, "base64_body_invalid": {base64_invalid}, {guard}}}
@@ -106,6 +107,7 @@ pub fn facts_json() -> String {
         kinds = list(kinds),
         envelope = envelope_json(),
         event_types = list(event_types),
+        objects = objects_json(),
         not_json = text(&not_json),
         absent = text(&absent),
         too_large = text(&too_large),
@@ -151,6 +153,39 @@ fn envelope_json() -> String {
         number = Member::Number(0.0).code(),
         max = crate::event::MAX_SAFE_INTEGER as u64,
     )
+}
+
+/// The typed views' schema (protocol §5.3): for each kind of object, the
+/// name every door gives its class, and each typed field's wire name, JSON
+/// type and doc. The doors' typed views are generated from it
+/// (`scripts/generate-objects.py`), and the event types carrying each kind
+/// are in `event_types`.
+fn objects_json() -> String {
+    let objects: Vec<String> = crate::event::SCHEMA
+        .iter()
+        .map(|object| {
+            let fields: Vec<String> = object
+                .fields
+                .iter()
+                .map(|field| {
+                    alloc::format!(
+                        r#"{{"name": {}, "type": {}, "doc": {}}}"#,
+                        text(field.name),
+                        text(field.json_type),
+                        text(field.doc)
+                    )
+                })
+                .collect();
+            alloc::format!(
+                r#"{{"kind": {}, "class": {}, "doc": {}, "fields": [{}]}}"#,
+                text(object.kind.as_str()),
+                text(object.class),
+                text(object.doc.trim_ascii()),
+                fields.join(", ")
+            )
+        })
+        .collect();
+    alloc::format!("[\n    {}\n  ]", objects.join(",\n    "))
 }
 
 /// `s` as a JSON string; of control characters the facts hold only the

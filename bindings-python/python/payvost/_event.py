@@ -133,13 +133,17 @@ class PayvostObject(Dict[str, Any]):
         return {key: _plain(value) for key, value in self.items()}
 
 
+# generated objects: begin: written by scripts/generate-objects.py from the core's schema (facts.json `objects`): edit the core, not this.
+
+
 class Payment(PayvostObject):
-    """A payment (``pay_...``). A field the payload lacks reads as ``None``."""
+    """A payment (``pay_...``). A field the payload lacks, or holds as another type, reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
+        """The payment's id."""
         return _str(self.get("id"))
 
     @property
@@ -154,6 +158,7 @@ class Payment(PayvostObject):
 
     @property
     def status(self) -> Optional[str]:
+        """The payment's status."""
         return _str(self.get("status"))
 
     @property
@@ -163,50 +168,54 @@ class Payment(PayvostObject):
 
 
 class Subscription(PayvostObject):
-    """A subscription (``sub_...``)."""
+    """A subscription (``sub_...``). A field the payload lacks, or holds as another type, reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
+        """The subscription's id."""
         return _str(self.get("id"))
 
     @property
     def customer(self) -> Optional[str]:
+        """The customer's id (``cust_...``)."""
         return _str(self.get("customer"))
 
     @property
     def status(self) -> Optional[str]:
+        """The subscription's status."""
         return _str(self.get("status"))
 
     @property
     def currentPeriodStart(self) -> Optional[int]:  # noqa: N802: the payload's spelling
-        """Unix seconds, as the payload spells it."""
+        """Unix seconds."""
         return _int(self.get("currentPeriodStart"))
-
-    @property
-    def currentPeriodEnd(self) -> Optional[int]:  # noqa: N802
-        """Unix seconds, as the payload spells it."""
-        return _int(self.get("currentPeriodEnd"))
 
     @property
     def current_period_start(self) -> Optional[int]:
-        """``currentPeriodStart``, spelt the Python way."""
+        """``currentPeriodStart``, spelt the Python way: unix seconds."""
         return _int(self.get("currentPeriodStart"))
 
     @property
+    def currentPeriodEnd(self) -> Optional[int]:  # noqa: N802: the payload's spelling
+        """Unix seconds."""
+        return _int(self.get("currentPeriodEnd"))
+
+    @property
     def current_period_end(self) -> Optional[int]:
-        """``currentPeriodEnd``, spelt the Python way."""
+        """``currentPeriodEnd``, spelt the Python way: unix seconds."""
         return _int(self.get("currentPeriodEnd"))
 
 
 class Refund(PayvostObject):
-    """A refund (``ref_...``)."""
+    """A refund (``ref_...``). A field the payload lacks, or holds as another type, reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
+        """The refund's id."""
         return _str(self.get("id"))
 
     @property
@@ -216,38 +225,44 @@ class Refund(PayvostObject):
 
     @property
     def amount(self) -> Optional[int]:
+        """In minor units (cents)."""
         return _int(self.get("amount"))
 
     @property
     def status(self) -> Optional[str]:
+        """The refund's status."""
         return _str(self.get("status"))
 
 
 class Customer(PayvostObject):
-    """A customer (``cust_...``)."""
+    """A customer (``cust_...``). A field the payload lacks, or holds as another type, reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
+        """The customer's id."""
         return _str(self.get("id"))
 
     @property
     def email(self) -> Optional[str]:
+        """The customer's email address."""
         return _str(self.get("email"))
 
     @property
     def name(self) -> Optional[str]:
+        """The customer's name."""
         return _str(self.get("name"))
 
 
 class Dispute(PayvostObject):
-    """A dispute (``dp_...``)."""
+    """A dispute (``dp_...``). A field the payload lacks, or holds as another type, reads as ``None``."""
 
     __slots__ = ()
 
     @property
     def id(self) -> Optional[str]:
+        """The dispute's id."""
         return _str(self.get("id"))
 
     @property
@@ -257,19 +272,18 @@ class Dispute(PayvostObject):
 
     @property
     def amount(self) -> Optional[int]:
+        """In minor units (cents)."""
         return _int(self.get("amount"))
 
     @property
     def reason(self) -> Optional[str]:
+        """Why the payment is disputed."""
         return _str(self.get("reason"))
 
     @property
     def status(self) -> Optional[str]:
+        """The dispute's status."""
         return _str(self.get("status"))
-
-
-# Attributes declared by annotation alone are the dict's members, served by
-# __getattr__; type checkers narrow a union on them (not on properties).
 
 
 #: The event types of each kind of object, as the ``type`` of its event class.
@@ -278,6 +292,13 @@ SubscriptionEventType = Literal["subscription.created", "subscription.updated", 
 RefundEventType = Literal["refund.created", "refund.updated", "refund.failed"]
 CustomerEventType = Literal["customer.created", "customer.updated"]
 DisputeEventType = Literal["dispute.opened", "dispute.resolved"]
+# generated objects: end
+
+
+# Attributes declared by annotation alone are the dict's members, served by
+# __getattr__; type checkers narrow a union on them (not on properties).
+
+
 
 
 class EventData(PayvostObject):

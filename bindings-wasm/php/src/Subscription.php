@@ -4,16 +4,18 @@ declare(strict_types=1);
 
 namespace Payvost;
 
+// written by scripts/generate-objects.py from the core's schema (facts.json `objects`): edit the core, not this.
+
 /**
- * A subscription (`sub_...`), the object of `subscription.*` events.
+ * A subscription (`sub_...`). The object of `subscription.created`, `subscription.updated`, `subscription.deleted`, `subscription.trial_will_end` events.
  * Its typed fields read as null when the payload lacks them or holds
  * another type; every other field reads as on any PayvostObject.
  *
- * @property-read string|null $id
- * @property-read string|null $customer
- * @property-read string|null $status
- * @property-read int|null $currentPeriodStart unix seconds
- * @property-read int|null $currentPeriodEnd unix seconds
+ * @property-read string|null $id The subscription's id.
+ * @property-read string|null $customer The customer's id (`cust_...`).
+ * @property-read string|null $status The subscription's status.
+ * @property-read int|null $currentPeriodStart Unix seconds.
+ * @property-read int|null $currentPeriodEnd Unix seconds.
  */
 final class Subscription extends PayvostObject
 {

@@ -193,7 +193,7 @@ impl Envelope {
     /// How many numbers [`Envelope::from_codes`] reads (the facts' `envelope.size`).
     pub const CODES_LEN: usize = 7;
     /// Where the top level's kind code is in that list; each member's
-    /// position is in [`MEMBER_RULES`].
+    /// position is in the facts' `envelope.members`.
     pub const TOP_LEVEL_AT: usize = 0;
     /// Where `created`'s kind code is.
     pub const CREATED_AT: usize = 5;

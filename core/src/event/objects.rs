@@ -26,6 +26,13 @@ macro_rules! fields {
                     _ => None,
                 }
             }
+
+            /// The field's name on the wire.
+            pub(crate) const fn name(self) -> &'static str {
+                match self {
+                    $(Field::$field => $name,)*
+                }
+            }
         }
     };
 }
@@ -80,136 +87,155 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// `data.object` seen through the typed view of its kind. Fields a view
-/// does not name stay in [`crate::Event::data_object`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EventObject<'a> {
-    /// Carried by `payment.*` events.
-    Payment(Payment<'a>),
-    /// Carried by `subscription.*` events.
-    Subscription(Subscription<'a>),
-    /// Carried by `refund.*` events.
-    Refund(Refund<'a>),
-    /// Carried by `customer.*` events.
-    Customer(Customer<'a>),
-    /// Carried by `dispute.*` events.
-    Dispute(Dispute<'a>),
-    /// The object of an event type this version does not know.
-    Other,
+/// One typed field of the schema: its name on the wire, its JSON type, and
+/// what it holds (empty when its name says it all).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldSchema {
+    pub(crate) name: &'static str,
+    pub(crate) json_type: &'static str,
+    pub(crate) doc: &'static str,
 }
 
-impl<'a> EventObject<'a> {
-    pub(crate) fn read(kind: ObjectKind, json: &'a str, spans: &'a FieldSpans) -> Self {
-        let f = Reader { json, spans };
-        match kind {
-            ObjectKind::Payment => EventObject::Payment(Payment {
-                id: f.str(Field::Id),
-                amount: f.int(Field::Amount),
-                currency: f.str(Field::Currency),
-                status: f.str(Field::Status),
-                customer: f.str(Field::Customer),
-            }),
-            ObjectKind::Subscription => EventObject::Subscription(Subscription {
-                id: f.str(Field::Id),
-                customer: f.str(Field::Customer),
-                status: f.str(Field::Status),
-                current_period_start: f.int(Field::CurrentPeriodStart),
-                current_period_end: f.int(Field::CurrentPeriodEnd),
-            }),
-            ObjectKind::Refund => EventObject::Refund(Refund {
-                id: f.str(Field::Id),
-                payment: f.str(Field::Payment),
-                amount: f.int(Field::Amount),
-                status: f.str(Field::Status),
-            }),
-            ObjectKind::Customer => EventObject::Customer(Customer {
-                id: f.str(Field::Id),
-                email: f.str(Field::Email),
-                name: f.str(Field::Name),
-            }),
-            ObjectKind::Dispute => EventObject::Dispute(Dispute {
-                id: f.str(Field::Id),
-                payment: f.str(Field::Payment),
-                amount: f.int(Field::Amount),
-                reason: f.str(Field::Reason),
-                status: f.str(Field::Status),
-            }),
-            ObjectKind::Other => EventObject::Other,
+/// The typed view of one kind of object: the schema every door's typed
+/// views follow (`objects` in the facts, from which the TypeScript types,
+/// Python's classes and PHP's tables are generated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ObjectSchema {
+    pub(crate) kind: ObjectKind,
+    /// The class or type name every door gives it.
+    pub(crate) class: &'static str,
+    /// What the object is, in a few words.
+    pub(crate) doc: &'static str,
+    pub(crate) fields: &'static [FieldSchema],
+}
+
+/// Declares each kind's typed view once: its struct (a field per typed
+/// member, with the member's doc), how [`EventObject::read`] fills it, and
+/// its row of [`SCHEMA`]. Adding a typed field is one line here, a name in
+/// `fields!` if the wire name is new, and the generated files of the other
+/// doors (`scripts/generate-objects.py`).
+macro_rules! objects {
+    ($(
+        #[doc = $doc:literal]
+        $kind:ident {
+            $( #[doc = $fdoc:literal] $field:ident: $ty:ident = $wire:ident, )*
         }
+    )*) => {
+        $(
+            #[doc = $doc]
+            #[derive(Clone, Debug, PartialEq, Eq)]
+            #[non_exhaustive]
+            pub struct $kind<'a> {
+                $( #[doc = $fdoc] pub $field: objects!(@rust $ty), )*
+            }
+        )*
+
+        /// `data.object` seen through the typed view of its kind. Fields a view
+        /// does not name stay in [`crate::Event::data_object`].
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub enum EventObject<'a> {
+            $(
+                #[doc = $doc]
+                $kind($kind<'a>),
+            )*
+            /// The object of an event type this version does not know.
+            Other,
+        }
+
+        impl<'a> EventObject<'a> {
+            pub(crate) fn read(kind: ObjectKind, json: &'a str, spans: &'a FieldSpans) -> Self {
+                let reader = Reader { json, spans };
+                match kind {
+                    $( ObjectKind::$kind => EventObject::$kind($kind {
+                        $( $field: objects!(@read $ty, reader, Field::$wire), )*
+                    }), )*
+                    ObjectKind::Other => EventObject::Other,
+                }
+            }
+        }
+
+        /// Every kind's typed view, in [`ObjectKind`]'s order.
+        pub(crate) const SCHEMA: &[ObjectSchema] = &[$(
+            ObjectSchema {
+                kind: ObjectKind::$kind,
+                class: stringify!($kind),
+                doc: $doc,
+                fields: &[$( FieldSchema {
+                    name: Field::$wire.name(),
+                    json_type: objects!(@json $ty),
+                    doc: $fdoc.trim_ascii(),
+                }, )*],
+            },
+        )*];
+    };
+    // A field's types: `text` is a JSON string, `int` a JSON integer that fits an i64.
+    (@rust text) => { Option<Cow<'a, str>> };
+    (@rust int) => { Option<i64> };
+    (@read text, $reader:ident, $field:expr) => { $reader.str($field) };
+    (@read int, $reader:ident, $field:expr) => { $reader.int($field) };
+    (@json text) => { "string" };
+    (@json int) => { "integer" };
+}
+
+objects! {
+    /// A payment (`pay_...`).
+    Payment {
+        /// The payment's id.
+        id: text = Id,
+        /// In minor units (cents).
+        amount: int = Amount,
+        /// ISO 4217, lower case.
+        currency: text = Currency,
+        /// The payment's status.
+        status: text = Status,
+        /// The customer's id (`cust_...`).
+        customer: text = Customer,
     }
-}
-
-/// A payment (`pay_...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Payment<'a> {
-    /// `id`
-    pub id: Option<Cow<'a, str>>,
-    /// `amount`, in minor units (cents).
-    pub amount: Option<i64>,
-    /// `currency`, ISO 4217 in lower case.
-    pub currency: Option<Cow<'a, str>>,
-    /// `status`
-    pub status: Option<Cow<'a, str>>,
-    /// `customer`, a customer id.
-    pub customer: Option<Cow<'a, str>>,
-}
-
-/// A subscription (`sub_...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Subscription<'a> {
-    /// `id`
-    pub id: Option<Cow<'a, str>>,
-    /// `customer`, a customer id.
-    pub customer: Option<Cow<'a, str>>,
-    /// `status`
-    pub status: Option<Cow<'a, str>>,
-    /// `currentPeriodStart`, unix seconds.
-    pub current_period_start: Option<i64>,
-    /// `currentPeriodEnd`, unix seconds.
-    pub current_period_end: Option<i64>,
-}
-
-/// A refund (`ref_...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Refund<'a> {
-    /// `id`
-    pub id: Option<Cow<'a, str>>,
-    /// `payment`, the refunded payment's id.
-    pub payment: Option<Cow<'a, str>>,
-    /// `amount`, in minor units.
-    pub amount: Option<i64>,
-    /// `status`
-    pub status: Option<Cow<'a, str>>,
-}
-
-/// A customer (`cust_...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Customer<'a> {
-    /// `id`
-    pub id: Option<Cow<'a, str>>,
-    /// `email`
-    pub email: Option<Cow<'a, str>>,
-    /// `name`
-    pub name: Option<Cow<'a, str>>,
-}
-
-/// A dispute (`dp_...`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Dispute<'a> {
-    /// `id`
-    pub id: Option<Cow<'a, str>>,
-    /// `payment`, the disputed payment's id.
-    pub payment: Option<Cow<'a, str>>,
-    /// `amount`, in minor units.
-    pub amount: Option<i64>,
-    /// `reason`
-    pub reason: Option<Cow<'a, str>>,
-    /// `status`
-    pub status: Option<Cow<'a, str>>,
+    /// A subscription (`sub_...`).
+    Subscription {
+        /// The subscription's id.
+        id: text = Id,
+        /// The customer's id (`cust_...`).
+        customer: text = Customer,
+        /// The subscription's status.
+        status: text = Status,
+        /// Unix seconds.
+        current_period_start: int = CurrentPeriodStart,
+        /// Unix seconds.
+        current_period_end: int = CurrentPeriodEnd,
+    }
+    /// A refund (`ref_...`).
+    Refund {
+        /// The refund's id.
+        id: text = Id,
+        /// The refunded payment's id.
+        payment: text = Payment,
+        /// In minor units (cents).
+        amount: int = Amount,
+        /// The refund's status.
+        status: text = Status,
+    }
+    /// A customer (`cust_...`).
+    Customer {
+        /// The customer's id.
+        id: text = Id,
+        /// The customer's email address.
+        email: text = Email,
+        /// The customer's name.
+        name: text = Name,
+    }
+    /// A dispute (`dp_...`).
+    Dispute {
+        /// The dispute's id.
+        id: text = Id,
+        /// The disputed payment's id.
+        payment: text = Payment,
+        /// In minor units (cents).
+        amount: int = Amount,
+        /// Why the payment is disputed.
+        reason: text = Reason,
+        /// The dispute's status.
+        status: text = Status,
+    }
 }
