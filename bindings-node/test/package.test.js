@@ -66,7 +66,7 @@ console.log(webhooks.constructEvent(body, header, 'whsec_pack').id, code, payvos
 import { createRequire } from 'node:module'
 const cjs = createRequire(import.meta.url)('@payvost/node-sdk')
 const named = Object.keys(esm).filter((name) => name !== 'default')
-// `default` is the CommonJS object itself, for TypeScript's esModuleInterop.
+// default is the CommonJS object itself, for TypeScript's esModuleInterop.
 console.log(JSON.stringify([named.sort(), Object.keys(cjs).filter((name) => name !== 'default').sort(), named.every((name) => esm[name] === cjs[name])]))`)
   const [named, required, same] = JSON.parse(names)
   assert.deepEqual(named, required)

@@ -4,14 +4,18 @@
 //!
 //! Standard input holds one case per line, as JSON:
 //! `{"payload_b64", "header": string or null, "secrets": [...], "now", "tolerance"?}`.
-//! Standard output gets one outcome per line, in order:
-//! `{"code": "..."}` or `{"id": "...", "secret_index": n}`.
+//! Standard output gets one outcome per line, in order: `{"code": "..."}`
+//! (with `header` and `payload`, what the error echoes of them, for a code
+//! of the signature category) or `{"id": "...", "secret_index": n, "typed":
+//! {...}}`, the typed view of `data.object` field by field (`null` for an
+//! object of an unknown kind).
 
 use std::io::{BufRead, Write};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use payvost_webhooks::{Error, Webhook};
+use payvost_webhooks::bindings::{TypedValue, echo};
+use payvost_webhooks::{Category, Error, Webhook};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -33,7 +37,12 @@ pub fn run() -> Result<bool, String> {
             .decode(&case.payload_b64)
             .map_err(|e| format!("case {number}: payload_b64: {e}"))?;
         let outcome = match outcome(&case, &payload) {
-            Ok((id, secret_index)) => json!({"id": id, "secret_index": secret_index}),
+            Ok(verified) => verified,
+            Err(error) if error.category() == Category::Signature => json!({
+                "code": error.code(),
+                "header": echo(case.header.as_deref().unwrap_or("").as_bytes()),
+                "payload": echo(&payload),
+            }),
             Err(error) => json!({"code": error.code()}),
         };
         writeln!(out, "{outcome}").map_err(|e| e.to_string())?;
@@ -42,7 +51,7 @@ pub fn run() -> Result<bool, String> {
     Ok(true)
 }
 
-fn outcome(case: &Case, payload: &[u8]) -> Result<(String, usize), Error> {
+fn outcome(case: &Case, payload: &[u8]) -> Result<serde_json::Value, Error> {
     let mut webhook = Webhook::with_secrets(&case.secrets)?;
     if let Some(tolerance) = case.tolerance {
         webhook = webhook.tolerance(tolerance)?;
@@ -50,5 +59,18 @@ fn outcome(case: &Case, payload: &[u8]) -> Result<(String, usize), Error> {
     let header = case.header.as_deref().unwrap_or("");
     let event = webhook.construct_event(payload, header, case.now)?;
     let verified = webhook.verify(payload, header, case.now)?;
-    Ok((event.id().to_owned(), verified.secret_index))
+    let fields = event.object().typed_fields();
+    let typed = (!fields.is_empty()).then(|| {
+        fields
+            .into_iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    TypedValue::Text(text) => json!(text),
+                    TypedValue::Int(number) => json!(number),
+                };
+                (name.to_owned(), value)
+            })
+            .collect::<serde_json::Map<_, _>>()
+    });
+    Ok(json!({"id": event.id(), "secret_index": verified.secret_index, "typed": typed}))
 }

@@ -18,7 +18,7 @@
 //! ```
 
 pub use crate::error::{ECHO_LIMIT, MISMATCH_UNEXPLAINED, echo};
-pub use crate::event::{BuildError, Builder, Envelope, Member, Place, build_event};
+pub use crate::event::{BuildError, Builder, Envelope, Member, Place, TypedValue, build_event};
 pub use crate::facts::facts_json;
 pub use crate::header::MAX_HEADER_LEN;
 pub use crate::json::{MAX_DEPTH, check_json_limits};

@@ -14,12 +14,16 @@ import hashlib
 import hmac
 import json
 import random
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 NOW = 1_764_000_000
 TOLERANCE = 300
 MAX_HEADER_LEN = 8192
 MAX_DEPTH = 127
+# Every typed field of the core's schema (facts.json `objects`), each drawn of every JSON type.
+FACTS = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "facts.json").read_text())
+TYPED_FIELDS = sorted({f["name"] for o in FACTS["objects"] for f in o["fields"]} - {"id"})
 TYPES = ["payment.succeeded", "payment.failed", "subscription.updated", "refund.created", "customer.created",
          "dispute.created", "payout.paid", "x", "Payment.Succeeded", "payment.succeeded ", "\u00e9v\u00e9nement"]
 
@@ -123,9 +127,24 @@ class Generator:
         body = "{" + ",".join(f"{space}{json.dumps(k)}:{space}{v}" for k, v in members) + space + "}"
         return body.encode()
 
+    def typed_value(self) -> Any:
+        """A typed field's value: mostly of its own kind, else of any JSON type."""
+        return self.pick([
+            (3, lambda: self.text(" abcxyz\u00e9\u2603\U0001f600\"\\", 0, 10)),
+            (3, lambda: self.rng.choice([0, 2000, -1, NOW, 2**63 - 1, -(2**63), 2**63, 10**30, 2000.0, 2e3, 0.5])),
+            (2, lambda: self.value()),
+        ])
+
+    def typed_object(self) -> dict[str, Any]:
+        obj: dict[str, Any] = {"id": self.pick([(8, lambda: "pay_" + self.text()), (1, self.value)])}
+        for name in TYPED_FIELDS:
+            if self.rng.random() < 0.6:
+                obj[name] = self.typed_value()
+        obj["metadata"] = self.value()
+        return obj
+
     def data(self) -> str:
-        obj = self.member("object", lambda: json.dumps({"id": "pay_" + self.text(), "amount": self.value(),
-                                                         "metadata": self.value()}, ensure_ascii=self.rng.random() < 0.5))
+        obj = self.member("object", lambda: json.dumps(self.typed_object(), ensure_ascii=self.rng.random() < 0.5))
         members = [] if obj is None else [f'"object":{obj}']
         if self.rng.random() < 0.2:
             members.append(f'"previous_attributes":{json.dumps(self.value())}')

@@ -16,6 +16,9 @@ function outcome(c) {
     const verified = payvost.webhooks.verifyHeader(payload, header, c.secrets, options)
     return { id: event.id, secret_index: verified.secretIndex }
   } catch (error) {
+    if (error instanceof payvost.PayvostSignatureVerificationError) {
+      return { code: error.code, header: error.header ?? '', payload: error.payload ?? '' }
+    }
     // Anything but the SDK's own error is a defect: report it as such.
     if (error instanceof payvost.PayvostError) return { code: error.code }
     return { crash: `${error && error.name}: ${error && error.message}` }

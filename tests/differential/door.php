@@ -9,8 +9,17 @@ declare(strict_types=1);
 require getenv('PAYVOST_PHP_AUTOLOAD');
 
 use Payvost\Exception\ExceptionInterface;
+use Payvost\Exception\SignatureVerificationException;
+use Payvost\Runtime;
 use Payvost\Webhook;
 use Payvost\WebhookSignature;
+
+$facts = Runtime::get()->facts();
+$kindOf = array_column($facts['event_types'], 'object', 'name');
+$fields = [];
+foreach ($facts['objects'] as $object) {
+    $fields[$object['kind']] = array_column($object['fields'], 'name');
+}
 
 while (($line = fgets(STDIN)) !== false) {
     $case = json_decode($line, true, 512, JSON_THROW_ON_ERROR);
@@ -19,7 +28,18 @@ while (($line = fgets(STDIN)) !== false) {
     try {
         $event = Webhook::constructEvent($payload, $case['header'], $case['secrets'], $tolerance, $case['now']);
         $verified = WebhookSignature::verifyHeader($payload, $case['header'], $case['secrets'], $tolerance, $case['now']);
-        $outcome = ['id' => $event->id, 'secret_index' => $verified->secretIndex];
+        // The typed view of data.object, field by field, by the core's schema.
+        $names = $fields[$kindOf[$event->type] ?? ''] ?? null;
+        $typed = null;
+        if ($names !== null) {
+            $typed = [];
+            foreach ($names as $name) {
+                $typed[$name] = $event->data->object->{$name};
+            }
+        }
+        $outcome = ['id' => $event->id, 'secret_index' => $verified->secretIndex, 'typed' => $typed];
+    } catch (SignatureVerificationException $e) {
+        $outcome = ['code' => $e->getErrorCode(), 'header' => $e->getSigHeader() ?? '', 'payload' => $e->getHttpBody() ?? ''];
     } catch (ExceptionInterface $e) {
         $outcome = ['code' => $e->getErrorCode()];
     } catch (\Throwable $e) {

@@ -4,8 +4,11 @@
 
 Each door is one process fed every case as JSON lines (door.js, door.py,
 door.php, `payvost webhooks verify-cases`). Any difference in error code,
-event id or secret index, or any foreign exception, fails the run; the seed
-printed first reproduces it:
+event id or secret index, in what a signature error echoes of the header and
+payload, or in the typed view of data.object field by field (the doors that
+have one at run time: Python, PHP and the CLI's Rust; JavaScript's is types
+only), or any foreign exception, fails the run; the seed printed first
+reproduces it:
 
     tests/differential/run.py --cases 100000 --seed 42 --python PYTHON
 
@@ -29,6 +32,14 @@ from cases import as_utf8, generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tests" / "differential"
+
+
+# The doors with typed views at run time; JavaScript's exist only in its types.
+TYPED_DOORS = {"python", "php", "cli"}
+
+
+def untyped(outcome: dict) -> dict:
+    return {key: value for key, value in outcome.items() if key != "typed"}
 
 
 def doors(python: str) -> dict[str, tuple[list[str], dict[str, str], bool]]:
@@ -80,7 +91,12 @@ def main() -> int:
         return 1
 
     names = list(outcomes)
-    disagreements = [i for i in range(len(cases)) if any(outcomes[n][i] != outcomes[names[0]][i] for n in names)]
+    typed = [n for n in names if n in TYPED_DOORS]
+    disagreements = [i for i in range(len(cases))
+                     if any(untyped(outcomes[n][i]) != untyped(outcomes[names[0]][i]) for n in names)
+                     or any(outcomes[n][i].get("typed") != outcomes[typed[0]][i].get("typed") for n in typed)]
+    compared = sum(1 for o in outcomes[typed[0]] if o.get("typed")) if typed else 0
+    echoed = sum(1 for o in outcomes[names[0]] if "header" in o)
     crashes = [i for i in range(len(cases)) if any("crash" in outcomes[n][i] for n in names)]
     tally: dict[str, int] = {}
     for outcome in outcomes[names[0]]:
@@ -93,6 +109,7 @@ def main() -> int:
         for name in names:
             print(f"  {name}: {json.dumps(outcomes[name][i])}")
     total = time.monotonic() - started
+    print(f"  typed views compared: {compared} events; echoes compared: {echoed} signature errors")
     print(f"differential: {len(cases)} cases, seed {seed}, {len(names)} doors, "
           f"{len(disagreements)} disagreements, {len(crashes)} foreign exceptions, {total:.0f} s")
     return 1 if disagreements or crashes else 0

@@ -9,9 +9,12 @@ namespace Payvost;
  * `$event->data->object->amount`. Process each `$event->id` once: deliveries
  * are retried.
  *
- * The object the event is about, typed by the event's type:
- * `$event->object()`, or `$event->paymentObject()` (a Payment, or null when
- * the event carries another kind of object), and so on.
+ * The object the event is about is typed by the event's type:
+ * `$event->data->object` (or `$event->object()`) is a Payment for a
+ * `payment.*` event, and so on, whose typed fields read as null when of
+ * another type; `$event->paymentObject()` is the Payment, or null when the
+ * event carries another kind of object. Array access reads every field as
+ * sent: `$event['data']['object']['amount']`.
  *
  * ```php
  * if ($payment = $event->paymentObject()) {
@@ -22,23 +25,15 @@ namespace Payvost;
  * @property-read string $id
  * @property-read string $type
  * @property-read int|null $created
- * @property-read PayvostObject $data
+ * @property-read EventData $data
  */
 final class Event extends PayvostObject
 {
-    private const CLASSES = [
-        'payment' => Payment::class,
-        'subscription' => Subscription::class,
-        'refund' => Refund::class,
-        'customer' => Customer::class,
-        'dispute' => Dispute::class,
-    ];
-
     // `created` is judged by value (protocol §5.2), so 1.764e9 is accepted: it reads as the int it is.
     protected const TYPED = ['created' => 'whole'];
 
-    /** @var array<string, string>|null event type name => the kind of object it carries, from the core */
-    private static ?array $kinds = null;
+    /** @var array<string, class-string<PayvostObject>>|null event type name => the class of its object, from the core's schema */
+    private static ?array $classes = null;
 
     /**
      * `data.object` as the class of the event's type (Payment, Subscription,
@@ -47,8 +42,14 @@ final class Event extends PayvostObject
      */
     public function object(): PayvostObject
     {
-        $class = self::CLASSES[self::kinds()[$this->values->type] ?? ''] ?? PayvostObject::class;
+        $class = self::classes()[$this->values->type] ?? PayvostObject::class;
         return new $class($this->values->data->object);
+    }
+
+    public function __get(string $name): mixed
+    {
+        // `data` holds the typed object (the envelope was judged: data.object is an object).
+        return $name === 'data' ? EventData::holding($this->values->data, $this->object()) : parent::__get($name);
     }
 
     /** The Payment of a `payment.*` event; null for any other type. */
@@ -92,15 +93,21 @@ final class Event extends PayvostObject
         return $object instanceof $class ? $object : null;
     }
 
-    /** @return array<string, string> */
-    private static function kinds(): array
+    /** @return array<string, class-string<PayvostObject>> */
+    private static function classes(): array
     {
-        if (self::$kinds === null) {
-            self::$kinds = [];
-            foreach (Runtime::get()->facts()['event_types'] as $known) {
-                self::$kinds[$known['name']] = $known['object'];
+        if (self::$classes === null) {
+            $facts = Runtime::get()->facts();
+            /** @var array<string, class-string<PayvostObject>> $ofKind */
+            $ofKind = [];
+            foreach ($facts['objects'] as $object) {
+                $ofKind[$object['kind']] = __NAMESPACE__ . '\\' . $object['class'];
+            }
+            self::$classes = [];
+            foreach ($facts['event_types'] as $known) {
+                self::$classes[$known['name']] = $ofKind[$known['object']] ?? PayvostObject::class;
             }
         }
-        return self::$kinds;
+        return self::$classes;
     }
 }

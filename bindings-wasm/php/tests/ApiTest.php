@@ -160,6 +160,24 @@ final class ApiTest extends TestCase
         $event['id'] = 'evt_2';
     }
 
+    /** Protocol §5.3: the typed view reads a field of another type as absent; array access reads it as sent. */
+    public function testDataObjectIsTheTypedObjectOfTheEventsType(): void
+    {
+        $body = '{"id":"evt_odd","type":"payment.succeeded","data":{"object":{"id":"pay_1","amount":"2000","currency":5,"status":"paid"}}}';
+        $event = Webhook::constructEvent($body, self::header($body), self::SECRET, 300, self::NOW);
+        $object = $event->data->object;
+        self::assertInstanceOf(\Payvost\Payment::class, $object);
+        self::assertInstanceOf(\Payvost\EventData::class, $event->data);
+        self::assertSame([null, null, 'paid', 'pay_1'], [$object->amount, $object->currency, $object->status, $object->id]);
+        self::assertSame(['2000', 5], [$event['data']['object']['amount'], $object['currency']]);
+        self::assertEquals($event->object(), $object);
+        // An unknown type's object is untyped: every field as sent.
+        $other = '{"id":"evt_new","type":"payout.paid","data":{"object":{"amount":"2000"}}}';
+        $event = Webhook::constructEvent($other, self::header($other), self::SECRET, 300, self::NOW);
+        self::assertSame(PayvostObject::class, get_class($event->data->object));
+        self::assertSame('2000', $event->data->object->amount);
+    }
+
     public function testNoSecretInAnyTrace(): void
     {
         // PHP's own default and php.ini-development: traces carry arguments.

@@ -27,7 +27,7 @@ use core::ops::Range;
 pub use build::{BuildError, Builder, Place, build_event};
 pub use envelope::{CREATED_ABSENT, Envelope, MAX_SAFE_INTEGER, MEMBER_RULES, Member};
 pub(crate) use objects::SCHEMA;
-pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription};
+pub use objects::{Customer, Dispute, EventObject, Payment, Refund, Subscription, TypedValue};
 pub use types::{EventType, ObjectKind};
 
 use crate::error::Error;

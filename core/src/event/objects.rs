@@ -87,6 +87,18 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A typed field's value as its view reads it, by JSON type: what
+/// [`EventObject::typed_fields`] lists, for doors and tests that compare
+/// typed views field by field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypedValue<'a> {
+    /// A `string` field: its text, `None` when absent or of another type.
+    Text(Option<Cow<'a, str>>),
+    /// An `integer` field: its value, `None` when absent, of another type,
+    /// or beyond an `i64`.
+    Int(Option<i64>),
+}
+
 /// One typed field of the schema: its name on the wire, its JSON type, and
 /// what it holds (empty when its name says it all).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +156,28 @@ macro_rules! objects {
         }
 
         impl<'a> EventObject<'a> {
+            /// Each typed field of the view, by its name on the wire, with
+            /// the value the view reads; none for [`EventObject::Other`].
+            ///
+            /// ```
+            /// use payvost_webhooks::{Event, bindings::TypedValue};
+            ///
+            /// let event = Event::from_slice(br#"{"id":"evt_1","type":"refund.created","data":{"object":{"id":"ref_1","amount":"2000"}}}"#)?;
+            /// let fields = event.object().typed_fields();
+            /// assert_eq!(fields[0], ("id", TypedValue::Text(Some("ref_1".into()))));
+            /// // Of another type: absent from the typed view.
+            /// assert_eq!(fields[2], ("amount", TypedValue::Int(None)));
+            /// # Ok::<(), payvost_webhooks::Error>(())
+            /// ```
+            pub fn typed_fields(&self) -> alloc::vec::Vec<(&'static str, TypedValue<'a>)> {
+                match self {
+                    $( EventObject::$kind(view) => alloc::vec![
+                        $( (Field::$wire.name(), objects!(@value $ty, view.$field.clone())), )*
+                    ], )*
+                    EventObject::Other => alloc::vec::Vec::new(),
+                }
+            }
+
             pub(crate) fn read(kind: ObjectKind, json: &'a str, spans: &'a FieldSpans) -> Self {
                 let reader = Reader { json, spans };
                 match kind {
@@ -176,6 +210,8 @@ macro_rules! objects {
     (@read int, $reader:ident, $field:expr) => { $reader.int($field) };
     (@json text) => { "string" };
     (@json int) => { "integer" };
+    (@value text, $value:expr) => { TypedValue::Text($value) };
+    (@value int, $value:expr) => { TypedValue::Int($value) };
 }
 
 objects! {
