@@ -155,6 +155,24 @@ for (const [name, start] of Object.entries(APPS)) {
     assert.ok(!JSON.stringify(records).includes(SECRET))
   })
 
+  test(`${name}: an onDelivery whose promise rejects is a process warning; one that returns a value or a thenable-less object is fine`, { skip: SKIP[name] }, async (t) => {
+    const warnings = []
+    const onWarning = (warning) => { if (warning.code === 'PAYVOST_ON_DELIVERY_THREW') warnings.push(warning) }
+    process.on('warning', onWarning)
+    t.after(() => process.removeListener('warning', onWarning))
+    const returned = [Promise.reject(new Error('the log is down')), null, 7, { then: 'not a function' }, 'text']
+    returned[0].catch(() => {}) // handled by the adapter once returned; not before
+    let calls = 0
+    const base = await start(t, { secret: SECRET, onDelivery: () => returned[calls++] })
+    for (let i = 0; i < returned.length; i++) {
+      const body = event('payment.succeeded', `evt_returned_${i}`)
+      const answer = await post(`${base}/guarded`, body, { 'payvost-signature': webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) })
+      assert.deepEqual(answer, { status: 200, text: '{"received":true}' })
+    }
+    await until(() => calls === returned.length && warnings.length > 0, 'every record, and the rejection\'s warning')
+    assert.deepEqual(warnings.map((w) => [w.name, w.message]), [['PayvostWarning', 'payvost: onDelivery threw (the log is down) for a delivery answered 200']])
+  })
+
   test(`${name}: an onDelivery that throws is a process warning, and the answer stands`, { skip: SKIP[name] }, async (t) => {
     const warnings = []
     const onWarning = (warning) => { if (warning.code === 'PAYVOST_ON_DELIVERY_THREW') warnings.push(warning) }
@@ -268,6 +286,12 @@ test('prometheus() counts records by outcome and code, and times them, in a real
   assert.match(text, /^payvost_webhook_delivery_duration_seconds_count\{outcome="refused"\} 2$/m)
   assert.match(text, /^payvost_webhook_delivery_duration_seconds_sum\{outcome="processed"\} 0\.012$/m)
   assert.throws(() => webhooks.prometheus({}), { code: 'option_invalid', message: "prometheus takes the prom-client module (require('prom-client')), not an object (Object)." })
+  // Each part of the check on its own: null, a function, a Counter without a Histogram, and the other way round.
+  const Counter = client.Counter
+  const Histogram = client.Histogram
+  for (const [given, what] of [[null, 'null'], [() => {}, 'a function'], [{ Counter }, 'an object (Object)'], [{ Histogram }, 'an object (Object)']]) {
+    assert.throws(() => webhooks.prometheus(given), { code: 'option_invalid', message: `prometheus takes the prom-client module (require('prom-client')), not ${what}.` })
+  }
 })
 
 test('onDelivery must be a function, said when the adapter is built', () => {

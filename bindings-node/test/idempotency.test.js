@@ -137,6 +137,34 @@ for (const [name, make] of Object.entries(STORES)) {
     })
   })
 
+  test(`${name}: purge drops the records past their retention and says how many; each claim has a token of its own`, async (t) => {
+    const store = await make(t)
+    if (!store) return
+    const { guard: brief } = guardOn(store, { retention: 0.05 })
+    const { guard: kept } = guardOn(store)
+    for (const id of ['evt_purged_1', 'evt_purged_2']) {
+      const { event, body } = delivery(id)
+      assert.deepEqual(await brief.process(event, body, () => {}), { outcome: 'processed', attempt: 1 })
+    }
+    const { event, body } = delivery('evt_kept')
+    const claim = await kept.claim(event, body)
+    const again = await brief.claim(delivery('evt_other').event, delivery('evt_other').body)
+    assert.match(claim.token, /^[0-9a-f]{32}$/)
+    assert.notEqual(claim.token, again.token)
+    await claim.run(() => {})
+    await sleep(120)
+    const purged = await kept.purge()
+    if (name.includes('redis')) {
+      assert.equal(purged, 0, 'Redis expires its own records')
+    } else if (name === 'postgres') {
+      assert.ok(purged >= 3, `${purged}: the table is shared with the other tests, whose brief records expire too`)
+    } else {
+      assert.equal(purged, 3, 'the two processed and the one left claimed, all past their 50 ms')
+    }
+    assert.equal(await kept.purge(), 0)
+    assert.deepEqual(await kept.process(event, body, () => {}), { outcome: 'duplicate', attempt: 1 }, 'a record within its retention stays')
+  })
+
   test(`${name}: the same id with another body is event_id_reused, never processed`, async (t) => {
     const store = await make(t)
     if (!store) return
@@ -291,6 +319,64 @@ test('a guard refuses what it cannot use, with option_invalid', async () => {
   await assert.rejects(guard.process({}, '{}', () => {}), /processes a verified event \(with an id\)/)
 })
 
+test('each refusal of the guard and the stores, word for word', async () => {
+  const refused = (call, message) => assert.throws(call, (error) => {
+    assert.deepEqual([error.name, error.code, error.message], ['PayvostConfigurationError', 'option_invalid', message])
+    return true
+  })
+  const store = new MemoryStore()
+  const some = { claim() {}, renew() {}, release() {} } // no complete
+  refused(() => new IdempotencyGuard({ store: some }), 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not an object (Object).')
+  refused(() => new IdempotencyGuard({ store: null }), 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not null.')
+  refused(() => new IdempotencyGuard(), 'IdempotencyGuard takes {store} (a MemoryStore, SqliteStore, RedisStore or PostgresStore), not none.')
+  refused(() => new IdempotencyGuard({ store, lease: 1e9 }), "IdempotencyGuard's lease must be a positive number of seconds, not 1000000000.")
+  refused(() => new IdempotencyGuard({ store, retention: -1 }), "IdempotencyGuard's retention must be a positive number of seconds, not -1.")
+  refused(() => new IdempotencyGuard({ store, namespace: 7 }), "IdempotencyGuard's namespace must be a non-empty string, not 7.")
+  refused(() => new SqliteStore(7), 'SqliteStore takes a path, or a node:sqlite DatabaseSync or better-sqlite3 Database, not a number.')
+  refused(() => new SqliteStore(null), 'SqliteStore takes a path, or a node:sqlite DatabaseSync or better-sqlite3 Database, not null.')
+  refused(() => new RedisStore({ get() {} }), 'RedisStore takes an ioredis or redis (v4+) client, not an object (Object).')
+  refused(() => new PostgresStore(null), 'PostgresStore takes a pg Pool or Client, not null.')
+  // The bounds themselves: just under a billion seconds is a lease, as is the smallest fraction.
+  const util = require('node:util')
+  const guard = new IdempotencyGuard({ store, lease: 999_999_999, namespace: 'ns' })
+  assert.equal(util.inspect(guard), "IdempotencyGuard { store: MemoryStore, lease: 999999999s, namespace: 'ns' }")
+  assert.equal(util.inspect(new IdempotencyGuard({ store, lease: 0.5 })), "IdempotencyGuard { store: MemoryStore, lease: 0.5s, namespace: 'payvost' }")
+  const rejected = async (promise, message) => assert.rejects(promise, (error) => {
+    assert.deepEqual([error.code, error.message], ['option_invalid', message])
+    return true
+  })
+  const { event, body } = delivery('evt_refusals')
+  await rejected(guard.process(event, body, 'handler'), 'IdempotencyGuard.process takes (event, payload, handler).')
+  await rejected(guard.retry('evt_refusals'), 'IdempotencyGuard.retry takes (id, handler).')
+  await rejected(guard.claim(null, body), 'IdempotencyGuard processes a verified event (with an id), not null.')
+  await rejected(guard.claim({ id: '' }, body), 'IdempotencyGuard processes a verified event (with an id), not an object (Object).')
+  await rejected(guard.claim({ id: 7 }, body), 'IdempotencyGuard processes a verified event (with an id), not an object (Object).')
+  await rejected(guard.claim('evt_1', body), 'IdempotencyGuard processes a verified event (with an id), not a string.')
+  await rejected(guard.processInTransaction(event, body, { query() {} }, () => {}),
+    'processInTransaction needs a guard on a PostgresStore, and a pg Client of its database.')
+  // A store with no purge of its own purges nothing.
+  const { purge, ...steps } = Object.getOwnPropertyNames(MemoryStore.prototype).reduce((all, name) => ({ ...all, [name]: store[name].bind(store) }), {})
+  assert.equal(typeof purge, 'function')
+  assert.equal(await new IdempotencyGuard({ store: steps }).purge(), 0)
+})
+
+for (const name of ['ioredis', 'node-redis']) {
+  test(`${name}: the scripts are sent again when Redis has forgotten them (NOSCRIPT)`, async (t) => {
+    const store = await STORES[name](t)
+    if (!store) return
+    const Redis = dev('ioredis')
+    const admin = new Redis(process.env.PAYVOST_TEST_REDIS_URL)
+    t.after(() => admin.quit())
+    const { guard } = guardOn(store)
+    const { event, body } = delivery('evt_noscript')
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'processed', attempt: 1 })
+    await admin.script('FLUSH')
+    assert.deepEqual(await guard.process(event, body, () => {}), { outcome: 'duplicate', attempt: 1 })
+    const other = delivery('evt_noscript_2')
+    assert.deepEqual(await guard.process(other.event, other.body, () => {}), { outcome: 'processed', attempt: 1 })
+  })
+}
+
 test('SqliteStore opens a path with node:sqlite, or says what to install', async (t) => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'payvost-guard-')), 'events.db')
   const store = new SqliteStore(file)
@@ -345,6 +431,9 @@ test('postgres: a handler in the completion\'s transaction commits with it, or n
   }), /the card network is down/)
   assert.deepEqual(await written(`evt_tx_fails_${run}`), [], 'rolled back')
   assert.deepEqual(await guard.processInTransaction(failing.event, failing.body, client, insert('fulfilled')), { outcome: 'processed', attempt: 2 })
+  // The failed attempt's write was rolled back, not left open to commit with the next one.
+  assert.deepEqual(await written(`evt_tx_fails_${run}`), ['fulfilled'])
+  assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'the client is out of any transaction')
 
   const lost = delivery(`evt_tx_lost_${run}`)
   const overtaken = async (e, db) => {
