@@ -171,4 +171,38 @@ test('webhooks.lambda refuses what Lambda cannot keep, and a misconfiguration, w
   assert.throws(() => payvost.webhooks.lambda({ secret: SECRET, router, limit: '1mb' }), { code: 'option_invalid' })
   assert.throws(() => payvost.webhooks.lambda({ secret: SECRET, router, idempotency: {} }), { code: 'option_invalid' })
   assert.throws(() => payvost.webhooks.lambda('whsec_x'), { code: 'option_invalid' })
+  // Each refusal word for word.
+  assert.throws(() => payvost.webhooks.lambda(null), {
+    code: 'option_invalid', message: 'webhooks.lambda takes {secret, router, tolerance?, limit?, idempotency?}, not null.' })
+  assert.throws(() => payvost.webhooks.lambda({ secret: SECRET, router: {} }), {
+    code: 'option_invalid', message: 'webhooks.lambda needs a router: new EventRouter().on(type, handler).' })
+  assert.throws(() => payvost.webhooks.lambda({ secret: SECRET, router, idempotency: null }), {
+    code: 'option_invalid',
+    message: 'webhooks.lambda: idempotency takes an IdempotencyGuard (new payvost.idempotency.IdempotencyGuard({store})).' })
+})
+
+test('constructEventFromLambda: the body at its limit exactly, as text and as base64, and the header lines it keeps', () => {
+  const body = JSON.stringify({ id: 'evt_edge', type: 'payment.succeeded', data: { object: { id: 'pay_1', note: 'é' } } })
+  const limit = Buffer.byteLength(body) // counted in bytes: é is two
+  const header = payvost.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: NOW })
+  const http = (extra) => ({ version: '2.0', headers: { 'payvost-signature': header }, requestContext: {}, ...extra })
+  assert.equal(payvost.constructEventFromLambda(http({ body }), SECRET, { now: NOW, limit }).id, 'evt_edge')
+  const base64 = Buffer.from(body).toString('base64')
+  assert.equal(payvost.constructEventFromLambda(http({ body: base64, isBase64Encoded: true }), SECRET, { now: NOW, limit }).id, 'evt_edge')
+  for (const event of [http({ body }), http({ body: base64, isBase64Encoded: true })]) {
+    assert.throws(() => payvost.constructEventFromLambda(event, SECRET, { now: NOW, limit: limit - 1 }), { code: 'payload_invalid_json', status: 413 })
+  }
+  // Base64 text longer than any body within the limit could encode to is refused before it is decoded.
+  const padded = http({ body: base64 + '    ', isBase64Encoded: true })
+  assert.throws(() => payvost.constructEventFromLambda(padded, SECRET, { now: NOW, limit: limit + 1 }), { code: 'payload_invalid_json', status: 413 })
+  // Only the header's text lines are kept, from multiValueHeaders in any case.
+  const alb = { requestContext: { elb: {} }, body, multiValueHeaders: { 'Payvost-Signature': [7, header, null] } }
+  assert.equal(payvost.constructEventFromLambda(alb, SECRET, { now: NOW }).id, 'evt_edge')
+  const none = { version: '2.0', body, headers: { 'payvost-signature': 7 } }
+  assert.throws(() => payvost.constructEventFromLambda(none, SECRET, { now: NOW }), { code: 'header_missing' })
+  // What another kind of event is, by each name its source goes by.
+  for (const [event, said] of [[{ Records: [{ EventSource: 'aws:sns' }] }, 'an event from aws:sns'], [{ source: 'aws.events' }, 'an event from aws.events'],
+    [{ Records: [] }, 'an object (Object)'], ['text', 'a string']]) {
+    assert.throws(() => payvost.constructEventFromLambda(event, SECRET), { code: 'payload_wrong_type', message: new RegExp(`, not ${said.replace(/[()]/g, '\\$&')}\\.$`) })
+  }
 })
