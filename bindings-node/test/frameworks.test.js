@@ -138,6 +138,64 @@ test('constructEventFromRequest reads at most its limit: the core\'s 5 MiB, or t
   }
 })
 
+test('middleware reads a body of exactly its limit, declared or chunked, and refuses one byte more', async (t) => {
+  const size = Buffer.byteLength(body)
+  const app = express()
+  app.use('/exact', payvost.webhooks.middleware({ secret: SECRET, limit: size }))
+  app.use('/under', payvost.webhooks.middleware({ secret: SECRET, limit: size - 1 }))
+  // Google Cloud Functions and Firebase hand the body parsed, its bytes in req.rawBody.
+  const parsedFirst = (req, res, next) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c)).on('end', () => {
+      req.rawBody = Buffer.concat(chunks)
+      req.body = JSON.parse(req.rawBody)
+      next()
+    })
+  }
+  app.use('/gcf-exact', parsedFirst, payvost.webhooks.middleware({ secret: SECRET, limit: size }))
+  app.use('/gcf-under', parsedFirst, payvost.webhooks.middleware({ secret: SECRET, limit: size - 1 }))
+  app.post(/.*/, (req, res) => res.json({ id: req.payvostEvent.id }))
+  const base = await serve(t, app)
+  const headers = { 'payvost-signature': sign(body) }
+  for (const route of ['exact', 'gcf-exact']) {
+    const ok = await post(`${base}/${route}`, body, headers)
+    assert.deepEqual([route, ok.status, ok.text], [route, 200, '{"id":"evt_mw_1"}'])
+  }
+  // Chunked, with no Content-Length: the same bound on what arrives.
+  const chunked = await fetch(`${base}/exact`, { method: 'POST', headers, duplex: 'half',
+    body: new ReadableStream({ start(c) { c.enqueue(Buffer.from(body.slice(0, 10))); c.enqueue(Buffer.from(body.slice(10))); c.close() } }) })
+  assert.deepEqual([chunked.status, await chunked.text()], [200, '{"id":"evt_mw_1"}'])
+  for (const route of ['under', 'gcf-under']) {
+    const refused = await post(`${base}/${route}`, body, headers)
+    assert.deepEqual([route, refused.status, JSON.parse(refused.text).error.code], [route, 413, 'payload_invalid_json'])
+  }
+})
+
+test('constructEventFromRequest: a declared Content-Length at the limit is read, past it refused unread; one not all digits reads as none', async () => {
+  const size = Buffer.byteLength(body)
+  // Undici's Request drops a Content-Length it is given: a Request-like object carries one, as other runtimes' do.
+  const declaring = (length) => {
+    const request = new Request('https://example.com/', { method: 'POST', body, headers: { 'payvost-signature': sign(body) } })
+    const headers = new Headers(request.headers)
+    headers.set('content-length', length)
+    return { method: 'POST', url: request.url, headers, bodyUsed: false, body: request.body, arrayBuffer: () => request.arrayBuffer() }
+  }
+  assert.equal((await payvost.webhooks.constructEventFromRequest(declaring(String(size)), SECRET, { limit: size })).id, 'evt_mw_1')
+  const over = declaring(String(size + 1))
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(over, SECRET, { limit: size }), { code: 'payload_invalid_json', status: 413 })
+  // Each reads as a number to Number(), not as ASCII digits to the core.
+  for (const odd of [`+${size + 1}`, `${size + 1}.0`, `${(size + 1) / 100}e2`]) {
+    assert.equal((await payvost.webhooks.constructEventFromRequest(declaring(odd), SECRET, { limit: size })).id, 'evt_mw_1', odd)
+  }
+  // A stream whose reader cannot be had says why, whatever the runtime threw.
+  const unreadable = { ...declaring(String(size)), body: { getReader() { throw null } } }
+  await assert.rejects(payvost.webhooks.constructEventFromRequest(unreadable, SECRET), (e) => {
+    assert.equal(e.code, 'payload_wrong_type')
+    assert.match(e.message, /^The request body could not be read \(null\): /)
+    return true
+  })
+})
+
 /** A request whose body is an endless stream of 1 MiB chunks, counting what was pulled and whether it was cancelled. */
 function endless(headers = {}) {
   const seen = { pulled: 0, cancelled: false }
