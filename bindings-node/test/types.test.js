@@ -45,7 +45,8 @@ for (const config of CONFIGS) {
     fs.rmSync(dir, { recursive: true, force: true })
     fs.mkdirSync(dir)
     // Every name the package exports at run time is declared, as a named import.
-    const names = Object.keys(sdk).filter((name) => name !== '__target' && name !== 'default')
+    // (Less the suite's own `__target`, and what require() adds to an ES module's namespace.)
+    const names = Object.keys(sdk).filter((name) => !['__target', 'default', '__esModule'].includes(name))
     const sources = [
       ['exports', `import { ${names.join(', ')} } from 'PACKAGE'\nexport const every = [${names.join(', ')}]\n`],
       ...['checks', 'express'].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
