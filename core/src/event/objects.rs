@@ -100,7 +100,7 @@ pub enum TypedValue<'a> {
 }
 
 /// One typed field of the schema: its name on the wire, its JSON type, and
-/// what it holds (empty when its name says it all).
+/// what it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FieldSchema {
     pub(crate) name: &'static str,
