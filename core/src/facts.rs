@@ -180,7 +180,7 @@ fn objects_json() -> String {
                 r#"{{"kind": {}, "class": {}, "doc": {}, "fields": [{}]}}"#,
                 text(object.kind.as_str()),
                 text(object.class),
-                text(object.doc.trim_ascii()),
+                text(object.doc),
                 fields.join(", ")
             )
         })

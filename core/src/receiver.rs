@@ -173,7 +173,7 @@ pub fn status_of(code: &str) -> u16 {
 /// `statusDescription`.
 ///
 /// ```
-/// use payvost_webhooks::{bindings::{STATUSES, status_of}};
+/// use payvost_webhooks::bindings::{STATUSES, status_of};
 ///
 /// for code in payvost_webhooks::Error::ALL {
 ///     assert!(STATUSES.iter().any(|(status, _)| *status == status_of(code)));

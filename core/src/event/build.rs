@@ -85,7 +85,7 @@ pub enum BuildError<E> {
 /// limits, rules and errors as [`crate::Event::from_slice`].
 ///
 /// ```
-/// use payvost_webhooks::{bindings::{build_event, BuildError, Builder}};
+/// use payvost_webhooks::bindings::{BuildError, Builder, build_event};
 ///
 /// /// Counts values instead of building them.
 /// struct Count(usize);

@@ -107,7 +107,7 @@ impl Member {
 /// The parts of a parsed payload that make it an event (protocol §5.2).
 ///
 /// ```
-/// use payvost_webhooks::{bindings::{Envelope, Member}};
+/// use payvost_webhooks::bindings::{Envelope, Member};
 ///
 /// let envelope = Envelope {
 ///     top_level: Member::Object,

@@ -194,7 +194,7 @@ macro_rules! objects {
             ObjectSchema {
                 kind: ObjectKind::$kind,
                 class: stringify!($kind),
-                doc: $doc,
+                doc: $doc.trim_ascii(),
                 fields: &[$( FieldSchema {
                     name: Field::$wire.name(),
                     json_type: objects!(@json $ty),
