@@ -68,8 +68,19 @@ final class Instance
         $this->results = $this->ffi->new('wasm_val_t[1]');
         $this->resultsVec = $this->ffi->new('wasm_val_vec_t');
         $this->resultsVec->data = FFI::addr($this->results[0]);
+        // The module's exports and their types, read once: every instance of it has the same.
+        $this->signatures = $this->exportedSignatures();
         try {
             $this->instantiate();
+            // The ABI's one rule for hosts: its version before any other call.
+            $version = isset($this->signatures['pv_abi_version']) ? $this->call('pv_abi_version') : 0;
+            if ($this->memory === null || $version !== self::ABI_VERSION) {
+                throw new EngineException(
+                    "The WebAssembly module {$this->path} speaks ABI version {$version}; this package calls version "
+                    . self::ABI_VERSION . ': reinstall payvost/payvost-php, whose module and PHP code come together',
+                    'engine_unavailable',
+                );
+            }
         } catch (EngineException $refused) {
             // PHP runs no destructor for an object whose constructor threw.
             $this->__destruct();
@@ -145,7 +156,6 @@ final class Instance
         if ($instance === null) {
             throw new EngineException('The WebAssembly module could not be instantiated', 'engine_unavailable');
         }
-        $this->signatures = $this->exportedSignatures();
         $types = $this->ffi->new('wasm_exporttype_vec_t');
         $this->ffi->wasm_module_exports($this->module, FFI::addr($types));
         $exports = $this->ffi->new('wasm_extern_vec_t', false);
@@ -165,15 +175,6 @@ final class Instance
         $this->inputAddress = 0;
         $this->inputCapacity = 0;
         $this->generation = ++self::$instances;
-        // The ABI's one rule for hosts: its version before any other call.
-        $version = isset($this->signatures['pv_abi_version']) ? $this->call('pv_abi_version') : 0;
-        if ($this->memory === null || $version !== self::ABI_VERSION) {
-            throw new EngineException(
-                "The WebAssembly module {$this->path} speaks ABI version {$version}; this package calls version "
-                . self::ABI_VERSION . ': reinstall payvost/payvost-php, whose module and PHP code come together',
-                'engine_unavailable',
-            );
-        }
     }
 
     /**

@@ -136,8 +136,9 @@ final class Runtime
      */
     public function echo(string $value): string
     {
-        $this->write(substr($value, 0, $this->facts['echo_limit'] + 1));
-        $this->call('pv_echo', min(strlen($value), $this->facts['echo_limit'] + 1));
+        $start = substr($value, 0, $this->facts['echo_limit'] + 1);
+        $this->write($start);
+        $this->call('pv_echo', strlen($start));
         return $this->output();
     }
 
