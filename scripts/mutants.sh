@@ -66,9 +66,10 @@ python() {
   local tree=$out/py-tree venv=$out/py-venv
   scripts/python-env.sh >/dev/null
   if [ ! -x "$venv/bin/mutmut" ] || [ scripts/mutants/requirements.txt -nt "$venv/bin/mutmut" ]; then
-    python3 -m pip download -q -d target/py-wheelhouse -r scripts/mutants/requirements.txt
+    local wheelhouse
+    wheelhouse=$(scripts/wheelhouse.sh scripts/mutants/requirements.txt)
     rm -rf "$venv" && python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --no-index --find-links target/py-wheelhouse \
+    "$venv/bin/pip" install -q --no-index --find-links "$wheelhouse" \
       -r bindings-python/requirements-test.txt -r scripts/mutants/requirements.txt
   fi
   rm -rf "$tree" && mkdir -p "$tree/src" "$tree/bindings-python" "$tree/tests"

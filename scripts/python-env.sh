@@ -14,13 +14,7 @@ rm -rf target/wheels
 (cd bindings-python && PATH="$PWD/../target/py-tools/bin:$PATH" CARGO_TARGET_DIR=../target/maturin \
   maturin build --release --zig --compatibility manylinux2014 --out ../target/wheels) >&2
 
-wheelhouse=target/py-wheelhouse
-stamp="$wheelhouse/.$(basename "$requirements").stamp"
-if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
-  mkdir -p "$wheelhouse"
-  python3 -m pip download -q -d "$wheelhouse" -r "$requirements" >&2
-  touch "$stamp"
-fi
+wheelhouse=$(scripts/wheelhouse.sh "$requirements")
 
 venv=target/py-test
 rm -rf "$venv"

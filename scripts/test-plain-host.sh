@@ -6,13 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requirements=bindings-wasm/test/plain_host/requirements.txt
-wheelhouse=target/py-wheelhouse
-stamp="$wheelhouse/.plain-host.stamp"
-if [ ! -f "$stamp" ] || [ "$requirements" -nt "$stamp" ]; then
-  mkdir -p "$wheelhouse"
-  python3 -m pip download -q -d "$wheelhouse" -r "$requirements"
-  touch "$stamp"
-fi
+wheelhouse=$(scripts/wheelhouse.sh "$requirements")
 venv=target/plain-host
 if [ ! -x "$venv/bin/pytest" ] || [ "$requirements" -nt "$venv/bin/pytest" ]; then
   rm -rf "$venv" && python3 -m venv "$venv"
