@@ -83,7 +83,7 @@ node: wasm
 	node bindings-node/esm-entry.mjs
 	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
 	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/
-	cp js/index.d.ts bindings-node/index.d.ts
+	cp js/index.d.ts js/fastify.d.ts js/hono.d.ts bindings-node/
 
 # The Node suite three ways (native addon, forced WASM fallback, installed
 # with --omit=optional) and on the lowest Node that `engines` admits.

@@ -42,8 +42,8 @@ for (const generated of readdirSync(join(pkg, 'dist'))) {
   if (!['payvost_wasm.js', 'payvost_wasm_bg.wasm'].includes(generated)) rmSync(join(pkg, 'dist', generated))
 }
 
-// The whole shared layer: every module of js/ and its types.
-for (const file of readdirSync(join(root, 'js')).filter((name) => name.endsWith('.mjs') || name === 'index.d.ts')) {
+// The whole shared layer: every module of js/ and its types (Fastify's entry is Node's only).
+for (const file of readdirSync(join(root, 'js')).filter((name) => name.endsWith('.mjs') || ['index.d.ts', 'hono.d.ts'].includes(name))) {
   copyFileSync(join(root, 'js', file), join(pkg, file))
 }
 cpSync(join(here, 'npm'), pkg, { recursive: true })

@@ -6,7 +6,7 @@
 // delivery it answered (protocol §10.2).
 
 import { rawBody, requestBody, tooLarge, unreadable } from './body.mjs'
-import { checkedLimit, describe } from './convert.mjs'
+import { checkedLimit, describe, literal } from './convert.mjs'
 import { DeliveryStats, busy, shedding } from './deliveries.mjs'
 import { PayvostError, payvostError } from './errors.mjs'
 import { facts } from './facts.mjs'
@@ -75,14 +75,16 @@ export function createAdapters({ constructProven, checkConfig }) {
   }
 
   /**
-   * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router | handler})`.
+   * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router | handler})`;
+   * the verified event is `request.payvostEvent` (typed by the `./fastify` entry).
    * Its body parser (raw bytes) is scoped to the plugin, so the rest of the
    * app keeps its own JSON parsing. With a `router`, `acknowledgeFirst` and
    * `onError` work as the Express middleware's.
    */
   async function fastify(app, options) {
-    const { secret, tolerance, path = '/webhooks/payvost', handler } = options ?? {}
+    const { secret, tolerance, path = DEFAULT_PATH, handler } = options ?? {}
     checkConfig(secret, tolerance)
+    checkPath('webhooks.fastify', path)
     const limit = checkedLimit(options?.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.fastify', options ?? {})
     if ((router === undefined) === (handler === undefined)) {
@@ -102,6 +104,8 @@ export function createAdapters({ constructProven, checkConfig }) {
       // Counted out once answered, or once the client went away.
       reply.raw.once('close', shed.leave)
     })
+    // Declared before any request has it, as Fastify asks, so that every request has one shape.
+    if (!app.hasRequestDecorator('payvostEvent')) app.decorateRequest('payvostEvent', null)
     app.removeAllContentTypeParsers()
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => done(null, body))
     app.setErrorHandler((error, request, reply) => {
@@ -121,6 +125,7 @@ export function createAdapters({ constructProven, checkConfig }) {
         record(arrival, refusalOf(error))
         return reply.code(error.status || 400).send(refusalBody(error))
       }
+      request.payvostEvent = proven.event
       if (router === undefined) {
         reply.raw.once('finish', () => record(arrival, answered(proven, reply.raw.statusCode)))
         return handler(proven.event, request, reply)
@@ -137,15 +142,21 @@ export function createAdapters({ constructProven, checkConfig }) {
    * `ctx.state.payvostEvent`, or answers 400 (413 over `limit`). With a
    * `router` it runs the handlers and answers `{received: true}`;
    * `acknowledgeFirst` and `onError` work as the Express middleware's.
+   * Mounted app-wide (`app.use`) it acts on POSTs to its `path` only
+   * (default `/webhooks/payvost`) and passes every other request on;
+   * mounted on a route of `@koa/router`, on what that route matched.
    */
   function koa(config) {
-    const { secret, tolerance } = config ?? {}
+    const { secret, tolerance, path = DEFAULT_PATH } = config ?? {}
     checkConfig(secret, tolerance)
+    checkPath('webhooks.koa', path)
     const limit = checkedLimit(config?.limit)
     const { router, acknowledgeFirst, onError, idempotency } = routing('webhooks.koa', config ?? {})
     const { record, stats } = recorder('webhooks.koa', config ?? {})
     const shed = shedding('webhooks.koa', config?.maxConcurrent)
     async function payvostWebhook(ctx, next) {
+      // @koa/router names the route it matched; without one, the app sends every request here.
+      if (ctx._matchedRoute === undefined && (ctx.method !== 'POST' || ctx.path !== path)) return next()
       const arrival = arrived(ctx.ip)
       if (!shed.enter()) {
         const refused = busy(shed.limit)
@@ -396,6 +407,15 @@ function counted(middleware, stats) {
   middleware.stats = () => stats.snapshot()
   middleware.anomalies = () => stats.anomalies()
   return middleware
+}
+
+/** Where Fastify's plugin routes, and Koa's middleware acts, unless told. */
+const DEFAULT_PATH = '/webhooks/payvost'
+
+function checkPath(name, path) {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw payvostError('option_invalid', `${name}: path takes a path that starts with "/", not ${literal(path)}.`)
+  }
 }
 
 // Where Fastify's onRequest hook keeps a request's arrival.

@@ -610,6 +610,15 @@ export interface FastifyWebhookOptions extends AdapterOptions {
   handler?: (event: Event, request: any, reply: any) => unknown
 }
 
+export interface KoaWebhookOptions extends AdapterOptions {
+  /**
+   * Mounted app-wide (`app.use`), the middleware acts on POSTs to this path
+   * only and passes every other request on; default `/webhooks/payvost`.
+   * Mounted on a route of `@koa/router`, it acts on what the route matched.
+   */
+  path?: string
+}
+
 export interface HonoWebhookOptions extends Omit<AdapterOptions, 'secret'> {
   /**
    * The secret, or a function of the request's context that returns it: on
@@ -768,14 +777,24 @@ export interface Webhooks {
    * A Fastify plugin: `app.register(webhooks.fastify, {secret, path, router})`
    * or `{secret, path, handler}`. Its raw-body parser is scoped to the
    * plugin; a refused delivery is answered 400, a body over `limit` 413.
+   * The verified event is `request.payvostEvent`. Typed as Fastify types its
+   * plugins, with `request.payvostEvent` declared: `payvostWebhooks` of the
+   * package's `./fastify` entry, the same function.
    */
   fastify(app: any, options: FastifyWebhookOptions): Promise<void>
-  /** Koa middleware: sets `ctx.state.payvostEvent`, or answers 400 (413 over `limit`); with a `router`, answers itself. */
-  koa(options: AdapterOptions): ((ctx: any, next: () => Promise<unknown>) => Promise<unknown>) & Counted
+  /**
+   * Koa middleware: sets `ctx.state.payvostEvent`, or answers 400 (413 over
+   * `limit`); with a `router`, answers itself. App-wide it acts on POSTs to
+   * its `path` only, so `GET /health` on the same app is untouched.
+   */
+  koa(options: KoaWebhookOptions): ((ctx: any, next: () => Promise<unknown>) => Promise<unknown>) & Counted
   /**
    * Hono middleware, on Node and edge runtimes: sets `c.get('payvostEvent')`,
    * or answers 400 (413 over `limit`); with a `router`, answers itself. On
-   * Workers, `secret` may be `(c) => c.env.PAYVOST_WEBHOOK_SECRET`.
+   * Workers, `secret` may be `(c) => c.env.PAYVOST_WEBHOOK_SECRET`. Typed as
+   * Hono's `createMiddleware` types one, so that `c.get('payvostEvent')` is
+   * an {@link Event}: `payvostWebhook` of the package's `./hono` entry, the
+   * same function.
    */
   hono(options: HonoWebhookOptions): ((c: any, next: () => Promise<void>) => Promise<Response | void>) & Counted
   /** Express/Connect middleware: sets `req.payvostEvent`, or answers 400 with `{error: {code, message}}`. */

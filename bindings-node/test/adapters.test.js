@@ -103,13 +103,14 @@ const ADAPTERS = {
     const Koa = dev('koa')
     const app = new Koa()
     if (guard) {
-      const guarded = webhooks.koa({ secret: SECRET, router: guardedRouter(handled), idempotency: guard })
-      const guardedAck = webhooks.koa({ secret: SECRET, ...acknowledging(handled, gate), idempotency: guard })
+      const guarded = webhooks.koa({ secret: SECRET, path: '/guarded', router: guardedRouter(handled), idempotency: guard })
+      const guardedAck = webhooks.koa({ secret: SECRET, path: '/guarded-ack', ...acknowledging(handled, gate), idempotency: guard })
       app.use((ctx, next) => (ctx.path === '/guarded' ? guarded(ctx, next) : ctx.path === '/guarded-ack' ? guardedAck(ctx, next) : next()))
     }
     const verified = webhooks.koa({ secret: SECRET, limit: LIMIT })
-    const routed = webhooks.koa({ secret: SECRET, limit: LIMIT, router: routerRecording(handled) })
-    const acknowledged = webhooks.koa({ secret: SECRET, ...acknowledging(handled, gate) })
+    const routed = webhooks.koa({ secret: SECRET, limit: LIMIT, path: '/routed', router: routerRecording(handled) })
+    const acknowledged = webhooks.koa({ secret: SECRET, path: '/acknowledged', ...acknowledging(handled, gate) })
+    const readFirst = webhooks.koa({ secret: SECRET, path: '/read-first' })
     app.use(async (ctx, next) => {
       if (ctx.path === '/webhooks/payvost') {
         return verified(ctx, async () => {
@@ -122,7 +123,7 @@ const ADAPTERS = {
       if (ctx.path === '/read-first') {
         // As koa-bodyparser mounted before it would.
         for await (const chunk of ctx.req) void chunk
-        return verified(ctx, next)
+        return readFirst(ctx, next)
       }
       let text = ''
       for await (const chunk of ctx.req) text += chunk
@@ -240,7 +241,7 @@ for (const [name, start] of Object.entries(ADAPTERS)) {
 
 /** Builds adapter `name` with `options`, as an app would when it starts. */
 async function build(name, options) {
-  if (name === 'fastify') return webhooks.fastify({ addHook() {}, removeAllContentTypeParsers() {}, addContentTypeParser() {}, setErrorHandler() {}, post() {} }, options)
+  if (name === 'fastify') return webhooks.fastify({ addHook() {}, hasRequestDecorator() {}, decorateRequest() {}, removeAllContentTypeParsers() {}, addContentTypeParser() {}, setErrorHandler() {}, post() {} }, options)
   return name === 'express' ? webhooks.middleware(options) : webhooks[name](options)
 }
 

@@ -49,8 +49,8 @@ const APPS = {
   async koa(t, options, idempotency) {
     const Koa = dev('koa')
     const app = new Koa()
-    const guarded = webhooks.koa({ ...options, router: options.router ?? router(), idempotency })
-    const plain = webhooks.koa({ ...options, router: undefined })
+    const guarded = webhooks.koa({ ...options, path: '/guarded', router: options.router ?? router(), idempotency })
+    const plain = webhooks.koa({ ...options, path: '/plain', router: undefined })
     app.silent = true
     app.use(async (ctx, next) => {
       if (ctx.path === '/guarded') return guarded(ctx, next)

@@ -50,3 +50,37 @@ test('the Express example accepts signed deliveries once and rejects the rest', 
   await until(async () => (await processed()).length > 0, 'the example to process its event')
   assert.deepEqual(await processed(), ['evt_example_1'])
 })
+
+test('the Next.js route on the Node.js runtime verifies, processes each event once, and refuses the rest', async (t) => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const { pathToFileURL } = require('node:url')
+  const example = path.join(__dirname, '../../examples/nextjs-node')
+  const config = (await import(pathToFileURL(path.join(example, 'next.config.mjs')))).default
+  assert.deepEqual(config.serverExternalPackages, ['@payvost/node-sdk'])
+  // The route as a project has it: beside a node_modules holding the package under test.
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), 'payvost-next-'))
+  t.after(() => fs.rmSync(project, { recursive: true, force: true }))
+  fs.mkdirSync(path.join(project, 'node_modules', '@payvost'), { recursive: true })
+  fs.symlinkSync(path.resolve(payvost.__target), path.join(project, 'node_modules', '@payvost', 'node-sdk'))
+  fs.copyFileSync(path.join(example, 'app/api/webhooks/payvost/route.js'), path.join(project, 'route.mjs'))
+  process.env.PAYVOST_WEBHOOK_SECRET = SECRET
+  const { POST, runtime } = await import(pathToFileURL(path.join(project, 'route.mjs')))
+  assert.equal(runtime, 'nodejs')
+
+  const body = JSON.stringify({ id: 'evt_next_node', type: 'payment.succeeded', data: { object: { id: 'pay_1' } } })
+  const deliver = async (payload, secret = SECRET) => {
+    const answer = await POST(new Request('https://example.com/api/webhooks/payvost', {
+      method: 'POST',
+      body: payload,
+      headers: { 'payvost-signature': payvost.webhooks.generateTestHeaderString({ payload, secret }) },
+    }))
+    return [answer.status, await answer.json()]
+  }
+  assert.deepEqual(await deliver(body), [200, { received: true, id: 'evt_next_node', outcome: 'processed' }])
+  assert.deepEqual(await deliver(body), [200, { received: true, id: 'evt_next_node', outcome: 'duplicate' }])
+  const [forgedStatus, forged] = await deliver(body, 'whsec_attacker')
+  assert.deepEqual([forgedStatus, forged.error.code], [400, 'signature_mismatch'])
+  const [reusedStatus, reused] = await deliver(body.replace('pay_1', 'pay_2'))
+  assert.deepEqual([reusedStatus, reused.error.code], [422, 'event_id_reused'])
+})

@@ -252,3 +252,83 @@ test('a body over the limit gets its 413 JSON, not a reset, and the server goes 
   assert.equal(ok.status, 200, ok.text)
   assert.deepEqual(JSON.parse(ok.text), { id: 'evt_mw_1' })
 })
+
+test('koa middleware mounted app-wide acts on POSTs to its path only: GET /health and other routes are untouched', async (t) => {
+  const Koa = require(require.resolve('koa', { paths: [path.join(__dirname, '..')] }))
+  const handled = []
+  const app = new Koa()
+  const router = new payvost.EventRouter().onAny((event) => { handled.push(event.id) })
+  app.use(payvost.webhooks.koa({ secret: SECRET, router }))
+  app.use(async (ctx) => { ctx.body = { app: `${ctx.method} ${ctx.path}` } })
+  const base = await serve(t, app)
+
+  const health = await fetch(`${base}/health`)
+  assert.deepEqual([health.status, await health.json()], [200, { app: 'GET /health' }])
+  const other = await post(`${base}/health`, 'not signed')
+  assert.deepEqual([other.status, JSON.parse(other.text)], [200, { app: 'POST /health' }])
+  const get = await fetch(`${base}/webhooks/payvost`)
+  assert.deepEqual([get.status, await get.json()], [200, { app: 'GET /webhooks/payvost' }])
+  const ok = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.deepEqual([ok.status, ok.text], [200, '{"received":true}'])
+  const forged = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body, 'whsec_other') })
+  assert.deepEqual([forged.status, JSON.parse(forged.text).error.code], [400, 'signature_mismatch'])
+  assert.deepEqual(handled, ['evt_mw_1'])
+})
+
+test('koa middleware on a route of @koa/router acts on what the route matched, at any path', async (t) => {
+  const Koa = require(require.resolve('koa', { paths: [path.join(__dirname, '..')] }))
+  const { Router } = require(require.resolve('@koa/router', { paths: [path.join(__dirname, '..')] }))
+  const app = new Koa()
+  const routes = new Router()
+  routes.get('/health', (ctx) => { ctx.body = 'ok' })
+  routes.post('/hooks/payvost', payvost.webhooks.koa({ secret: SECRET }), (ctx) => {
+    ctx.body = { id: ctx.state.payvostEvent.id }
+  })
+  app.use(routes.routes()).use(routes.allowedMethods())
+  const base = await serve(t, app)
+
+  const ok = await post(`${base}/hooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.deepEqual([ok.status, JSON.parse(ok.text)], [200, { id: 'evt_mw_1' }])
+  const missing = await post(`${base}/hooks/payvost`, body)
+  assert.deepEqual([missing.status, JSON.parse(missing.text).error.code], [400, 'header_missing'])
+  const health = await fetch(`${base}/health`)
+  assert.deepEqual([health.status, await health.text()], [200, 'ok'])
+  const wrongMethod = await fetch(`${base}/hooks/payvost`)
+  assert.equal(wrongMethod.status, 405)
+})
+
+test('the koa and fastify adapters refuse a path that is not one', async () => {
+  for (const [path, shown] of [['webhooks', "'webhooks'"], ['', "''"], [42, '42'], [null, 'null']]) {
+    const message = (name) => `${name}: path takes a path that starts with "/", not ${shown}.`
+    assert.throws(() => payvost.webhooks.koa({ secret: SECRET, path }), { code: 'option_invalid', message: message('webhooks.koa') })
+    await assert.rejects(payvost.webhooks.fastify({}, { secret: SECRET, path, handler: () => {} }),
+      { code: 'option_invalid', message: message('webhooks.fastify') })
+  }
+})
+
+test('the ./fastify and ./hono entries are the adapters themselves, and Fastify\'s request carries the verified event', async (t) => {
+  const manifest = require(path.join(payvost.__target, 'package.json'))
+  const entry = (name) => require(path.join(payvost.__target, manifest.exports[name].default))
+  assert.equal(entry('./hono').payvostWebhook, payvost.webhooks.hono)
+  if (manifest.exports['./fastify'] === undefined) {
+    assert.equal(manifest.name, '@payvost/webhooks-wasm', 'only the WASM package, made for edge runtimes, has no Fastify entry')
+    return
+  }
+  const { payvostWebhooks } = entry('./fastify')
+  assert.equal(payvostWebhooks, payvost.webhooks.fastify)
+  const Fastify = require(require.resolve('fastify', { paths: [path.join(__dirname, '..')] }))
+  const app = Fastify()
+  await app.register(payvostWebhooks, {
+    secret: SECRET,
+    handler: async (event, request) => ({ id: event.id, same: request.payvostEvent === event }),
+  })
+  app.get('/health', async (request) => ({ payvostEvent: request.payvostEvent }))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.after(() => app.close())
+  const base = `http://127.0.0.1:${app.server.address().port}`
+  const ok = await post(`${base}/webhooks/payvost`, body, { 'payvost-signature': sign(body) })
+  assert.deepEqual([ok.status, JSON.parse(ok.text)], [200, { id: 'evt_mw_1', same: true }])
+  // The plugin is encapsulated: the app's own routes see no decorator of it.
+  const health = await fetch(`${base}/health`)
+  assert.deepEqual([health.status, await health.json()], [200, {}])
+})

@@ -465,7 +465,7 @@ for (const adapter of ['express', 'koa']) {
       server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
     } else {
       const app = new (dev('koa'))()
-      app.use(payvost.webhooks.koa(options))
+      app.use(payvost.webhooks.koa({ ...options, path: '/' }))
       server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
     }
     t.after(() => new Promise((done) => server.close(done)))

@@ -49,12 +49,12 @@ for (const config of CONFIGS) {
     const names = Object.keys(sdk).filter((name) => !['__target', 'default', '__esModule'].includes(name))
     const sources = [
       ['exports', `import { ${names.join(', ')} } from 'PACKAGE'\nexport const every = [${names.join(', ')}]\n`],
-      ...['checks', 'express'].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
+      ...['checks', 'express', 'frameworks'].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
       ...readmeBlocks().map((block, i) => [`readme-${i + 1}`, block]),
     ]
     assert.ok(sources.length >= 3, 'the README has a ```ts block')
     const files = sources.map(([name, source]) => {
-      fs.writeFileSync(path.join(dir, name + config.ext), source.replaceAll("'PACKAGE'", `'${manifest.name}'`))
+      fs.writeFileSync(path.join(dir, name + config.ext), source.replaceAll(/'PACKAGE(\/\w+)?'/g, `'${manifest.name}$1'`))
       return name + config.ext
     })
     fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
@@ -63,8 +63,13 @@ for (const config of CONFIGS) {
         module: config.module, moduleResolution: config.moduleResolution,
         esModuleInterop: true, skipLibCheck: false,
         types: ['node'], typeRoots: [TYPES],
-        // express, aws-lambda and their types come from this repository's dev dependencies.
-        paths: { express: [path.join(TYPES, 'express')], 'aws-lambda': [path.join(TYPES, 'aws-lambda')] },
+        // express, aws-lambda, fastify, hono and their types come from this repository's dev dependencies.
+        paths: {
+          express: [path.join(TYPES, 'express')],
+          'aws-lambda': [path.join(TYPES, 'aws-lambda')],
+          fastify: [path.join(PKG, 'node_modules', 'fastify', 'fastify.d.ts')],
+          hono: [path.join(PKG, 'node_modules', 'hono', 'dist', 'types', 'index.d.ts')],
+        },
       },
       files,
     }))

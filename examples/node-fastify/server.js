@@ -6,6 +6,8 @@
 //   PAYVOST_WEBHOOK_SECRET=whsec_... PORT=4242 node server.js
 const fastify = require('fastify')()
 const payvost = require('@payvost/node-sdk')
+// The same plugin as payvost.webhooks.fastify, typed as a FastifyPluginAsync.
+const { payvostWebhooks } = require('@payvost/node-sdk/fastify')
 
 const { IdempotencyGuard, MemoryStore } = payvost.idempotency
 const processed = []
@@ -21,7 +23,7 @@ const router = new payvost.EventRouter().onAny((event) => {
 const stats = new payvost.webhooks.DeliveryStats()
 setInterval(() => stats.anomalies().forEach((line) => console.warn(`payvost: ${line}`)), 60_000).unref()
 
-fastify.register(payvost.webhooks.fastify, {
+fastify.register(payvostWebhooks, {
   secret: process.env.PAYVOST_WEBHOOK_SECRET,
   path: '/webhooks/payvost',
   router,

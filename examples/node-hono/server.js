@@ -8,6 +8,8 @@
 const { Hono } = require('hono')
 const { serve } = require('@hono/node-server')
 const payvost = require('@payvost/node-sdk')
+// The same middleware as payvost.webhooks.hono, typed so that c.get('payvostEvent') is an Event.
+const { payvostWebhook } = require('@payvost/node-sdk/hono')
 
 const { IdempotencyGuard, MemoryStore } = payvost.idempotency
 const app = new Hono()
@@ -17,7 +19,7 @@ const router = new payvost.EventRouter().onAny((event) => {
   console.log(`${event.type} ${event.id}`)
   processed.push(event.id)
 })
-const webhook = payvost.webhooks.hono({
+const webhook = payvostWebhook({
   secret: process.env.PAYVOST_WEBHOOK_SECRET,
   router,
   // One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.

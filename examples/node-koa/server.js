@@ -28,13 +28,10 @@ const webhook = payvost.webhooks.koa({
 // Once a minute, while refusals go on, what they likely mean (a rotated secret, a probe).
 setInterval(() => webhook.anomalies().forEach((line) => console.warn(`payvost: ${line}`)), 60_000).unref()
 
-app.use(async (ctx, next) => {
-  if (ctx.method === 'GET' && ctx.path === '/processed') {
-    ctx.body = processed
-    return
-  }
-  if (ctx.method !== 'POST' || ctx.path !== '/webhooks/payvost') return next()
-  return webhook(ctx, next)
+// Acts on POST /webhooks/payvost (its `path`) only; every other request goes on.
+app.use(webhook)
+app.use(async (ctx) => {
+  if (ctx.method === 'GET' && ctx.path === '/processed') ctx.body = processed
 })
 
 const server = app.listen(Number(process.env.PORT || 4242), '127.0.0.1', () => {
