@@ -353,6 +353,116 @@ def test_the_django_view_is_exempt_from_csrf_and_takes_post_only() -> None:
             200, {"received": "evt_csrf"})
 
 
+
+def _django_urls(*patterns: Any) -> None:
+    """Serves ``patterns`` as the URLconf of the Django the tests configure."""
+    from django.urls import clear_url_caches
+
+    global urlpatterns
+    urlpatterns = list(patterns)
+    clear_url_caches()
+
+
+def test_django_async_views_work_under_asgi_with_the_secret_from_settings() -> None:
+    from django.core.handlers.asgi import ASGIHandler
+    from django.http import JsonResponse
+    from django.test import override_settings
+    from django.urls import path
+
+    django_app([])  # configures Django once
+    import payvost.django
+
+    handled: List[str] = []
+
+    @payvost.django.webhook()
+    async def receive(request: Any, event: payvost.AnyEvent) -> Any:
+        await asyncio.sleep(0)
+        handled.append(event.id)
+        return JsonResponse({"received": event.id, "view": "async"})
+
+    assert asyncio.iscoroutinefunction(receive)
+    assert receive.__name__ == "receive" and receive.csrf_exempt is True
+    _django_urls(path("webhooks/payvost", receive), path("routed", payvost.django.view(router=recording_router(handled))))
+    body = event("payment.succeeded", "evt_async")
+    for base in serve_asgi(ASGIHandler()):
+        with override_settings(PAYVOST_WEBHOOK_SECRET=SECRET):
+            header = payvost.WebhookSignature.generate_header(body, SECRET)
+            assert post_json(f"{base}/webhooks/payvost", body, header) == (200, {"received": "evt_async", "view": "async"})
+            refund = event("refund.created", "evt_refund")
+            assert post_json(f"{base}/routed", refund, payvost.WebhookSignature.generate_header(refund, SECRET)) == (200, {"received": True})
+            forged = payvost.WebhookSignature.generate_header(body, "whsec_other")
+            assert post_json(f"{base}/webhooks/payvost", body, forged)[1]["error"]["code"] == "signature_mismatch"
+            request = urllib.request.Request(f"{base}/webhooks/payvost", method="GET")
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            assert (refused.value.code, refused.value.headers["Allow"]) == (405, "POST")
+        # A rotated secret in the settings is the one used from the next request.
+        with override_settings(PAYVOST_WEBHOOK_SECRET="whsec_rotated"):
+            assert post_json(f"{base}/webhooks/payvost", body, header)[1]["error"]["code"] == "signature_mismatch"
+            rotated = payvost.WebhookSignature.generate_header(body, "whsec_rotated")
+            assert post_json(f"{base}/webhooks/payvost", body, rotated)[0] == 200
+        # No setting: the server's fault, said in the core's words.
+        with override_settings(PAYVOST_WEBHOOK_SECRET=None):
+            status, answer = post_json(f"{base}/webhooks/payvost", body, header)
+            assert (status, answer["error"]["code"]) == (500, "secret_invalid")
+            assert answer["error"]["message"].startswith("The webhook signing secret is None: is PAYVOST_WEBHOOK_SECRET set?")
+    assert handled == ["evt_async", "routed evt_refund", "evt_async"]
+
+
+def test_django_view_takes_its_router_by_name() -> None:
+    django_app([])
+    import payvost.django
+
+    with pytest.raises(payvost.error.ConfigurationError) as refused:
+        payvost.django.view(SECRET)
+    assert (refused.value.code, refused.value.message) == (
+        "option_invalid", "payvost.django.view takes router=, a payvost.EventRouter, not NoneType.")
+
+
+def test_flask_reads_its_secret_from_app_config_and_mounts_with_init_app() -> None:
+    import flask
+    import payvost.flask
+
+    handled: List[str] = []
+    extension = payvost.flask.Payvost(router=recording_router(handled))
+
+    def create_app(secret: Optional[str], path: Optional[str] = None) -> flask.Flask:
+        app = flask.Flask("factory")
+        app.config["PAYVOST_WEBHOOK_SECRET"] = secret
+        if path is not None:
+            app.config["PAYVOST_WEBHOOK_PATH"] = path
+
+        @app.post("/decorated")
+        @payvost.flask.webhook()
+        def decorated(event: payvost.AnyEvent) -> Any:
+            return {"decorated": event.id}
+
+        extension.init_app(app)
+        return app
+
+    body = event("refund.created", "evt_factory")
+    header = payvost.WebhookSignature.generate_header(body, SECRET)
+    refund = event("refund.created", "evt_refund")
+    for base in serve_wsgi(create_app(SECRET)):
+        assert post_json(f"{base}/webhooks/payvost", refund, payvost.WebhookSignature.generate_header(refund, SECRET)) == (200, {"received": True})
+        assert post_json(f"{base}/decorated", body, header) == (200, {"decorated": "evt_factory"})
+    # Two apps of one factory, each with its own secret and path.
+    other = create_app("whsec_second_app", "/hooks")
+    assert callable(other.extensions["payvost"].stats)
+    for base in serve_wsgi(other):
+        assert post_json(f"{base}/hooks", body, header)[1]["error"]["code"] == "signature_mismatch"
+        assert post_json(f"{base}/hooks", body, payvost.WebhookSignature.generate_header(body, "whsec_second_app"))[0] == 200
+    for base in serve_wsgi(create_app(None)):
+        status, answer = post_json(f"{base}/webhooks/payvost", body, header)
+        assert (status, answer["error"]["code"]) == (500, "secret_invalid")
+    assert handled == ["routed evt_refund", "routed evt_factory"]
+    with pytest.raises(payvost.error.ConfigurationError) as refused:
+        create_app(SECRET, "hooks")
+    assert refused.value.message == 'app.config["PAYVOST_WEBHOOK_PATH"] takes a path that starts with "/", not \'hooks\'.'
+    with pytest.raises(payvost.error.ConfigurationError) as refused:
+        payvost.flask.Payvost(router=recording_router(handled), limit="1mb")
+    assert refused.value.code == "option_invalid"
+
 # ----------------------------------------------------------------- hostile requests
 #
 # Reliability round three (SECURITY.md): each adapter reads Content-Length

@@ -67,3 +67,32 @@ def test_example_accepts_signed_deliveries_once_and_rejects_the_rest(server: str
 
     wait_for(lambda: bool(processed()), "the example to process its event")
     assert processed() == ["evt_py_example"]
+
+
+def test_the_fastapi_dependency_example_takes_the_verified_event_as_an_annotated_parameter() -> None:
+    source = (ROOT / "examples" / "python-fastapi" / "dependency.py").read_text()
+    assert "VerifiedEvent = Annotated[payvost.AnyEvent, Depends(verified)]" in source
+    env = {**os.environ, "PAYVOST_WEBHOOK_SECRET": SECRET, "PORT": "0"}
+    proc = subprocess.Popen([sys.executable, "dependency.py"], cwd=ROOT / "examples" / "python-fastapi", env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        url = line.split("listening on ")[1].strip()
+        body = json.dumps({"id": "evt_dependency", "type": "payment.succeeded", "data": {"object": {"id": "pay_1"}}}).encode()
+        header = payvost.WebhookSignature.generate_header(body, SECRET)
+        assert post(f"{url}/webhooks/payvost", body, header) == (200, '{"received":true,"duplicate":false}')
+        assert post(f"{url}/webhooks/payvost", body, header) == (200, '{"received":true,"duplicate":true}')
+        status, text = post(f"{url}/webhooks/payvost", body, payvost.WebhookSignature.generate_header(body, "whsec_attacker"))
+        assert (status, json.loads(text)["detail"]["code"]) == (400, "signature_mismatch")
+        status, text = post(f"{url}/webhooks/payvost", body.replace(b"pay_1", b"pay_2"), None)
+        assert (status, json.loads(text)["detail"]["code"]) == (400, "header_missing")
+        reused = body.replace(b"pay_1", b"pay_2")
+        status, text = post(f"{url}/webhooks/payvost", reused, payvost.WebhookSignature.generate_header(reused, SECRET))
+        assert (status, json.loads(text)["detail"]["code"]) == (422, "event_id_reused")
+        with urllib.request.urlopen(f"{url}/processed", timeout=10) as response:
+            assert json.loads(response.read()) == ["evt_dependency"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

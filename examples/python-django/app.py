@@ -1,5 +1,6 @@
 """A Payvost webhook receiver with Django, in one file: the SDK's view
-decorator reads ``request.body`` raw and verifies it (and exempts the view
+reads the request's body raw and verifies it with the secret of
+``settings.PAYVOST_WEBHOOK_SECRET`` (and exempts the view
 from CSRF: Payvost's server holds no CSRF token, the signature is what
 authenticates it); the view runs the router's handlers once per event under
 the SDK's idempotency guard, answering as soon as the event is claimed.
@@ -20,6 +21,8 @@ settings.configure(
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
     SECRET_KEY="example-only",
+    # The SDK's views read it from here when given no secret.
+    PAYVOST_WEBHOOK_SECRET=os.environ.get("PAYVOST_WEBHOOK_SECRET"),
     MIDDLEWARE=["django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware"],
 )
 django.setup()
@@ -49,8 +52,7 @@ def report(error: Exception, event: payvost.AnyEvent) -> None:
 
 
 webhook = payvost.django.view(
-    os.environ.get("PAYVOST_WEBHOOK_SECRET"),
-    router,
+    router=router,
     # One process: records in memory. Several: SqliteStore, RedisStore or PostgresStore.
     idempotency=IdempotencyGuard(MemoryStore()),
     # Respond fast (Payvost waits 30 s at most), then process under the claim.

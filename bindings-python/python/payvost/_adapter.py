@@ -3,11 +3,12 @@ turn a failure into the answer Payvost gets (protocol §10)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar, Union
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar, Union
 
 from . import _native
 from .delivery import FIELDS, LEVELS, OUTCOME_OF_CODE, RETRY_AFTER, DeliveryRecord, DeliveryStats
@@ -165,6 +166,40 @@ def verifier_for(secret: Secret, tolerance: Union[int, float]) -> _native.Verifi
     return _native.Verifier(secret, tolerance)
 
 
+class ConfiguredVerifier:
+    """The verifier of a secret the framework's settings hold (Django's
+    ``settings.PAYVOST_WEBHOOK_SECRET``, Flask's ``app.config``), for an
+    adapter given no secret. The setting is read on each request, so that
+    the app's own configuration (an app factory's, a test's override) is the
+    one used, and a verifier is made again only when it changed. A missing
+    or invalid secret, or a bad tolerance, is then the framework's 500 with
+    the core's message, on the request. Like a verifier, it holds no secret:
+    only a digest of the last one, to see a change."""
+
+    __slots__ = ("_read", "_tolerance", "_digest", "_verifier")
+
+    def __init__(self, read: Callable[[], Any], tolerance: Union[int, float]) -> None:
+        self._read = read
+        self._tolerance = tolerance
+        self._digest: Optional[bytes] = None
+        self._verifier: Optional[_native.Verifier] = None
+
+    def construct_verified(self, payload: bytes, header: Optional[str], now: Optional[int]) -> Tuple[AnyEvent, int, int]:
+        secret = self._read()
+        digest = hashlib.sha256(repr(secret).encode()).digest()
+        if self._verifier is None or digest != self._digest:
+            self._verifier = verifier_for(secret, self._tolerance)
+            self._digest = digest
+        return self._verifier.construct_verified(payload, header, now)
+
+    def __repr__(self) -> str:
+        return "ConfiguredVerifier(secret from the app's settings)"
+
+
+#: What an adapter verifies with: one made when the app starts, or one of the app's settings.
+AnyVerifier = Union[_native.Verifier, ConfiguredVerifier]
+
+
 def checked_limit(limit: object) -> int:
     """``limit`` when it is a positive whole number of bytes; otherwise
     :class:`ConfigurationError` (``option_invalid``) when the app starts."""
@@ -243,7 +278,7 @@ def wsgi_body(environ: Dict[str, Any], read: Callable[[int], bytes], limit: int)
     return read_body(read, declared, limit)
 
 
-def verify(body: bytes, header: Optional[str], verifier: _native.Verifier) -> Proven:
+def verify(body: bytes, header: Optional[str], verifier: AnyVerifier) -> Proven:
     """The verified delivery, or the :class:`Answer` refusing it: 400 for a
     request that is not authentic or not an event, 500 for a configuration
     mistake (no request can fix it)."""
@@ -456,7 +491,7 @@ async def routed_async(delivery: Delivery, guard: Any, router: EventRouter, on_e
         raise
 
 
-def received(recorder: Recorder, address: Optional[str], read_body: Callable[[], bytes], header: Optional[str], verifier: _native.Verifier) -> Delivery:
+def received(recorder: Recorder, address: Optional[str], read_body: Callable[[], bytes], header: Optional[str], verifier: AnyVerifier) -> Delivery:
     """A synchronous adapter's delivery: counted in (``max_concurrent``),
     its body read and verified. Raises the :class:`Answer` that refuses it,
     recorded, and counted out; a delivery let in is to be counted out by
@@ -473,6 +508,17 @@ def received(recorder: Recorder, address: Optional[str], read_body: Callable[[],
 
 
 T = TypeVar("T")
+
+
+async def handed_over_async(delivery: Delivery, receive: Callable[[], Awaitable[T]], status_of: Callable[[T], int]) -> T:
+    """:func:`handed_over` for an ``async def`` view: awaits ``receive()``."""
+    try:
+        answer = await receive()
+    except Exception:
+        answered(delivery, 500)
+        raise
+    answered(delivery, status_of(answer))
+    return answer
 
 
 def handed_over(delivery: Delivery, receive: Callable[[], T], status_of: Callable[[T], int]) -> T:

@@ -1,19 +1,26 @@
-"""Django: a view decorator that reads ``request.body`` raw and verifies it.
+"""Django: a view decorator that reads the request's body raw and verifies it.
 
     import payvost.django
 
-    @payvost.django.webhook(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+    @payvost.django.webhook()  # the secret is settings.PAYVOST_WEBHOOK_SECRET
     def receive(request, event: payvost.AnyEvent):
         return JsonResponse({"received": True})
 
-The decorated view is exempt from Django's CSRF check, and must be: the
-sender is Payvost's server, which holds no CSRF token and no cookie of your
-site; the ``Payvost-Signature`` header, checked here before the view runs,
-is what authenticates the request. It takes POST only (405 otherwise). A
+The secret is ``settings.PAYVOST_WEBHOOK_SECRET`` unless one is given,
+read on each request (so ``override_settings`` and per-environment
+settings apply); a missing one is a 500 with the core's message. ``async
+def`` views work as they are: the decorated view is then a coroutine
+function too, for Django under ASGI. The decorated view is exempt from
+Django's CSRF check, and must be: the sender is Payvost's server, which
+holds no CSRF token and no cookie of your site; the ``Payvost-Signature``
+header, checked here before the view runs, is what authenticates the
+request. It takes POST only (405 otherwise, Django's own empty answer). A
 delivery that is not authentic or not an event is answered 400 with
-``{"error": {"code", "message"}}``, a body over ``limit`` 413, and a
-misconfigured secret raises when the URLconf is loaded.
-``view(secret, router)`` is a whole view that runs an
+``{"error": {"code", "message"}}``, a body over ``limit`` 413, and a secret
+given that is misconfigured raises when the URLconf is loaded. The body is
+read from the request's stream, never ``request.body``, whose own limit
+(``DATA_UPLOAD_MAX_MEMORY_SIZE``) would answer differently.
+``view(router=router)`` is a whole view that runs an
 :class:`payvost.EventRouter`; with ``acknowledge_first=True`` it answers
 once verified, then runs the handlers (their errors go to ``on_error``).
 """
@@ -23,6 +30,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Optional, Union
 
+# Django's own test of a view (it sees through functools.partial and markers).
+from asgiref.sync import iscoroutinefunction
+
 # Django ships no type information (django-stubs is a separate package).
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse  # type: ignore[import-untyped]
 from django.views.decorators.csrf import csrf_exempt  # type: ignore[import-untyped]
@@ -31,7 +41,9 @@ from django.views.decorators.debug import sensitive_variables  # type: ignore[im
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
+    AnyVerifier,
     Answer,
+    ConfiguredVerifier,
     Delivery,
     OnError,
     Recorder,
@@ -39,6 +51,7 @@ from ._adapter import (
     checked_guard,
     checked_limit,
     handed_over,
+    handed_over_async,
     received,
     routed,
     verifier_for,
@@ -48,6 +61,7 @@ from ._event import AnyEvent
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
 from .delivery import DeliveryRecord, DeliveryStats
+from .error import ConfigurationError
 
 __all__ = ["webhook", "view"]
 
@@ -88,58 +102,89 @@ def _refusal(answer: Answer) -> HttpResponse:
 
 
 def webhook(
-    secret: Secret,
+    secret: Optional[Secret] = None,
     tolerance: Union[int, float] = DEFAULT_TOLERANCE,
     *,
     limit: int = DEFAULT_BODY_LIMIT,
     on_delivery: Optional[OnDelivery] = None,
     stats: Optional[DeliveryStats] = None,
     max_concurrent: Optional[int] = None,
-) -> Callable[[Callable[..., HttpResponse]], View]:
-    """A decorator: the view gets the verified event after the request.
-    The view holds the verifier, never the secret, and Django's error
-    reports hide its locals (``sensitive_variables``). Every delivery's
-    record (protocol §10.2) goes to ``on_delivery``, the ``payvost`` logger
-    and the view's ``stats()``; past ``max_concurrent`` deliveries at once,
-    one is answered 503 ``receiver_busy`` with ``Retry-After``, unread."""
+) -> Callable[[Callable[..., Any]], View]:
+    """A decorator: the view (``def`` or ``async def``) gets the verified
+    event after the request. Without ``secret``, the secret is
+    ``settings.PAYVOST_WEBHOOK_SECRET``. The view holds the verifier, never
+    the secret, and Django's error reports hide its locals
+    (``sensitive_variables``). Every delivery's record (protocol §10.2) goes
+    to ``on_delivery``, the ``payvost`` logger and the view's ``stats()``;
+    past ``max_concurrent`` deliveries at once, one is answered 503
+    ``receiver_busy`` with ``Retry-After``, unread."""
     return _webhook(secret, tolerance, limit, Recorder("payvost.django.webhook", on_delivery, stats, max_concurrent), routes=False)
 
 
-def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., HttpResponse]], View]:
-    verifier = verifier_for(secret, tolerance)
+def _verifier(secret: Optional[Secret], tolerance: Union[int, float]) -> AnyVerifier:
+    if secret is None:
+        # Imported here: the module's import must not touch settings (tools inspect it without any).
+        from django.conf import settings  # type: ignore[import-untyped]
+
+        return ConfiguredVerifier(lambda: getattr(settings, "PAYVOST_WEBHOOK_SECRET", None), tolerance)
+    return verifier_for(secret, tolerance)
+
+
+def _webhook(secret: Optional[Secret], tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., Any]], View]:
+    verifier = _verifier(secret, tolerance)
     limit = checked_limit(limit)
 
-    def decorate(receive: Callable[..., HttpResponse]) -> View:
-        @csrf_exempt
-        @functools.wraps(receive)
-        @sensitive_variables()
-        def verified(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method != "POST":
-                return HttpResponseNotAllowed(["POST"])
-            read = lambda: _body(request, limit)  # noqa: E731
-            header = request.headers.get(SIGNATURE_HEADER)
-            try:
-                delivery = received(recorder, request.META.get("REMOTE_ADDR") or None, read, header, verifier)
-            except Answer as refused:
-                return _refusal(refused)
-            try:
-                if routes:
-                    return receive(request, delivery, *args, **kwargs)
-                answer = lambda: receive(request, delivery.proven.event, *args, **kwargs)  # noqa: E731
-                return handed_over(delivery, answer, lambda response: response.status_code)
-            finally:
-                recorder.leave(delivery.arrival)
+    def delivered(request: HttpRequest) -> Union[Delivery, HttpResponse]:
+        """The verified delivery, or the answer that refuses it."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        read = lambda: _body(request, limit)  # noqa: E731
+        try:
+            return received(recorder, request.META.get("REMOTE_ADDR") or None, read, request.headers.get(SIGNATURE_HEADER), verifier)
+        except Answer as refused:
+            return _refusal(refused)
 
-        verified.stats = recorder.stats.snapshot  # type: ignore[attr-defined]
-        verified.anomalies = recorder.stats.anomalies  # type: ignore[attr-defined]
-        return verified
+    def decorate(receive: Callable[..., Any]) -> View:
+        if iscoroutinefunction(receive):
+
+            @sensitive_variables()
+            async def verified_async(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                delivery = delivered(request)
+                if not isinstance(delivery, Delivery):
+                    return delivery
+                try:
+                    answer = lambda: receive(request, delivery.proven.event, *args, **kwargs)  # noqa: E731
+                    return await handed_over_async(delivery, answer, lambda response: response.status_code)
+                finally:
+                    recorder.leave(delivery.arrival)
+
+            view = csrf_exempt(functools.wraps(receive)(verified_async))
+        else:
+
+            @sensitive_variables()
+            def verified(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+                delivery = delivered(request)
+                if not isinstance(delivery, Delivery):
+                    return delivery
+                try:
+                    if routes:
+                        return receive(request, delivery, *args, **kwargs)
+                    answer = lambda: receive(request, delivery.proven.event, *args, **kwargs)  # noqa: E731
+                    return handed_over(delivery, answer, lambda response: response.status_code)
+                finally:
+                    recorder.leave(delivery.arrival)
+
+            view = csrf_exempt(functools.wraps(receive)(verified))
+        view.stats = recorder.stats.snapshot
+        view.anomalies = recorder.stats.anomalies
+        return view  # type: ignore[no-any-return]
 
     return decorate
 
 
 def view(
-    secret: Secret,
-    router: EventRouter,
+    secret: Optional[Secret] = None,
+    router: Optional[EventRouter] = None,
     tolerance: Union[int, float] = DEFAULT_TOLERANCE,
     *,
     limit: int = DEFAULT_BODY_LIMIT,
@@ -160,7 +205,10 @@ def view(
     ``event_in_progress`` 409, ``event_id_reused`` 422,
     ``store_unavailable`` 503; an acknowledgement waits for the claim.
     ``on_delivery``, ``stats`` and ``max_concurrent`` are :func:`webhook`'s;
-    the view has ``stats()`` and ``anomalies()``."""
+    the view has ``stats()`` and ``anomalies()``. Without ``secret``, the
+    secret is ``settings.PAYVOST_WEBHOOK_SECRET``: ``view(router=router)``."""
+    if not isinstance(router, EventRouter):
+        raise ConfigurationError(f"payvost.django.view takes router=, a payvost.EventRouter, not {type(router).__name__}.", code="option_invalid")
     report = acknowledgement(acknowledge_first, on_error)
     guard = checked_guard(idempotency)
     recorder = Recorder("payvost.django.view", on_delivery, stats, max_concurrent)

@@ -1,12 +1,16 @@
 """FastAPI and Starlette: a dependency that reads ``await request.body()``
 raw and verifies it.
 
+    from typing import Annotated
+
     verified = payvost.fastapi.WebhookEvent(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+    VerifiedEvent = Annotated[payvost.AnyEvent, Depends(verified)]
 
     @app.post("/webhooks/payvost")
-    async def receive(event: payvost.AnyEvent = Depends(verified)):
+    async def receive(event: VerifiedEvent):
         return {"received": True}
 
+The endpoint's ``await request.body()`` is the raw body that was verified.
 A delivery that is not authentic or not an event is answered 400 with
 ``{"detail": {"code", "message"}}`` (FastAPI's shape for an
 ``HTTPException``) before the endpoint runs; a body over ``limit`` is
@@ -153,7 +157,12 @@ async def _body(request: Request, limit: int) -> bytes:
             chunks.append(chunk)
     except ClientDisconnect as error:
         raise cut_off() from error
-    return whole_body(chunks, size, declared)
+    body = whole_body(chunks, size, declared)
+    # Where Starlette keeps a body it read, so that the endpoint's own
+    # `await request.body()` gets these bytes (for the guard's fingerprint)
+    # rather than "Stream consumed".
+    request._body = body
+    return body
 
 
 def endpoint(

@@ -2,18 +2,23 @@
 
 >>> import flask, payvost.flask  # doctest: +SKIP
 >>> app = flask.Flask(__name__)  # doctest: +SKIP
+>>> app.config["PAYVOST_WEBHOOK_SECRET"] = os.environ["PAYVOST_WEBHOOK_SECRET"]  # doctest: +SKIP
 >>> @app.post("/webhooks/payvost")  # doctest: +SKIP
-... @payvost.flask.webhook(secret=os.environ.get("PAYVOST_WEBHOOK_SECRET"))
+... @payvost.flask.webhook()
 ... def receive(event: payvost.AnyEvent):
 ...     return {"received": True}
 
-A delivery that is not authentic or not an event is answered 400 with
+Without a ``secret``, the adapters read ``app.config["PAYVOST_WEBHOOK_SECRET"]``
+of the app serving the request (``flask.current_app``), on each request. A
+delivery that is not authentic or not an event is answered 400 with
 ``{"error": {"code", "message"}}`` before the view runs; a body over
-``limit`` is answered 413; a misconfigured secret raises when the app
-starts. ``view(secret=..., router=router)`` is a whole view that runs an
+``limit`` is answered 413; a secret given that is misconfigured raises when
+the app starts, one missing from the config answers 500 with the core's
+message. ``view(router=router)`` is a whole view that runs an
 :class:`payvost.EventRouter` and answers ``{"received": true}``; with
 ``acknowledge_first=True`` it answers once verified, then runs the handlers
-(their errors go to ``on_error``).
+(their errors go to ``on_error``). :class:`Payvost` is the extension that
+mounts that view on an app, or on each app of a factory with ``init_app``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import flask
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
+    AnyVerifier,
     Answer,
+    ConfiguredVerifier,
     Delivery,
     OnError,
     Recorder,
@@ -42,10 +49,15 @@ from ._adapter import (
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Secret
 from .delivery import DeliveryRecord, DeliveryStats
+from .error import ConfigurationError
 
-__all__ = ["webhook", "view"]
+__all__ = ["webhook", "view", "Payvost"]
 
 R = TypeVar("R")
+#: The key of ``app.config`` the adapters read the secret from when given none.
+CONFIG_SECRET = "PAYVOST_WEBHOOK_SECRET"
+#: The key of ``app.config`` where :class:`Payvost` mounts its view; default ``/webhooks/payvost``.
+CONFIG_PATH = "PAYVOST_WEBHOOK_PATH"
 Refusal = Tuple[flask.Response, int]
 OnDelivery = Callable[[DeliveryRecord], Any]
 
@@ -63,7 +75,7 @@ def _counted(view: Callable[..., Any], recorder: Recorder) -> Any:
 
 
 def webhook(
-    secret: Secret,
+    secret: Optional[Secret] = None,
     tolerance: Union[int, float] = DEFAULT_TOLERANCE,
     *,
     limit: int = DEFAULT_BODY_LIMIT,
@@ -72,7 +84,7 @@ def webhook(
     max_concurrent: Optional[int] = None,
 ) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
     """A decorator: the view gets the verified event as its first argument.
-    The view holds the verifier, never the secret, so a debugger's page
+    Without ``secret``, it is ``app.config["PAYVOST_WEBHOOK_SECRET"]``. The view holds the verifier, never the secret, so a debugger's page
     of locals cannot show it. Every delivery's record (protocol §10.2) goes
     to ``on_delivery``, the ``payvost`` logger and the view's ``stats()``;
     past ``max_concurrent`` deliveries at once, one is answered 503
@@ -80,8 +92,14 @@ def webhook(
     return _webhook(secret, tolerance, limit, Recorder("payvost.flask.webhook", on_delivery, stats, max_concurrent), routes=False)
 
 
-def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
-    verifier = verifier_for(secret, tolerance)
+def _verifier(secret: Optional[Secret], tolerance: Union[int, float]) -> AnyVerifier:
+    if secret is None:
+        return ConfiguredVerifier(lambda: flask.current_app.config.get(CONFIG_SECRET), tolerance)
+    return verifier_for(secret, tolerance)
+
+
+def _webhook(secret: Optional[Secret], tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
+    verifier = _verifier(secret, tolerance)
     limit = checked_limit(limit)
 
     def decorate(receive: Callable[..., R]) -> Callable[..., Union[R, Refusal]]:
@@ -107,8 +125,8 @@ def _webhook(secret: Secret, tolerance: Union[int, float], limit: int, recorder:
 
 
 def view(
-    secret: Secret,
-    router: EventRouter,
+    secret: Optional[Secret] = None,
+    router: Optional[EventRouter] = None,
     tolerance: Union[int, float] = DEFAULT_TOLERANCE,
     *,
     limit: int = DEFAULT_BODY_LIMIT,
@@ -131,7 +149,11 @@ def view(
     it: a duplicate is answered 200 unrun, ``event_in_progress`` 409,
     ``event_id_reused`` 422, ``store_unavailable`` 503; an acknowledgement
     waits for the claim. ``on_delivery``, ``stats`` and ``max_concurrent``
-    are :func:`webhook`'s; the view has ``stats()`` and ``anomalies()``."""
+    are :func:`webhook`'s; the view has ``stats()`` and ``anomalies()``.
+    Without ``secret``, it is ``app.config["PAYVOST_WEBHOOK_SECRET"]``:
+    ``view(router=router)``."""
+    if not isinstance(router, EventRouter):
+        raise ConfigurationError(f"payvost.flask.view takes router=, a payvost.EventRouter, not {type(router).__name__}.", code="option_invalid")
     report = acknowledgement(acknowledge_first, on_error)
     guard = checked_guard(idempotency)
     recorder = Recorder("payvost.flask.view", on_delivery, stats, max_concurrent)
@@ -143,3 +165,38 @@ def view(
         return response if refusal is None else _refusal(refusal)
 
     return payvost_webhook
+
+
+class Payvost:
+    """The Flask extension: mounts :func:`view` (POST only) on an app at
+    ``app.config["PAYVOST_WEBHOOK_PATH"]`` (default ``/webhooks/payvost``),
+    its secret ``app.config["PAYVOST_WEBHOOK_SECRET"]``, read on each
+    request. Given an app, it is mounted at once; for an app factory, make
+    one and call ``init_app(app)`` in the factory. Its keyword arguments
+    are :func:`view`'s. ``app.extensions["payvost"]`` is the view, with
+    ``stats()`` and ``anomalies()``.
+
+    >>> payvost_webhooks = payvost.flask.Payvost(router=router)  # doctest: +SKIP
+    >>> def create_app():  # doctest: +SKIP
+    ...     app = flask.Flask(__name__)
+    ...     app.config.from_prefixed_env()  # FLASK_PAYVOST_WEBHOOK_SECRET=whsec_...
+    ...     payvost_webhooks.init_app(app)
+    ...     return app
+    """
+
+    def __init__(self, app: Optional[flask.Flask] = None, *, router: EventRouter, **options: Any) -> None:
+        self._router = router
+        self._options = options
+        # What view() would refuse, refused now rather than in the factory.
+        view(router=router, **options)
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: flask.Flask) -> None:
+        """Mounts the view on ``app``, at its ``PAYVOST_WEBHOOK_PATH``."""
+        path = app.config.get(CONFIG_PATH, "/webhooks/payvost")
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ConfigurationError(f'app.config["{CONFIG_PATH}"] takes a path that starts with "/", not {path!r}.', code="option_invalid")
+        mounted = view(router=self._router, **self._options)
+        app.add_url_rule(path, endpoint="payvost_webhook", view_func=mounted, methods=["POST"])
+        app.extensions["payvost"] = mounted
