@@ -5,7 +5,7 @@ CARGO ?= cargo
 # This machine's addon, as its platform package ships it (glibc 2.17).
 NAPI_HOST_TARGET ?= x86_64-unknown-linux-gnu.2.17
 
-.PHONY: demo test test-steps test-idempotency dist mutants differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node bench-node-parts test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
+.PHONY: demo test test-steps test-idempotency dist test-release version versions-check mutants differential test-differential test-platforms tools fmt-check clippy test-rust no-std test-crate bench vectors node test-node bench-node bench-node-parts test-python bench-python wasm test-wasm bench-wasm test-php bench-php test-demo fuzz soak timing
 
 # The core signing, verifying and refusing; then every front door's example
 # receiver on 127.0.0.1, sent and audited by the CLI, in one table.
@@ -27,7 +27,7 @@ test-demo: tools node wasm
 test:
 	scripts/services.sh run $(MAKE) --no-print-directory test-steps
 
-test-steps: tools fmt-check generated-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-plain-host test-idempotency test-demo test-differential
+test-steps: tools fmt-check generated-check versions-check clippy no-std test-crate test-rust test-node test-platforms test-python test-wasm test-php test-plain-host test-idempotency test-demo test-differential test-release
 
 # The idempotency guard across a fleet of Node, Python, PHP and Rust workers on
 # real SQLite, Redis and PostgreSQL: fleet, languages, crash, paused worker,
@@ -42,6 +42,15 @@ tools:
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
+
+# One version: the workspace's (Cargo.toml), written into every manifest.
+version:
+	@test -n "$(V)" || { echo "make version V=x.y.z"; exit 2; }
+	python3 scripts/version.py $(V)
+
+# Every manifest states the workspace's version (make version writes them).
+versions-check:
+	python3 scripts/version.py --check
 
 # Every door's typed objects are what scripts/generate-objects.py writes from the core's schema.
 generated-check:
@@ -83,7 +92,7 @@ node: wasm
 	node bindings-node/esm-entry.mjs
 	cd bindings-node && npx esbuild wasm.mjs --bundle --format=cjs --platform=node --log-level=error --outfile=lib/wasm.js
 	cp bindings-wasm/pkg/dist/payvost_wasm_bg.wasm bindings-node/lib/
-	cp js/index.d.ts js/fastify.d.ts js/hono.d.ts bindings-node/
+	cp js/index.d.ts js/index.d.mts js/fastify.d.ts js/hono.d.ts bindings-node/
 
 # The Node suite three ways (native addon, forced WASM fallback, installed
 # with --omit=optional) and on the lowest Node that `engines` admits.
@@ -101,6 +110,14 @@ dist: node wasm
 	@scripts/ensure-tools.sh dist
 	@scripts/ensure-tools.sh php
 	python3 scripts/dist.py
+
+# make dist's slice for this machine (scripts/dist.py --host): each kind of
+# artifact built as released, put through its registry's checks, installed
+# and run; the PHP archive installed by Composer and served by PHP-FPM.
+test-release: node wasm
+	@scripts/ensure-tools.sh dist-host
+	@scripts/ensure-tools.sh php
+	python3 scripts/dist.py --host
 
 # The wheel, built and installed into a fresh venv, then pytest.
 test-python: tools

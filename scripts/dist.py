@@ -9,7 +9,12 @@ structurally (file format, architecture, exported entry point, dynamic
 dependencies, glibc symbol versions, wheel tags and RECORD). A target that
 fails to build is named in the manifest with its error; the run then exits 1.
 
-    scripts/dist.py [--only npm,python,php,plain,crates,cli]
+    scripts/dist.py [--only npm,python,php,plain,crates,cli] [--host]
+
+--host builds this machine's platform only, of each kind (the linux-x64
+addon and wheel, the PHP archive with its host engine, the x86-64 Linux CLI,
+the sdist, the crates, the WASM packages): the slice `make test` runs, so
+that a change that breaks a release fails CI.
 """
 
 import argparse
@@ -17,7 +22,7 @@ import json
 import shutil
 import sys
 
-from release import cli, crates, npm, php, plain, python
+from release import cli, common, crates, npm, php, plain, python
 from release.common import DIST, VERSION, attempt, failures, manifest
 
 STEPS = {"npm": npm.dist_npm, "python": python.dist_python, "php": php.dist_php, "plain": plain.dist_plain,
@@ -27,7 +32,10 @@ STEPS = {"npm": npm.dist_npm, "python": python.dist_python, "php": php.dist_php,
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="npm,python,php,plain,crates,cli")
-    parts = parser.parse_args().only.split(",")
+    parser.add_argument("--host", action="store_true", help="this machine's platform only")
+    args = parser.parse_args()
+    parts = args.only.split(",")
+    common.HOST_ONLY = args.host
     shutil.rmtree(DIST, ignore_errors=True)
     DIST.mkdir()
     for part in parts:

@@ -141,6 +141,13 @@ case "${1:-core}" in
   # Every release target of `make dist`: zig for Linux and macOS, Debian's
   # mingw-w64 for Windows, llvm-tools to read any object format, and what
   # runs the foreign binaries (qemu, wine, an arm64 and a Windows Node).
+  dist-host)
+    # make test's slice of make dist: this machine's targets, the registries' checks.
+    need_py_tools
+    need_rust_target x86_64-unknown-linux-musl
+    need_rust_component llvm-tools
+    need_apt php-zip
+    ;;
   dist)
     need_py_tools
     for target in $DIST_RUST_TARGETS; do need_rust_target "$target"; done

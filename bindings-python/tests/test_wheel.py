@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -16,11 +17,13 @@ import pytest
 WHEEL = os.environ.get("PAYVOST_WHEEL")
 TOOLS = Path(os.environ.get("PAYVOST_TOOLS", ""))
 pytestmark = pytest.mark.skipif(not WHEEL, reason="PAYVOST_WHEEL is unset: run through scripts/test-python.sh")
+# The release's version: the workspace's, which make version writes into pyproject.toml.
+VERSION = tomllib.loads((Path(__file__).resolve().parents[2] / "Cargo.toml").read_text())["workspace"]["package"]["version"]
 
 
 def test_the_wheel_is_tagged_abi3_manylinux2014():
     name = Path(WHEEL).name
-    assert name == "payvost-0.1.0-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
+    assert name == f"payvost-{VERSION}-cp39-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl"
 
 
 def test_auditwheel_finds_it_meets_manylinux2014():
@@ -53,9 +56,9 @@ def test_abi3audit_finds_only_the_python_3_9_limited_api():
 def test_the_metadata_names_the_project_its_license_and_platforms():
     with zipfile.ZipFile(WHEEL) as wheel:
         names = wheel.namelist()
-        metadata = wheel.read("payvost-0.1.0.dist-info/METADATA").decode()
-    assert "payvost-0.1.0.dist-info/licenses/LICENSE-MIT" in names
-    assert "payvost-0.1.0.dist-info/licenses/LICENSE-APACHE" in names
+        metadata = wheel.read(f"payvost-{VERSION}.dist-info/METADATA").decode()
+    assert f"payvost-{VERSION}.dist-info/licenses/LICENSE-MIT" in names
+    assert f"payvost-{VERSION}.dist-info/licenses/LICENSE-APACHE" in names
     assert "License-Expression: MIT OR Apache-2.0" in metadata
     assert "Author: The payvost-webhooks authors" in metadata
     for line in [
@@ -76,3 +79,9 @@ def test_the_error_classes_are_at_the_top_level():
     assert payvost.InvalidPayloadError is payvost.error.InvalidPayloadError
     assert payvost.ConfigurationError is payvost.error.ConfigurationError
     assert payvost.PayvostError is payvost.error.PayvostError
+
+
+def test_the_package_says_its_version():
+    import payvost
+
+    assert payvost.__version__ == VERSION

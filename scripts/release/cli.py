@@ -5,6 +5,7 @@ import tarfile
 import zipfile
 
 from .binaries import check_binary, qemu_arm64, wine
+from . import common
 from .common import DIST, ENV, ROOT, TOOLS, VERSION, CheckError, attempt, record, run
 
 CLI_TARGETS = [
@@ -19,7 +20,7 @@ CLI_TARGETS = [
 def dist_cli():
     out = DIST / "cli"
     out.mkdir(parents=True, exist_ok=True)
-    for rust_target, runner in CLI_TARGETS:
+    for rust_target, runner in [row for row in CLI_TARGETS if not common.HOST_ONLY or row[1] == "native"]:
         def build(rust_target=rust_target, runner=runner):
             target_dir = ROOT / "target" / "dist-cli"
             if "windows" in rust_target:

@@ -28,6 +28,16 @@ PLATFORMS = [
     ("x86_64-pc-windows-gnu", "win32-x64-msvc", "", [], "wine"),
 ]
 
+# `make test` runs a slice of `make dist` (dist.py --host): this machine's
+# platform only, for each kind of artifact.
+HOST_ONLY = False
+
+
+def platforms(every=False):
+    """The rows of PLATFORMS to build: all, or this machine's with --host."""
+    return [row for row in PLATFORMS if every or not HOST_ONLY or row[4] == "native"]
+
+
 manifest: list = []
 failures: list = []
 

@@ -1,24 +1,55 @@
-"""The crates, packaged as crates.io would take them."""
+"""The crates, packaged as crates.io would take them, and the CLI installed
+from its packaged crate as `cargo install payvost-cli` would."""
 
+import hmac
 import shutil
 import tarfile
 
-from .common import DIST, ROOT, VERSION, CheckError, record, run
+from .common import DIST, ENV, ROOT, VERSION, CheckError, record, run
+
+# In the order they publish: each depends on the ones before it.
+CRATES = ["payvost-webhooks", "payvost-axum", "payvost-cli"]
 
 
 def dist_crates():
-    run("cargo", "publish", "--dry-run", "-p", "payvost-webhooks", "--allow-dirty")
-    # The dry run built the package from itself; this writes it where cargo keeps packages.
-    run("cargo", "package", "--no-verify", "-p", "payvost-webhooks", "--allow-dirty")
-    crate = ROOT / "target" / "package" / f"payvost-webhooks-{VERSION}.crate"
-    dest = DIST / "crates" / crate.name
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(crate, dest)
-    with tarfile.open(dest) as tar:
-        names = set(tar.getnames())
-    for needed in ["README.md", "LICENSE-MIT", "LICENSE-APACHE", "Cargo.toml"]:
-        if f"payvost-webhooks-{VERSION}/{needed}" not in names:
-            raise CheckError(f"the crate lacks {needed}")
-    record(dest, "payvost-webhooks (crates.io)", "source",
-           ["cargo publish --dry-run passed (packaged, built from the package alone)",
-            "README.md, LICENSE-MIT, LICENSE-APACHE inside"])
+    # Packaged together, each crate's dependency on another of them resolves
+    # to that one's package (cargo's local overlay), as crates.io will once
+    # they are published in this order; each is then built from its package
+    # alone (the verification cargo publish runs).
+    run("cargo", "package", "--allow-dirty", *[arg for crate in CRATES for arg in ("-p", crate)])
+    for crate in CRATES:
+        packaged = ROOT / "target" / "package" / f"{crate}-{VERSION}.crate"
+        dest = DIST / "crates" / packaged.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(packaged, dest)
+        with tarfile.open(dest) as tar:
+            names = set(tar.getnames())
+        for needed in ["README.md", "LICENSE-MIT", "LICENSE-APACHE", "Cargo.toml"]:
+            if f"{crate}-{VERSION}/{needed}" not in names:
+                raise CheckError(f"the crate {crate} lacks {needed}")
+        checks = ["cargo package: packaged and built from the package alone, beside the crates before it",
+                  "README.md, LICENSE-MIT, LICENSE-APACHE inside"]
+        if crate == "payvost-cli":
+            checks.append(install_cli())
+        record(dest, f"{crate} (crates.io)", "source", checks)
+
+
+def install_cli():
+    """`cargo install` of the packaged CLI, its dependencies on the other two
+    taken from their packages (as crates.io would serve them), then the
+    binary it installed signs a body."""
+    packages = ROOT / "target" / "package"
+    root = ROOT / "target" / "dist-cargo-install"
+    shutil.rmtree(root, ignore_errors=True)
+    patches = [f'patch.crates-io.{crate}.path="{packages / f"{crate}-{VERSION}"}"' for crate in CRATES[:-1]]
+    run("cargo", "install", "--quiet", "--path", packages / f"payvost-cli-{VERSION}", "--root", root,
+        *[arg for patch in patches for arg in ("--config", patch)],
+        env={**ENV, "CARGO_TARGET_DIR": str(ROOT / "target" / "dist-cargo-install-build")})
+    body = ROOT / "target" / "dist-cli-body.json"
+    body.write_text('{"id":"evt_cli","type":"payment.succeeded","data":{"object":{"id":"pay_1"}}}')
+    text = run(root / "bin" / "payvost", "webhooks", "sign", "--timestamp", "1764000000",
+               env={**ENV, "PAYVOST_WEBHOOK_SECRET": "whsec_dist"}, capture=True, stdin=body)
+    expected = hmac.new(b"whsec_dist", b"1764000000." + body.read_bytes(), "sha256").hexdigest()
+    if f"t=1764000000,v1={expected}" not in text:
+        raise CheckError(f"the installed `payvost webhooks sign` printed {text.strip()!r}")
+    return "cargo install from the packaged crate gave a `payvost` that signs correctly"

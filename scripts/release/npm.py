@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 from .binaries import check_binary, node_binary, qemu_arm64, wine
-from .common import DIST, ENV, PLATFORMS, ROOT, VERSION, CheckError, attempt, record, run
+from .common import DIST, ENV, ROOT, VERSION, CheckError, attempt, platforms, record, run
+from .registry import npm_registry_checks
 
 
 def summary(text):
@@ -56,7 +57,7 @@ def build_napi(rust_target, platform, suffix):
 def dist_npm():
     out = DIST / "npm"
     built = []
-    for rust_target, platform, suffix, _, runner in PLATFORMS:
+    for rust_target, platform, suffix, _, runner in platforms():
         def build(rust_target=rust_target, platform=platform, suffix=suffix, runner=runner):
             addon = build_napi(rust_target, platform, suffix)
             checks = check_binary(addon, rust_target, exports=["napi_register_module_v1"])
@@ -65,10 +66,12 @@ def dist_npm():
 
     tarballs = run(ROOT / "scripts" / "pack-node.sh", out, *[p for p, _, _ in built], capture=True).split()
     main = Path(tarballs[0])
-    record(main, "@payvost/node-sdk", "any (WebAssembly fallback inside)", check_main_tarball(main))
+    record(main, "@payvost/node-sdk", "any (WebAssembly fallback inside)",
+           check_main_tarball(main) + npm_registry_checks(main))
     for (platform, runner, checks), tarball in zip(built, tarballs[1:]):
         def check(platform=platform, runner=runner, checks=checks, tarball=Path(tarball)):
             checks = checks + [f"npm package {tarball.name}: os/cpu/libc as napi-rs names {platform}"]
+            checks += npm_registry_checks(tarball)
             if runner == "native":
                 sdk = scratch_install([main, tarball])
                 args, env = in_process_suite(sdk)
@@ -98,7 +101,8 @@ def dist_npm():
     if "package/dist/payvost_wasm_bg.wasm" not in names:
         raise CheckError("the WASM tarball lacks its module")
     record(wasm_tarball, "@payvost/webhooks-wasm", "wasm32 (any runtime)",
-           ["tarball holds dist/payvost_wasm_bg.wasm", "tested by make test-wasm (Node, Chromium, workerd, Deno, Bun)"])
+           ["tarball holds dist/payvost_wasm_bg.wasm", "tested by make test-wasm (Node, Chromium, workerd, Deno, Bun)"]
+           + npm_registry_checks(wasm_tarball, esm_only=True, assets=["./payvost_wasm_bg.wasm"]))
 
 def check_main_tarball(tarball):
     with tarfile.open(tarball) as tar:
@@ -110,7 +114,7 @@ def check_main_tarball(tarball):
     if any(name.endswith(".node") for name in names):
         raise CheckError(f"{tarball.name} carries a native addon: they belong in the platform packages")
     optional = package.get("optionalDependencies", {})
-    expected = {f"@payvost/node-sdk-{p}": VERSION for _, p, _, _, _ in PLATFORMS}
+    expected = {f"@payvost/node-sdk-{p}": VERSION for _, p, _, _, _ in platforms(every=True)}
     if optional != expected:
         raise CheckError(f"optionalDependencies are {optional}, expected {expected}")
     return ["no native addon inside; WebAssembly fallback inside",

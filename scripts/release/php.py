@@ -6,7 +6,9 @@ import shutil
 import zipfile
 
 from .binaries import check_binary
+from . import common
 from .common import DIST, ENV, ROOT, VERSION, CheckError, attempt, record, run
+from .registry import composer_validate
 
 # The Wasmtime engines the PHP package bundles: rust target, platform name
 # (Engine::platform()), and how it can be run here.
@@ -20,10 +22,15 @@ PHP_ENGINES = [
 ]
 
 
+def php_engines():
+    """The engines to bundle: every one, or this machine's with --host."""
+    return [row for row in PHP_ENGINES if not common.HOST_ONLY or row[2] == "native"]
+
+
 def dist_php():
     package = ROOT / "bindings-wasm" / "php"
-    engines = []
-    for rust_target, platform, runner in PHP_ENGINES:
+    engines = [composer_validate(package)]
+    for rust_target, platform, runner in php_engines():
         def build(rust_target=rust_target, platform=platform, runner=runner):
             library = ROOT / run(ROOT / "scripts" / "php-engine.sh", rust_target, capture=True, timeout=3600).strip()
             checks = check_binary(library, rust_target, exports=["wasm_engine_new", "wasm_module_deserialize"])
@@ -50,7 +57,7 @@ def dist_php():
         names = set(z.namelist())
     missing = [p for p in ["resources/payvost.wasm", "preload.php"] +
                [f"resources/engine/{platform}/libwasmtime.{'dylib' if 'darwin' in platform else 'so'}"
-                for _, platform, _ in PHP_ENGINES] if p not in names]
+                for _, platform, _ in php_engines()] if p not in names]
     if missing:
         raise CheckError(f"the PHP archive lacks {', '.join(missing)}")
     served = php_artifact_install(archive)
@@ -66,15 +73,21 @@ def php_artifact_install(archive):
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "artifacts").mkdir(parents=True)
     shutil.copy(archive, scratch / "artifacts")
+    # The archive, and what the server tests need beside it (a PSR-7
+    # implementation for the PSR-15 one), as make test's install has them.
+    test = json.loads((ROOT / "scripts" / "php-test-packages.json").read_text())
     (scratch / "composer.json").write_text(json.dumps({
         "name": "payvost/dist-scratch",
-        "repositories": [{"type": "artifact", "url": "artifacts/"}, {"packagist.org": False}],
+        "require": test["require"],
+        "repositories": [{"type": "artifact", "url": "artifacts/"}, *test["repositories"], {"packagist.org": False}],
     }, indent=4))
     env = {**ENV, "COMPOSER_ALLOW_SUPERUSER": "1"}
     run("composer", "require", "--no-interaction", "--quiet", f"payvost/payvost-php:{VERSION}", cwd=scratch, env=env)
-    env = {**ENV, "PAYVOST_PHP_AUTOLOAD": str(scratch / "vendor" / "autoload.php")}
+    # PSR-15's interfaces come from the php-psr extension here (scripts/php-env.sh), in the tests and their FPM.
+    psr = next((ROOT / "target" / "php-psr").glob("usr/lib/php/*/psr.so"))
+    env = {**ENV, "PAYVOST_PHP_AUTOLOAD": str(scratch / "vendor" / "autoload.php"), "PAYVOST_PSR_EXTENSION": str(psr)}
     env.pop("PAYVOST_WASMTIME_LIB", None)
-    out = run("phpunit", "-c", ROOT / "bindings-wasm" / "php" / "phpunit.xml", "--filter", "ServerTest|Bundled",
-              env=env, capture=True)
+    out = run("php", "-d", f"extension={psr}", shutil.which("phpunit"), "-c", ROOT / "bindings-wasm" / "php" / "phpunit.xml",
+              "--filter", "ServerTest|Bundled", env=env, capture=True)
     return f"installed by composer require from an artifact repository; {out.strip().splitlines()[-1]} " \
            "(the docs' snippet under PHP-FPM and php -S, the bundled engine found with nothing configured)"

@@ -12,7 +12,8 @@ import zipfile
 from pathlib import Path
 
 from .binaries import check_binary
-from .common import DIST, ENV, PLATFORMS, ROOT, TOOLS, CheckError, attempt, record, run
+from .common import DIST, ENV, ROOT, TOOLS, CheckError, attempt, platforms, record, run
+from .registry import pypi_registry_checks
 
 
 def wheel_checks(wheel):
@@ -43,7 +44,7 @@ def wheel_checks(wheel):
 def dist_python():
     out = DIST / "python"
     out.mkdir(parents=True, exist_ok=True)
-    for rust_target, platform, _, compat, runner in PLATFORMS:
+    for rust_target, platform, _, compat, runner in platforms():
         def build(rust_target=rust_target, compat=compat, runner=runner, platform=platform):
             before = set(out.glob("*.whl"))
             zig = [] if "windows" in rust_target else ["--zig"]
@@ -52,6 +53,7 @@ def dist_python():
                 env={**ENV, "CARGO_TARGET_DIR": str(ROOT / "target" / "dist-maturin")})
             (wheel,) = set(out.glob("*.whl")) - before
             checks, native = wheel_checks(wheel)
+            checks += pypi_registry_checks(wheel)
             checks += check_binary(native, rust_target, exports=["PyInit__native"])
             if "linux-gnu" in rust_target:
                 policy = run(TOOLS / "auditwheel", "show", wheel, capture=True)
@@ -85,5 +87,6 @@ def dist_python():
         if header != "t=1764000000,v1=" + expected:
             raise CheckError(f"the sdist's build signed {header}")
         record(archive, "payvost", "source (any platform with Rust)",
-               ["pip install --no-binary in a fresh venv built it from source", "the built module signs correctly"])
+               ["pip install --no-binary in a fresh venv built it from source", "the built module signs correctly"]
+               + pypi_registry_checks(archive))
     attempt("sdist", "payvost", "source", sdist)

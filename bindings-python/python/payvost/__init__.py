@@ -8,6 +8,8 @@
 ('payment.succeeded', 2000)
 """
 
+from importlib.metadata import version as _version
+
 from . import error
 from ._event import (
     UNKNOWN_EVENT_TYPE,
@@ -42,6 +44,9 @@ from .error import (
 )
 from ._router import EventRouter
 from ._webhook import DEFAULT_TOLERANCE, Verified, Webhook, WebhookSignature, WebhookVerifier
+
+#: The installed distribution's version, the same in every Payvost SDK of a release.
+__version__: str = _version("payvost")
 
 __all__ = [
     "Webhook",
