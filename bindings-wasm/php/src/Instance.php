@@ -52,11 +52,7 @@ final class Instance
     public function __construct(private readonly string $path)
     {
         if (!extension_loaded('ffi')) {
-            throw new EngineException(
-                "PHP's FFI extension is not loaded. It ships with Debian's php-cli; elsewhere install php-ffi, "
-                . 'and in PHP-FPM set ffi.enable=true (see the package README).',
-                'engine_unavailable',
-            );
+            throw new EngineException(FfiAdvice::message(getenv(), 'is_file'), 'engine_unavailable');
         }
         $this->ffi = Engine::ffi();
         $this->engine = $this->ffi->wasm_engine_new();

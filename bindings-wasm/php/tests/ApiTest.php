@@ -318,4 +318,27 @@ final class ApiTest extends TestCase
             exec('rm -rf ' . escapeshellarg($package));
         }
     }
+
+    public function testWithoutFfiTheMessageNamesTheFixOfThePlatform(): void
+    {
+        // A PHP without its FFI extension (no php.ini: Debian loads it from conf.d), on this Debian machine.
+        $out = (string) shell_exec(sprintf('%s -n -r %s 2>&1', escapeshellarg(PHP_BINARY), escapeshellarg(
+            'require ' . var_export((string) getenv('PAYVOST_PHP_AUTOLOAD'), true) . ';
+            try { \Payvost\Webhook::constructEvent("{}", "t=1,v1=00", "whsec_e"); }
+            catch (\Payvost\Exception\EngineException $e) { echo $e->getErrorCode(), ": ", $e->getMessage(); }',
+        )));
+        $lead = "engine_unavailable: PHP's FFI extension is not loaded, and the package runs its checks through it. ";
+        self::assertSame($lead . 'On Debian and Ubuntu it is part of the phpX.Y-common package: check that ffi.ini is '
+            . 'enabled (`phpenmod ffi`), and for PHP-FPM set ffi.enable=true (see the package README).', $out);
+
+        $files = fn (string ...$present) => fn (string $path): bool => in_array($path, $present, true);
+        $advice = fn (array $env, callable $isFile): string => \Payvost\FfiAdvice::message($env, $isFile);
+        self::assertStringContainsString('`RUN apt-get update && apt-get install -y libffi-dev && docker-php-ext-install ffi`',
+            $advice(['PATH' => '/usr/local/sbin:/usr/local/bin:/usr/bin'], $files('/usr/local/bin/docker-php-ext-install', '/etc/debian_version')));
+        self::assertStringContainsString("Heroku's PHP buildpack builds PHP without FFI",
+            $advice(['DYNO' => 'web.1', 'PATH' => '/usr/bin'], $files('/etc/debian_version')));
+        self::assertStringContainsString("Bref's layers carry it: load it with `extension=ffi`",
+            $advice(['LAMBDA_TASK_ROOT' => '/var/task', 'PATH' => '/opt/bin'], $files()));
+        self::assertStringContainsString('php-ffi on Fedora and RHEL', $advice(['PATH' => '/usr/bin'], $files()));
+    }
 }
