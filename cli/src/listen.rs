@@ -183,10 +183,9 @@ impl Receiver {
                 if duplicate {
                     record.outcome = Outcome::Duplicate;
                 }
-                (
-                    StatusCode::OK,
-                    json!({"received": true, "duplicate": duplicate}),
-                )
+                // The protocol's answer (§10), as every adapter gives it; a
+                // duplicate shows in the printed line and the record.
+                (StatusCode::OK, json!({"received": true}))
             }
             Err(e) => {
                 let message = refusal(&e);

@@ -694,9 +694,73 @@ def lambda_group():
     return len(cases)
 
 
+def receivers_group():
+    """Protocol §10's table of answers, as data: each case a delivery and
+    what every adapter answers it, the status and the body read from the
+    table's row (the protocol is the source: a row that changes changes the
+    file, and a case whose row says something else stops this script)."""
+    protocol = (HERE.parent.parent / "docs" / "protocol.md").read_text()
+    section = protocol[protocol.index("\n## 10. Receivers"):protocol.index("\n## 11.")]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1][:3].isdigit():
+            rows[cells[0]] = (int(cells[1][:3]), cells[2])
+
+    def answer(row, code=None):
+        """The row's status, and its body with `...` read as "any string" and a code of `...` as `code`."""
+        status, cell = rows[row]
+        template = cell.split("`")[1].replace('"code": ...', '"code": "%s"' % code).replace("...", '"..."')
+        body = json.loads(template)
+        if code is not None:
+            assert body["error"]["code"] == code, (row, code)
+        return status, body
+
+    verified_row = "verified, and the handlers (if the adapter runs them) returned"
+    error_row = "a signature or payload error (§6)"
+    large_row = next(row for row in rows if row.startswith("a body larger than the limit"))
+    cases = []
+
+    def case(name, comment, row, body, *, sign_with=SECRET, guard=False, after=None, code=None, over_limit=None):
+        status, expected = answer(row, code)
+        case = {"id": "receivers/" + name, "comment": comment, "row": row, "guard": guard}
+        if over_limit is not None:
+            case["over_limit"] = over_limit
+        else:
+            case["body_b64"] = base64.b64encode(body).decode()
+        case["sign_with"] = sign_with
+        if after is not None:
+            case["after"] = after
+        case["expected"] = {"status": status, "body": expected}
+        cases.append(case)
+
+    refund = compact(event("refund.created", {"id": "re_1", "payment": "pay_1", "amount": 500}, id="evt_receivers"))
+    case("verified", "a signed event: the handlers run, then the answer", verified_row, refund)
+    case("forged", "signed with another secret", error_row, refund, sign_with="whsec_someone_else",
+         code="signature_mismatch")
+    case("unsigned", "no Payvost-Signature header", error_row, refund, sign_with=None, code="header_missing")
+    case("not-json", "authentic, but not JSON", error_row, b"not json", code="payload_invalid_json")
+    case("too-large", "one byte over the adapter's limit (the body is that many bytes of spaces)", large_row, None,
+         over_limit=1, code="payload_invalid_json")
+    case("duplicate", "with a guard: the same event again, after it was processed", "with `idempotency` (§11): a duplicate, its handlers not run",
+         refund, guard=True, after="verified")
+    reused = compact(event("refund.created", {"id": "re_1", "payment": "pay_1", "amount": 1}, id="evt_receivers"))
+    case("reused", "with a guard: the event's id again, with another body", "with `idempotency`: the event id came before with another body",
+         reused, guard=True, after="verified", code="event_id_reused")
+    doc = {"group": "receivers", "description": "protocol §10: what every framework adapter answers, read from "
+           "the protocol's table. The adapters are given `secret`; a case is signed at the time it is sent, with "
+           "`sign_with` (null: no header); "
+           "`after` names the case sent first to the same adapter; in `expected.body` the string \"...\" stands "
+           "for any string. FastAPI answers the same object under \"detail\" rather than \"error\".",
+           "source": "docs/protocol.md §10", "schema": "receivers/1", "secret": SECRET, "cases": cases}
+    (OUT / "receivers.json").write_text(json.dumps(doc, indent=1, ensure_ascii=True) + "\n")
+    return len(cases)
+
+
 if __name__ == "__main__":
     total = sum(g.write() for g in [secret_group(), header_group(), tolerance_group(), signature_group(),
                                     payload_group(), events_group(), large_group()])
     total += rfc4231_group()
     total += lambda_group()
+    total += receivers_group()
     print("wrote %d cases" % total)
