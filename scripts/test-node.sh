@@ -5,7 +5,8 @@
 #   1. as npm installs them: the native addon runs (backend napi);
 #   2. the same install with PAYVOST_NODE_BACKEND=wasm: the fallback, forced;
 #   3. installed with --omit=optional, so no addon at all: the fallback, alone.
-# Then the suite on the lowest Node that `engines` admits.
+# Then examples/nextjs-node under `next build` and `next start`, and the
+# suite on the lowest Node that `engines` admits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 platform=linux-x64-gnu
@@ -32,6 +33,9 @@ suite "native addon ($platform)" "$scratch/node-sdk" napi
 again="the same index.d.ts was compiled in the first suite"
 suite "WebAssembly fallback, forced" "$scratch/node-sdk" wasm PAYVOST_NODE_BACKEND=wasm PAYVOST_SKIP_TYPES="$again"
 suite "installed with --omit=optional" "$scratch/node-sdk-no-optional" wasm PAYVOST_SKIP_TYPES="$again"
+
+# The Next.js route on the Node.js runtime, built and served by Next.js itself.
+scripts/test-nextjs.sh "${tarballs[@]}"
 
 # engines.node in bindings-node/package.json is a promise: run it.
 floor=$(node -p "require('./bindings-node/package.json').engines.node.replace('>=', '')")
