@@ -3,7 +3,11 @@
 //! runs inside the idempotency guard), answered with the table's status and
 //! body.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +20,8 @@ use payvost_axum::idempotency::{IdempotencyGuard, MemoryStore, NotProcessed, Pro
 use payvost_axum::{BODY_LIMIT, PayvostEvent};
 use payvost_webhooks::{Webhook, sign, unix_now};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+mod common;
 
 #[derive(Clone)]
 struct App {
@@ -50,32 +55,6 @@ async fn guarded(
         .await
 }
 
-/// One request to `path`, `connection: close`: the status and the body as JSON.
-async fn post_to(port: u16, path: &str, body: &[u8], header: Option<&str>) -> (u16, Value) {
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
-    let signature = header
-        .map(|h| format!("payvost-signature: {h}\r\n"))
-        .unwrap_or_default();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
-         content-length: {}\r\n{signature}connection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // A refused body may be answered before it is all sent: the answer counts.
-    let _ = stream.write_all(body).await;
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer).await;
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let (_, body) = text.split_once("\r\n\r\n").unwrap();
-    (
-        text[9..12].parse().unwrap(),
-        serde_json::from_str(body).unwrap(),
-    )
-}
-
 async fn deliver(port: u16, case: &Value) -> Value {
     let body = match case["over_limit"].as_u64() {
         Some(over) => vec![b' '; BODY_LIMIT + over as usize],
@@ -91,7 +70,8 @@ async fn deliver(port: u16, case: &Value) -> Value {
     } else {
         "/plain"
     };
-    let (status, mut answer) = post_to(port, path, &body, header.as_deref()).await;
+    let (status, text) = common::post(port, path, &body, header.as_deref()).await;
+    let mut answer: Value = serde_json::from_str(&text).unwrap();
     // The table's "...": any non-empty string.
     if let Some(message) = answer.pointer_mut("/error/message")
         && message.as_str().is_some_and(|m| !m.is_empty())

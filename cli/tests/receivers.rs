@@ -2,7 +2,11 @@
 //! case `listen` can meet (it has no idempotency guard: not the guard's
 //! cases) sent to it over HTTP, answered with the table's status and body.
 
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
