@@ -1,5 +1,5 @@
-"""FastAPI and Starlette: a dependency that reads ``await request.body()``
-raw and verifies it.
+"""FastAPI and Starlette: a dependency that reads the request's body raw
+(its stream, up to ``limit``) and verifies it.
 
     from typing import Annotated
 
