@@ -103,8 +103,8 @@ test('the main tarball ships the loader, wrapper, WASM fallback and types, and n
   const files = execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8' })
   const names = JSON.parse(files)[0].files.map((f) => f.path).sort()
   assert.deepEqual(names, [
-    'README.md', 'index.d.ts', 'index.js', 'index.mjs', 'lib/payvost_wasm_bg.wasm', 'lib/sdk.js', 'lib/wasm.js',
-    'native.js', 'package.json',
+    'README.md', 'fastify.d.ts', 'fastify.js', 'hono.d.ts', 'hono.js', 'index.d.mts', 'index.d.ts', 'index.js',
+    'index.mjs', 'lib/payvost_wasm_bg.wasm', 'lib/sdk.js', 'lib/wasm.js', 'native.js', 'package.json',
   ])
 })
 
