@@ -275,7 +275,9 @@ test('koa middleware mounted app-wide acts on POSTs to its path only: GET /healt
   assert.deepEqual(handled, ['evt_mw_1'])
 })
 
-test('koa middleware on a route of @koa/router acts on what the route matched, at any path', async (t) => {
+const major = Number(process.versions.node.split('.')[0])
+
+test('koa middleware on a route of @koa/router acts on what the route matched, at any path', { skip: major < 20 && '@koa/router 15 needs Node 20' }, async (t) => {
   const Koa = require(require.resolve('koa', { paths: [path.join(__dirname, '..')] }))
   const { Router } = require(require.resolve('@koa/router', { paths: [path.join(__dirname, '..')] }))
   const app = new Koa()
@@ -316,6 +318,7 @@ test('the ./fastify and ./hono entries are the adapters themselves, and Fastify\
   }
   const { payvostWebhooks } = entry('./fastify')
   assert.equal(payvostWebhooks, payvost.webhooks.fastify)
+  if (major < 20) return // Fastify 5 needs Node 20: the entry is checked, not served
   const Fastify = require(require.resolve('fastify', { paths: [path.join(__dirname, '..')] }))
   const app = Fastify()
   await app.register(payvostWebhooks, {

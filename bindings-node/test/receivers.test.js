@@ -63,8 +63,10 @@ async function deliver(base, c) {
   return { status, body: answer }
 }
 
+const major = Number(process.versions.node.split('.')[0])
+
 for (const [name, start] of Object.entries(ADAPTERS)) {
-  test(`${name} answers every case as protocol §10's table says`, async (t) => {
+  test(`${name} answers every case as protocol §10's table says`, { skip: name === 'fastify' && major < 20 && 'Fastify 5 needs Node 20' }, async (t) => {
     const handled = []
     const router = () => new payvost.EventRouter().onAny((event) => { handled.push(event.id) })
     const options = {
