@@ -5,8 +5,7 @@ import tarfile
 import zipfile
 
 from .binaries import check_binary, qemu_arm64, wine
-from . import common
-from .common import DIST, ENV, ROOT, TOOLS, VERSION, CheckError, attempt, record, run
+from .common import DIST, ENV, ROOT, TOOLS, VERSION, CheckError, attempt, record, run, selected
 
 CLI_TARGETS = [
     ("x86_64-unknown-linux-musl", "native"),
@@ -20,7 +19,7 @@ CLI_TARGETS = [
 def dist_cli():
     out = DIST / "cli"
     out.mkdir(parents=True, exist_ok=True)
-    for rust_target, runner in [row for row in CLI_TARGETS if not common.HOST_ONLY or row[1] == "native"]:
+    for rust_target, runner in selected(CLI_TARGETS, lambda row: row[1]):
         def build(rust_target=rust_target, runner=runner):
             target_dir = ROOT / "target" / "dist-cli"
             if "windows" in rust_target:

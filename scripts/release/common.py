@@ -33,9 +33,10 @@ PLATFORMS = [
 HOST_ONLY = False
 
 
-def platforms(every=False):
-    """The rows of PLATFORMS to build: all, or this machine's with --host."""
-    return [row for row in PLATFORMS if every or not HOST_ONLY or row[4] == "native"]
+def selected(rows, runner):
+    """The rows to build: all, or with --host those this machine runs
+    natively (`runner(row)` is "native")."""
+    return [row for row in rows if not HOST_ONLY or runner(row) == "native"]
 
 
 manifest: list = []

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .binaries import check_binary, node_binary, qemu_arm64, wine
-from .common import DIST, ENV, ROOT, VERSION, CheckError, attempt, platforms, record, run
+from .common import DIST, ENV, PLATFORMS, ROOT, VERSION, CheckError, attempt, record, run, selected
 from .registry import npm_registry_checks
 
 
@@ -57,7 +57,7 @@ def build_napi(rust_target, platform, suffix):
 def dist_npm():
     out = DIST / "npm"
     built = []
-    for rust_target, platform, suffix, _, runner in platforms():
+    for rust_target, platform, suffix, _, runner in selected(PLATFORMS, lambda row: row[4]):
         def build(rust_target=rust_target, platform=platform, suffix=suffix, runner=runner):
             addon = build_napi(rust_target, platform, suffix)
             checks = check_binary(addon, rust_target, exports=["napi_register_module_v1"])
@@ -114,7 +114,7 @@ def check_main_tarball(tarball):
     if any(name.endswith(".node") for name in names):
         raise CheckError(f"{tarball.name} carries a native addon: they belong in the platform packages")
     optional = package.get("optionalDependencies", {})
-    expected = {f"@payvost/node-sdk-{p}": VERSION for _, p, _, _, _ in platforms(every=True)}
+    expected = {f"@payvost/node-sdk-{p}": VERSION for _, p, _, _, _ in PLATFORMS}
     if optional != expected:
         raise CheckError(f"optionalDependencies are {optional}, expected {expected}")
     return ["no native addon inside; WebAssembly fallback inside",

@@ -6,8 +6,7 @@ import shutil
 import zipfile
 
 from .binaries import check_binary
-from . import common
-from .common import DIST, ENV, ROOT, VERSION, CheckError, attempt, record, run
+from .common import DIST, ENV, ROOT, VERSION, CheckError, attempt, record, run, selected
 from .registry import composer_validate
 
 # The Wasmtime engines the PHP package bundles: rust target, platform name
@@ -24,7 +23,7 @@ PHP_ENGINES = [
 
 def php_engines():
     """The engines to bundle: every one, or this machine's with --host."""
-    return [row for row in PHP_ENGINES if not common.HOST_ONLY or row[2] == "native"]
+    return selected(PHP_ENGINES, lambda row: row[2])
 
 
 def dist_php():

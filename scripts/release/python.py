@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 from .binaries import check_binary
-from .common import DIST, ENV, ROOT, TOOLS, CheckError, attempt, platforms, record, run
+from .common import DIST, ENV, PLATFORMS, ROOT, TOOLS, CheckError, attempt, record, run, selected
 from .registry import pypi_registry_checks
 
 
@@ -44,7 +44,7 @@ def wheel_checks(wheel):
 def dist_python():
     out = DIST / "python"
     out.mkdir(parents=True, exist_ok=True)
-    for rust_target, platform, _, compat, runner in platforms():
+    for rust_target, platform, _, compat, runner in selected(PLATFORMS, lambda row: row[4]):
         def build(rust_target=rust_target, compat=compat, runner=runner, platform=platform):
             before = set(out.glob("*.whl"))
             zig = [] if "windows" in rust_target else ["--zig"]
