@@ -49,7 +49,7 @@ for (const config of CONFIGS) {
     const names = Object.keys(sdk).filter((name) => !['__target', 'default', '__esModule'].includes(name))
     const sources = [
       ['exports', `import { ${names.join(', ')} } from 'PACKAGE'\nexport const every = [${names.join(', ')}]\n`],
-      ...['checks', 'express', 'frameworks'].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
+      ...['checks', 'express', 'hono', ...(manifest.exports['./fastify'] ? ['fastify'] : [])].map((name) => [name, fs.readFileSync(path.join(__dirname, 'types', `${name}.ts`), 'utf8')]),
       ...readmeBlocks().map((block, i) => [`readme-${i + 1}`, block]),
     ]
     assert.ok(sources.length >= 3, 'the README has a ```ts block')
