@@ -200,6 +200,14 @@ class ConfiguredVerifier:
 AnyVerifier = Union[_native.Verifier, ConfiguredVerifier]
 
 
+def verifier_or_setting(secret: Optional[Secret], tolerance: Union[int, float], setting: Callable[[], Any]) -> AnyVerifier:
+    """The adapter's verifier of ``secret``, made now; given none, one of
+    the secret ``setting()`` reads from the app's settings on each request."""
+    if secret is None:
+        return ConfiguredVerifier(setting, tolerance)
+    return verifier_for(secret, tolerance)
+
+
 def checked_limit(limit: object) -> int:
     """``limit`` when it is a positive whole number of bytes; otherwise
     :class:`ConfigurationError` (``option_invalid``) when the app starts."""

@@ -41,9 +41,7 @@ from django.views.decorators.debug import sensitive_variables  # type: ignore[im
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
-    AnyVerifier,
     Answer,
-    ConfiguredVerifier,
     Delivery,
     OnError,
     Recorder,
@@ -54,7 +52,7 @@ from ._adapter import (
     handed_over_async,
     received,
     routed,
-    verifier_for,
+    verifier_or_setting,
     wsgi_body,
 )
 from ._event import AnyEvent
@@ -121,17 +119,15 @@ def webhook(
     return _webhook(secret, tolerance, limit, Recorder("payvost.django.webhook", on_delivery, stats, max_concurrent), routes=False)
 
 
-def _verifier(secret: Optional[Secret], tolerance: Union[int, float]) -> AnyVerifier:
-    if secret is None:
-        # Imported here: the module's import must not touch settings (tools inspect it without any).
-        from django.conf import settings  # type: ignore[import-untyped]
+def _setting() -> Any:
+    # Imported here: the module's import must not touch settings (tools inspect it without any).
+    from django.conf import settings  # type: ignore[import-untyped]
 
-        return ConfiguredVerifier(lambda: getattr(settings, "PAYVOST_WEBHOOK_SECRET", None), tolerance)
-    return verifier_for(secret, tolerance)
+    return getattr(settings, "PAYVOST_WEBHOOK_SECRET", None)
 
 
 def _webhook(secret: Optional[Secret], tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., Any]], View]:
-    verifier = _verifier(secret, tolerance)
+    verifier = verifier_or_setting(secret, tolerance, _setting)
     limit = checked_limit(limit)
 
     def delivered(request: HttpRequest) -> Union[Delivery, HttpResponse]:

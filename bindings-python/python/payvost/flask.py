@@ -31,9 +31,7 @@ import flask
 from ._adapter import (
     DEFAULT_BODY_LIMIT,
     SIGNATURE_HEADER,
-    AnyVerifier,
     Answer,
-    ConfiguredVerifier,
     Delivery,
     OnError,
     Recorder,
@@ -43,7 +41,7 @@ from ._adapter import (
     handed_over,
     received,
     routed,
-    verifier_for,
+    verifier_or_setting,
     wsgi_body,
 )
 from ._router import EventRouter
@@ -92,14 +90,8 @@ def webhook(
     return _webhook(secret, tolerance, limit, Recorder("payvost.flask.webhook", on_delivery, stats, max_concurrent), routes=False)
 
 
-def _verifier(secret: Optional[Secret], tolerance: Union[int, float]) -> AnyVerifier:
-    if secret is None:
-        return ConfiguredVerifier(lambda: flask.current_app.config.get(CONFIG_SECRET), tolerance)
-    return verifier_for(secret, tolerance)
-
-
 def _webhook(secret: Optional[Secret], tolerance: Union[int, float], limit: int, recorder: Recorder, routes: bool) -> Callable[[Callable[..., R]], Callable[..., Union[R, Refusal]]]:
-    verifier = _verifier(secret, tolerance)
+    verifier = verifier_or_setting(secret, tolerance, lambda: flask.current_app.config.get(CONFIG_SECRET))
     limit = checked_limit(limit)
 
     def decorate(receive: Callable[..., R]) -> Callable[..., Union[R, Refusal]]:
